@@ -1,0 +1,63 @@
+# Assay — every command a user or CI needs. `make demo` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+BIN := $(ROOT)/node_modules/.bin
+export FOUNDRY_SOLC := $(ROOT)/tools/solc
+export PATH := $(BIN):$(VENV)/bin:$(PATH)
+FORGE := $(BIN)/forge
+STAMP_PY := $(VENV)/.installed
+STAMP_NPM := $(ROOT)/node_modules/.installed
+
+.PHONY: setup build test test-python test-contracts lint fmt devnet demo bench gas-snapshot clean
+
+setup: $(STAMP_PY) $(STAMP_NPM) build
+
+$(STAMP_PY): pyproject.toml requirements.lock
+	test -x $(PY) || python3.11 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip==25.3"
+	$(PY) -m pip install -q -c requirements.lock -e ".[dev,ape]"
+	touch $@
+
+$(STAMP_NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: $(STAMP_NPM)
+	cd contracts && $(FORGE) build --quiet
+
+test: setup test-contracts test-python
+
+test-contracts: $(STAMP_NPM)
+	cd contracts && $(FORGE) test
+
+test-python: $(STAMP_PY) build
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+lint: setup
+	$(VENV)/bin/ruff check assay solver verifier services tests
+	$(VENV)/bin/ruff format --check assay solver verifier services tests
+	$(VENV)/bin/mypy
+	cd contracts && $(FORGE) fmt --check
+
+fmt: setup
+	$(VENV)/bin/ruff format assay solver verifier services tests
+	$(VENV)/bin/ruff check --fix assay solver verifier services tests
+	cd contracts && $(FORGE) fmt
+
+devnet: setup
+	$(VENV)/bin/assay devnet up
+
+demo: setup
+	$(PY) -m assay.demo
+
+bench: setup
+	cd contracts && $(FORGE) test --match-contract GasBench -vv
+	$(PY) -m assay.bench
+
+gas-snapshot: setup
+	cd contracts && $(FORGE) snapshot --match-contract GasBench --snap .gas-snapshot
+
+clean:
+	rm -rf contracts/out contracts/cache .assay
