@@ -46,8 +46,6 @@ interface IStakeManager {
     error InvalidParameter(string name, uint256 value);
     /// @notice Zero address passed where an account is required.
     error ZeroAddress();
-    /// @notice A draw asked for more distinct accounts than can be found.
-    error NotEnoughStakers(Role role, uint256 wanted, uint256 eligible);
 
     // ---------------------------------------------------------------- events
     event Deposited(address indexed account, Role indexed role, uint256 amount, uint256 newTotal);
@@ -95,9 +93,9 @@ interface IStakeManager {
     /// @notice Credit `msg.value` to `account` (pull payment). Protocol contracts only.
     function credit(address account) external payable;
 
-    /// @notice Draw `count` distinct accounts of `role` with at least `minFree` free stake, excluding
-    /// `exclude`, from `seed`. Bounded: tries at most `count * 8` candidates. Reverts with
-    /// `NotEnoughStakers` if it cannot find `count`.
+    /// @notice Draw up to `count` distinct accounts of `role` with at least `minFree` free stake,
+    /// excluding `exclude`, from `seed`. Bounded: tries at most `count * 8` candidates, so it may return
+    /// fewer than `count` (possibly none) when few stakers are eligible; callers decide what that means.
     function draw(Role role, uint256 count, uint256 minFree, uint256 seed, address exclude)
         external
         view
