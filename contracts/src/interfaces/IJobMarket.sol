@@ -94,6 +94,12 @@ interface IJobMarket {
     error AlreadySettled(JobId jobId);
     error InvalidParams(string name, uint256 value);
     error TransferFailed(address to, uint256 amount);
+    /// @notice The solver of `jobId` cannot challenge its own result.
+    error ChallengerIsSolver(JobId jobId, address solver);
+    /// @notice `wire` was already called.
+    error AlreadyWired();
+    /// @notice The protocol contracts are not wired yet (`wire` must come before the first job).
+    error NotWired();
 
     // ---------------------------------------------------------------- events
     event JobPosted(
@@ -120,7 +126,9 @@ interface IJobMarket {
     event VerifiersAssigned(JobId indexed jobId, address[] verifiers);
     event Attested(JobId indexed jobId, address indexed verifier);
     event ChallengeRegistered(JobId indexed jobId, GameId indexed gameId, address indexed challenger);
-    event GameResolved(JobId indexed jobId, GameId indexed gameId, address indexed challenger, bool challengerWon);
+    event GameResolved(
+        JobId indexed jobId, GameId indexed gameId, address indexed challenger, bool challengerWon
+    );
     event JobFinalized(JobId indexed jobId, address indexed solver, uint256 solverPay, uint256 verifierPay);
     event JobFailed(JobId indexed jobId, address indexed solver, address indexed challenger, string reason);
     event JobCancelled(JobId indexed jobId);
@@ -129,6 +137,7 @@ interface IJobMarket {
     event VerifiersReleased(JobId indexed jobId);
     event ForcedErrorMarked(JobId indexed jobId, address indexed winningChallenger, uint256 attestersSlashed);
     event ParamsSet(Params params);
+    event Wired(address indexed disputeGame, address indexed forcedErrorRegistry);
 
     // ---------------------------------------------------------------- submitter
     /// @notice Post a job; `msg.value` is the budget. `protocolTaxBps` of it funds the jackpot.

@@ -49,14 +49,20 @@ interface IStakeManager {
 
     // ---------------------------------------------------------------- events
     event Deposited(address indexed account, Role indexed role, uint256 amount, uint256 newTotal);
-    event WithdrawalRequested(address indexed account, Role indexed role, uint256 amount, uint256 withdrawableAt);
+    event WithdrawalRequested(
+        address indexed account, Role indexed role, uint256 amount, uint256 withdrawableAt
+    );
     event Withdrawn(address indexed account, Role indexed role, uint256 amount);
     event Locked(address indexed account, Role indexed role, uint256 amount, uint256 totalLocked);
     event Unlocked(address indexed account, Role indexed role, uint256 amount, uint256 totalLocked);
     /// @notice `amount` of `account`'s `role` stake was slashed: `toBeneficiary` credited to
     /// `beneficiary`, the rest to the treasury.
     event Slashed(
-        address indexed account, Role indexed role, uint256 amount, address indexed beneficiary, uint256 toBeneficiary
+        address indexed account,
+        Role indexed role,
+        uint256 amount,
+        address indexed beneficiary,
+        uint256 toBeneficiary
     );
     event Credited(address indexed account, uint256 amount, uint256 newCredit);
     event Claimed(address indexed account, uint256 amount);

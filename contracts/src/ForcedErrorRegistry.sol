@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {JobId, Role} from "./types/Types.sol";
+import {IForcedErrorRegistry} from "./interfaces/IForcedErrorRegistry.sol";
+import {IJobMarket} from "./interfaces/IJobMarket.sol";
+import {IStakeManager} from "./interfaces/IStakeManager.sol";
+
+/// @title ForcedErrorRegistry
+/// @notice The forced-error jackpot (see IForcedErrorRegistry).
+/// @dev Solvency: `address(this).balance == pool` (a jackpot leaves as a StakeManager credit).
+contract ForcedErrorRegistry is IForcedErrorRegistry {
+    uint256 internal constant BPS = 10_000;
+
+    address public immutable owner;
+    IStakeManager public immutable stakes;
+    IJobMarket public immutable market;
+
+    /// @inheritdoc IForcedErrorRegistry
+    uint256 public pool;
+
+    Params internal _params;
+    mapping(address account => bool) internal _whistleblowers;
+    mapping(uint256 jobId => bool) internal _revealed;
+
+    /// @dev Fixed-window rate limit per whistleblower: window start and reveals counted in it.
+    struct RateState {
+        uint64 windowStart;
+        uint64 count;
+    }
+
+    mapping(address whistleblower => RateState) public rateState;
+
+    modifier onlyOwner() {
+        // INVARIANT: only governance decides who may label a job a forced error.
+        if (msg.sender != owner) revert NotOwner(msg.sender, owner);
+        _;
+    }
+
+    constructor(address owner_, IStakeManager stakes_, IJobMarket market_, Params memory params_) {
+        if (owner_ == address(0) || address(stakes_) == address(0) || address(market_) == address(0)) {
+            revert ZeroAddress();
+        }
+        owner = owner_;
+        stakes = stakes_;
+        market = market_;
+        _setParams(params_);
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function fund() external payable {
+        pool += msg.value;
+        emit Funded(msg.sender, msg.value, pool);
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function registerWhistleblower(address whistleblower) external onlyOwner {
+        if (whistleblower == address(0)) revert ZeroAddress();
+        if (_whistleblowers[whistleblower]) revert AlreadyRegistered(whistleblower);
+        _checkStake(whistleblower);
+        _whistleblowers[whistleblower] = true;
+        emit WhistleblowerRegistered(whistleblower);
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function removeWhistleblower(address whistleblower) external onlyOwner {
+        if (!_whistleblowers[whistleblower]) revert NotWhistleblower(whistleblower);
+        _whistleblowers[whistleblower] = false;
+        emit WhistleblowerRemoved(whistleblower);
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function reveal(JobId jobId, bytes32 salt) external returns (uint256 jackpot) {
+        // INVARIANT: only vetted whistleblowers can label a job forced (else any cheater would).
+        if (!_whistleblowers[msg.sender]) revert NotWhistleblower(msg.sender);
+        // INVARIANT: the stake that got the whistleblower registered must still be there.
+        _checkStake(msg.sender);
+        // INVARIANT: a job is revealed at most once.
+        if (_revealed[JobId.unwrap(jobId)]) revert AlreadyRevealed(jobId);
+        bytes32 expected = market.getJob(jobId).sealedTag;
+        bytes32 computed = sealedTagFor(jobId, salt, msg.sender);
+        // INVARIANT: the tag was sealed into the result before anyone could know the outcome.
+        if (computed != expected) revert TagMismatch(jobId, expected, computed);
+        _consumeRate(msg.sender);
+        _revealed[JobId.unwrap(jobId)] = true;
+
+        // Reverts when the job is not in a revealable state or its reveal window has closed.
+        address winner = market.onForcedErrorRevealed(jobId);
+        if (winner != address(0)) {
+            jackpot = jackpotAmount();
+            pool -= jackpot;
+        }
+        emit ForcedErrorRevealed(jobId, msg.sender, winner, jackpot);
+        if (jackpot > 0) stakes.credit{value: jackpot}(winner);
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function sealedTagFor(JobId jobId, bytes32 salt, address whistleblower) public pure returns (bytes32) {
+        return keccak256(abi.encode(jobId, salt, whistleblower));
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function jackpotAmount() public view returns (uint256) {
+        Params storage p = _params;
+        // Truebit rule: expected payout (jackpot * p) must cover the cost of verifying.
+        uint256 fair = uint256(p.verificationCost) * BPS / p.forcedErrorRateBps;
+        uint256 cap = pool * p.maxJackpotShareBps / BPS;
+        return fair < cap ? fair : cap;
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function isWhistleblower(address account) external view returns (bool) {
+        return _whistleblowers[account];
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function revealed(JobId jobId) external view returns (bool) {
+        return _revealed[JobId.unwrap(jobId)];
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function setParams(Params calldata newParams) external onlyOwner {
+        _setParams(newParams);
+    }
+
+    function _consumeRate(address whistleblower) internal {
+        RateState storage r = rateState[whistleblower];
+        uint256 windowEnd = uint256(r.windowStart) + _params.rateWindow;
+        if (r.windowStart == 0 || block.timestamp >= windowEnd) {
+            // A fresh fixed window starts with this reveal.
+            r.windowStart = uint64(block.timestamp);
+            r.count = 0;
+            windowEnd = block.timestamp + _params.rateWindow;
+        }
+        uint256 maximum = _params.maxRevealsPerWindow;
+        // INVARIANT: a whistleblower cannot mass-label jobs forced to shield cheating solvers.
+        if (r.count >= maximum) revert RateLimited(whistleblower, r.count, maximum, windowEnd);
+        r.count += 1;
+    }
+
+    function _checkStake(address whistleblower) internal view {
+        uint256 staked = stakes.stakeOf(whistleblower, Role.Whistleblower).amount;
+        uint256 required = _params.minWhistleblowerStake;
+        if (staked < required) revert InsufficientWhistleblowerStake(whistleblower, staked, required);
+    }
+
+    function _setParams(Params memory p) internal {
+        // INVARIANT: a zero cost would make every jackpot zero, so nobody would hunt honeypots.
+        if (p.verificationCost == 0) revert InvalidParams("verificationCost", 0);
+        if (p.forcedErrorRateBps == 0 || p.forcedErrorRateBps > BPS) {
+            revert InvalidParams("forcedErrorRateBps", p.forcedErrorRateBps);
+        }
+        if (p.maxJackpotShareBps == 0 || p.maxJackpotShareBps > BPS) {
+            revert InvalidParams("maxJackpotShareBps", p.maxJackpotShareBps);
+        }
+        if (p.maxRevealsPerWindow == 0) revert InvalidParams("maxRevealsPerWindow", 0);
+        if (p.rateWindow == 0) revert InvalidParams("rateWindow", 0);
+        // INVARIANT: registration must put something at stake.
+        if (p.minWhistleblowerStake == 0) revert InvalidParams("minWhistleblowerStake", 0);
+        _params = p;
+        emit ParamsSet(p);
+    }
+}

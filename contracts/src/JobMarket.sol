@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {JobId, GameId, StateHash, JobStatus, Role} from "./types/Types.sol";
+import {IJobMarket} from "./interfaces/IJobMarket.sol";
+import {IStakeManager} from "./interfaces/IStakeManager.sol";
+import {IRandomness} from "./interfaces/IRandomness.sol";
+import {IForcedErrorRegistry} from "./interfaces/IForcedErrorRegistry.sol";
+
+/// @title JobMarket
+/// @notice Escrow and lifecycle of training jobs (see IJobMarket).
+/// @dev Solvency: `address(this).balance == totalEscrow` (every payout leaves as a StakeManager credit).
+/// Loops run only over a job's assignments, which are bounded by MAX_VERIFIERS.
+contract JobMarket is IJobMarket {
+    uint256 public constant MAX_VERIFIERS = 16;
+    uint256 public constant MAX_ARITY = 16;
+    uint256 public constant MAX_STEPS = 2 ** 31;
+    uint256 internal constant BPS = 10_000;
+
+    address public immutable owner;
+    IStakeManager public immutable stakes;
+    IRandomness public immutable randomness;
+    address public disputeGame;
+    address public forcedErrorRegistry;
+
+    /// @inheritdoc IJobMarket
+    uint256 public totalEscrow;
+
+    Params internal _params;
+    uint256 internal _jobCount;
+    mapping(uint256 id => Job) internal _jobs;
+    mapping(uint256 id => Assignment[]) internal _assignments;
+
+    modifier onlyOwner() {
+        // INVARIANT: governance actions come from the owner only.
+        if (msg.sender != owner) revert NotOwner(msg.sender, owner);
+        _;
+    }
+
+    modifier onlyDisputeGame() {
+        // INVARIANT: game bookkeeping can only be driven by the wired DisputeGame.
+        if (msg.sender != disputeGame || msg.sender == address(0)) revert NotDisputeGame(msg.sender);
+        _;
+    }
+
+    constructor(address owner_, IStakeManager stakes_, IRandomness randomness_, Params memory params_) {
+        if (owner_ == address(0) || address(stakes_) == address(0) || address(randomness_) == address(0)) {
+            revert ZeroAddress();
+        }
+        owner = owner_;
+        stakes = stakes_;
+        randomness = randomness_;
+        _setParams(params_);
+    }
+
+    // ---------------------------------------------------------------- submitter
+
+    /// @inheritdoc IJobMarket
+    function postJob(
+        bytes32 specHash,
+        string calldata specURI,
+        uint32 steps,
+        bytes32 graphHash,
+        StateHash initialState
+    ) external payable returns (JobId jobId) {
+        // INVARIANT: the tax needs a registry to go to.
+        if (forcedErrorRegistry == address(0)) revert NotWired();
+        if (msg.value == 0) revert BudgetTooSmall(0, 1);
+        if (steps == 0) revert ZeroSteps();
+        if (steps > MAX_STEPS) revert TooManySteps(steps, MAX_STEPS);
+        if (specHash == bytes32(0)) revert EmptyHash("specHash");
+        if (graphHash == bytes32(0)) revert EmptyHash("graphHash");
+        if (StateHash.unwrap(initialState) == bytes32(0)) revert EmptyHash("initialState");
+
+        uint256 tax = msg.value * _params.protocolTaxBps / BPS;
+        jobId = _storeJob(specHash, specURI, steps, graphHash, initialState, msg.value - tax);
+        _emitPosted(jobId, tax);
+
+        if (tax > 0) IForcedErrorRegistry(forcedErrorRegistry).fund{value: tax}();
+    }
+
+    /// @inheritdoc IJobMarket
+    function cancelJob(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Open);
+        // INVARIANT: only the submitter may withdraw its offer.
+        if (msg.sender != job.submitter) revert NotSubmitter(jobId, msg.sender, job.submitter);
+        job.status = JobStatus.Cancelled;
+        emit JobCancelled(jobId);
+        _refundBudget(job);
+    }
+
+    /// @inheritdoc IJobMarket
+    function expireJob(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Open);
+        uint256 deadline = uint256(job.postedAt) + job.params.claimWindow;
+        // INVARIANT: a job can be claimed up to and including its claim deadline.
+        if (block.timestamp <= deadline) revert TooEarly(jobId, block.timestamp, deadline + 1);
+        job.status = JobStatus.Expired;
+        emit JobExpired(jobId);
+        _refundBudget(job);
+    }
+
+    // ---------------------------------------------------------------- solver
+
+    /// @inheritdoc IJobMarket
+    function claimJob(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Open);
+        uint256 claimDeadline = uint256(job.postedAt) + job.params.claimWindow;
+        // INVARIANT: once expirable, a job cannot be claimed (expiry and claim never race).
+        if (block.timestamp > claimDeadline) revert TooLate(jobId, block.timestamp, claimDeadline);
+        job.solver = msg.sender;
+        job.claimedAt = uint64(block.timestamp);
+        job.status = JobStatus.Claimed;
+        uint256 stake = job.params.solverStake;
+        emit JobClaimed(jobId, msg.sender, stake, block.timestamp + job.params.solveWindow);
+        // Reverts with InsufficientFreeStake when the caller has not staked enough as a Solver.
+        stakes.lock(msg.sender, Role.Solver, stake);
+    }
+
+    /// @inheritdoc IJobMarket
+    function submitResult(
+        JobId jobId,
+        StateHash finalState,
+        bytes32 traceRoot,
+        string calldata artifactURI,
+        bytes32 sealedTag
+    ) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Claimed);
+        // INVARIANT: only the solver whose stake is locked can commit a result.
+        if (msg.sender != job.solver) revert NotSolver(jobId, msg.sender, job.solver);
+        uint256 solveDeadline = uint256(job.claimedAt) + job.params.solveWindow;
+        // INVARIANT: after the solve window the job belongs to reportMissedDeadline.
+        if (block.timestamp > solveDeadline) revert TooLate(jobId, block.timestamp, solveDeadline);
+        // INVARIANT: a dispute needs a trace root and a final state to bisect against.
+        if (traceRoot == bytes32(0)) revert EmptyHash("traceRoot");
+        if (StateHash.unwrap(finalState) == bytes32(0)) revert EmptyHash("finalState");
+
+        job.finalState = finalState;
+        job.traceRoot = traceRoot;
+        job.artifactURI = artifactURI;
+        job.sealedTag = sealedTag;
+        job.submittedAt = uint64(block.timestamp);
+        job.status = JobStatus.Submitted;
+        emit ResultSubmitted(
+            jobId,
+            msg.sender,
+            finalState,
+            traceRoot,
+            sealedTag,
+            artifactURI,
+            block.timestamp + job.params.challengeWindow
+        );
+
+        Params storage p = job.params;
+        address[] memory drawn;
+        if (p.verifiersPerJob > 0) {
+            uint256 seed = randomness.randomWord(keccak256(abi.encode("verifiers", jobId)));
+            // Fewer verifiers than asked (even none) is accepted: anyone can still challenge.
+            drawn = stakes.draw(Role.Verifier, p.verifiersPerJob, p.verifierStake, seed, msg.sender);
+        }
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        for (uint256 i; i < drawn.length; ++i) {
+            assigned.push(Assignment({verifier: drawn[i], attested: false, challenged: false}));
+            stakes.lock(drawn[i], Role.Verifier, p.verifierStake);
+        }
+        emit VerifiersAssigned(jobId, drawn);
+    }
+
+    /// @inheritdoc IJobMarket
+    function reportMissedDeadline(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Claimed);
+        uint256 solveDeadline = uint256(job.claimedAt) + job.params.solveWindow;
+        // INVARIANT: the solver keeps the whole solve window, deadline included.
+        if (block.timestamp <= solveDeadline) revert TooEarly(jobId, block.timestamp, solveDeadline + 1);
+        job.status = JobStatus.Failed;
+        job.settledAt = uint64(block.timestamp);
+        job.solverSettled = true;
+        // No verifiers were ever drawn for an unsubmitted job.
+        job.verifiersReleased = true;
+        emit JobFailed(jobId, job.solver, address(0), "missed deadline");
+        stakes.slash(
+            job.solver, Role.Solver, job.params.solverStake, msg.sender, job.params.slashWinnerShareBps
+        );
+        _refundBudget(job);
+    }
+
+    // ---------------------------------------------------------------- verifier
+
+    /// @inheritdoc IJobMarket
+    function attest(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Submitted);
+        uint256 deadline = _challengeDeadline(job);
+        // INVARIANT: attestations after the window could not be challenged against any more.
+        if (block.timestamp > deadline) revert TooLate(jobId, block.timestamp, deadline);
+        Assignment storage a = _assignmentOf(jobId, msg.sender);
+        // INVARIANT: one verdict per verifier: attest once, and never after challenging.
+        if (a.attested) revert AlreadyAttested(jobId, msg.sender);
+        if (a.challenged) revert AlreadyChallenged(jobId, msg.sender);
+        a.attested = true;
+        emit Attested(jobId, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- settlement
+
+    /// @inheritdoc IJobMarket
+    function finalize(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Submitted);
+        uint256 deadline = _challengeDeadline(job);
+        // INVARIANT: nobody may be paid while a challenge can still be opened...
+        if (block.timestamp <= deadline) revert TooEarly(jobId, block.timestamp, deadline + 1);
+        // INVARIANT: ...or while a game that could fail the job is still running.
+        if (job.openGames != 0) revert GamesStillOpen(jobId, job.openGames);
+
+        job.status = JobStatus.Finalized;
+        job.settledAt = uint64(block.timestamp);
+        job.solverSettled = true;
+        uint256 budget = job.budget;
+        totalEscrow -= budget;
+
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        uint256 n = assigned.length;
+        uint256 feeEach = n == 0 ? 0 : budget * job.params.verifierFeeBps / BPS / n;
+        uint256 verifierPay;
+        uint256 refund;
+        for (uint256 i; i < n; ++i) {
+            if (assigned[i].attested) verifierPay += feeEach;
+            else refund += feeEach;
+        }
+        // Rounding dust of the fee split goes to the solver, so the shares sum exactly to the budget.
+        uint256 solverPay = budget - feeEach * n;
+        emit JobFinalized(jobId, job.solver, solverPay, verifierPay);
+
+        stakes.unlock(job.solver, Role.Solver, job.params.solverStake);
+        _pay(job.solver, solverPay);
+        // Silent verifiers earned nothing; their share goes back to whoever paid for verification.
+        _pay(job.submitter, refund);
+        if (feeEach > 0) {
+            for (uint256 i; i < n; ++i) {
+                if (assigned[i].attested) _pay(assigned[i].verifier, feeEach);
+            }
+        }
+    }
+
+    /// @inheritdoc IJobMarket
+    function settleFailure(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Failed);
+        // INVARIANT: a solver stake is slashed or released exactly once.
+        if (job.solverSettled) revert AlreadySettled(jobId);
+        uint256 revealEnd = uint256(job.settledAt) + job.params.revealWindow;
+        // INVARIANT: a forced-error reveal (which spares the solver) must get its whole window first.
+        if (block.timestamp <= revealEnd) revert TooEarly(jobId, block.timestamp, revealEnd + 1);
+        job.solverSettled = true;
+        job.verifiersReleased = true;
+
+        Params storage p = job.params;
+        address winner = job.winningChallenger;
+        uint256 solverSlashed = p.solverStake;
+        stakes.slash(job.solver, Role.Solver, solverSlashed, winner, p.slashWinnerShareBps);
+        uint256 attestersSlashed = _settleVerifiers(jobId, winner, p.verifierStake, p.slashWinnerShareBps);
+        emit FailureSettled(jobId, solverSlashed, attestersSlashed);
+    }
+
+    /// @inheritdoc IJobMarket
+    function releaseVerifiers(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Finalized);
+        // INVARIANT: verifier locks are released exactly once.
+        if (job.verifiersReleased) revert AlreadySettled(jobId);
+        uint256 revealEnd = uint256(job.settledAt) + job.params.revealWindow;
+        // INVARIANT: attesters stay slashable until a forced error can no longer be revealed.
+        if (block.timestamp <= revealEnd) revert TooEarly(jobId, block.timestamp, revealEnd + 1);
+        job.verifiersReleased = true;
+        emit VerifiersReleased(jobId);
+
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        uint256 stake = job.params.verifierStake;
+        for (uint256 i; i < assigned.length; ++i) {
+            stakes.unlock(assigned[i].verifier, Role.Verifier, stake);
+        }
+    }
+
+    // ---------------------------------------------------------------- protocol callbacks
+
+    /// @inheritdoc IJobMarket
+    function onChallengeOpened(JobId jobId, GameId gameId, address challenger) external onlyDisputeGame {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Submitted);
+        uint256 deadline = _challengeDeadline(job);
+        // INVARIANT: games open only inside the challenge window, so finalize cannot be stalled later.
+        if (block.timestamp > deadline) revert TooLate(jobId, block.timestamp, deadline);
+        // INVARIANT: a solver cannot challenge itself (it would only game the slash shares).
+        if (challenger == job.solver) revert ChallengerIsSolver(jobId, challenger);
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        for (uint256 i; i < assigned.length; ++i) {
+            if (assigned[i].verifier == challenger) {
+                // INVARIANT: an attester vouched for the result and cannot turn around and dispute it.
+                if (assigned[i].attested) revert AlreadyAttested(jobId, challenger);
+                assigned[i].challenged = true;
+                break;
+            }
+        }
+        job.openGames += 1;
+        emit ChallengeRegistered(jobId, gameId, challenger);
+    }
+
+    /// @inheritdoc IJobMarket
+    function onGameResolved(JobId jobId, GameId gameId, address challenger, bool challengerWon)
+        external
+        onlyDisputeGame
+    {
+        Job storage job = _job(jobId);
+        // INVARIANT: DisputeGame resolves each game it registered exactly once (underflow panics).
+        job.openGames -= 1;
+        emit GameResolved(jobId, gameId, challenger, challengerWon);
+        // Only the first winning game fails the job; later wins change nothing.
+        if (!challengerWon || job.status != JobStatus.Submitted) return;
+        job.status = JobStatus.Failed;
+        job.winningChallenger = challenger;
+        job.settledAt = uint64(block.timestamp);
+        emit JobFailed(jobId, job.solver, challenger, "challenger won");
+        _refundBudget(job);
+    }
+
+    /// @inheritdoc IJobMarket
+    function onForcedErrorRevealed(JobId jobId) external returns (address winningChallenger) {
+        // INVARIANT: only the registry, after checking the sealed tag and rate limit, can spare a solver.
+        if (msg.sender != forcedErrorRegistry || msg.sender == address(0)) {
+            revert NotForcedErrorRegistry(msg.sender);
+        }
+        Job storage job = _job(jobId);
+        JobStatus status = job.status;
+        // INVARIANT: a job is marked a forced error at most once.
+        if (job.forcedError) revert AlreadySettled(jobId);
+        if (status == JobStatus.Failed) {
+            // A Failed job without a winning challenger (missed deadline) was settled on the spot.
+            if (job.solverSettled || job.winningChallenger == address(0)) revert AlreadySettled(jobId);
+        } else if (status == JobStatus.Finalized) {
+            if (job.verifiersReleased) revert AlreadySettled(jobId);
+        } else {
+            revert WrongStatus(jobId, status, JobStatus.Failed);
+        }
+        uint256 revealEnd = uint256(job.settledAt) + job.params.revealWindow;
+        // INVARIANT: after the reveal window stakes may already be settled; a reveal cannot reopen them.
+        if (block.timestamp > revealEnd) revert TooLate(jobId, block.timestamp, revealEnd);
+
+        bool solverLocked = !job.solverSettled;
+        job.forcedError = true;
+        job.solverSettled = true;
+        job.verifiersReleased = true;
+        winningChallenger = job.winningChallenger;
+
+        Params storage p = job.params;
+        // The honeypot solver erred on purpose: it is spared.
+        if (solverLocked) stakes.unlock(job.solver, Role.Solver, p.solverStake);
+        uint256 attestersSlashed =
+            _settleVerifiers(jobId, winningChallenger, p.verifierStake, p.slashWinnerShareBps);
+        emit ForcedErrorMarked(jobId, winningChallenger, attestersSlashed);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IJobMarket
+    function getJob(JobId jobId) external view returns (Job memory) {
+        return _job(jobId);
+    }
+
+    /// @inheritdoc IJobMarket
+    function jobStatus(JobId jobId) external view returns (JobStatus) {
+        return _jobs[JobId.unwrap(jobId)].status;
+    }
+
+    /// @inheritdoc IJobMarket
+    function assignments(JobId jobId) external view returns (Assignment[] memory) {
+        return _assignments[JobId.unwrap(jobId)];
+    }
+
+    /// @inheritdoc IJobMarket
+    function isAssigned(JobId jobId, address verifier) external view returns (bool) {
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        for (uint256 i; i < assigned.length; ++i) {
+            if (assigned[i].verifier == verifier) return true;
+        }
+        return false;
+    }
+
+    /// @inheritdoc IJobMarket
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @inheritdoc IJobMarket
+    function jobCount() external view returns (uint256) {
+        return _jobCount;
+    }
+
+    // ---------------------------------------------------------------- owner
+
+    /// @inheritdoc IJobMarket
+    function setParams(Params calldata newParams) external onlyOwner {
+        _setParams(newParams);
+    }
+
+    /// @inheritdoc IJobMarket
+    function wire(address disputeGame_, address forcedErrorRegistry_) external onlyOwner {
+        // INVARIANT: the protocol contracts are fixed once jobs can reference them.
+        if (forcedErrorRegistry != address(0)) revert AlreadyWired();
+        if (disputeGame_ == address(0) || forcedErrorRegistry_ == address(0)) revert ZeroAddress();
+        disputeGame = disputeGame_;
+        forcedErrorRegistry = forcedErrorRegistry_;
+        emit Wired(disputeGame_, forcedErrorRegistry_);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _storeJob(
+        bytes32 specHash,
+        string calldata specURI,
+        uint32 steps,
+        bytes32 graphHash,
+        StateHash initialState,
+        uint256 budget
+    ) internal returns (JobId jobId) {
+        uint256 id = ++_jobCount;
+        jobId = JobId.wrap(id);
+        Job storage job = _jobs[id];
+        job.submitter = msg.sender;
+        job.status = JobStatus.Open;
+        job.postedAt = uint64(block.timestamp);
+        job.steps = steps;
+        // Total ETH supply is far below 2^128, so the narrowing cannot truncate.
+        job.budget = uint128(budget);
+        job.specHash = specHash;
+        job.graphHash = graphHash;
+        job.initialState = initialState;
+        job.specURI = specURI;
+        // Snapshot: later governance changes never touch a live job.
+        job.params = _params;
+        totalEscrow += budget;
+    }
+
+    function _emitPosted(JobId jobId, uint256 tax) internal {
+        Job storage job = _jobs[JobId.unwrap(jobId)];
+        emit JobPosted(
+            jobId,
+            job.submitter,
+            job.budget,
+            tax,
+            job.steps,
+            job.specHash,
+            job.graphHash,
+            job.initialState,
+            job.specURI
+        );
+    }
+
+    function _job(JobId jobId) internal view returns (Job storage job) {
+        job = _jobs[JobId.unwrap(jobId)];
+        // INVARIANT: status 0 is never a job, so ids outside 1..jobCount are rejected here.
+        if (job.status == JobStatus.None) revert UnknownJob(jobId);
+    }
+
+    function _expectStatus(JobId jobId, Job storage job, JobStatus expected) internal view {
+        // INVARIANT: every transition starts from exactly one state of the lifecycle.
+        if (job.status != expected) revert WrongStatus(jobId, job.status, expected);
+    }
+
+    function _challengeDeadline(Job storage job) internal view returns (uint256) {
+        return uint256(job.submittedAt) + job.params.challengeWindow;
+    }
+
+    function _assignmentOf(JobId jobId, address verifier) internal view returns (Assignment storage) {
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        for (uint256 i; i < assigned.length; ++i) {
+            if (assigned[i].verifier == verifier) return assigned[i];
+        }
+        revert NotAssignedVerifier(jobId, verifier);
+    }
+
+    /// @dev Slash every attester (share to `winner`, all to the treasury when zero), release the rest.
+    function _settleVerifiers(JobId jobId, address winner, uint256 stake, uint256 winnerShareBps)
+        internal
+        returns (uint256 slashed)
+    {
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        for (uint256 i; i < assigned.length; ++i) {
+            if (assigned[i].attested) {
+                stakes.slash(assigned[i].verifier, Role.Verifier, stake, winner, winnerShareBps);
+                slashed += stake;
+            } else {
+                stakes.unlock(assigned[i].verifier, Role.Verifier, stake);
+            }
+        }
+    }
+
+    function _refundBudget(Job storage job) internal {
+        uint256 budget = job.budget;
+        totalEscrow -= budget;
+        _pay(job.submitter, budget);
+    }
+
+    /// @dev Every payout is a pull-payment credit in StakeManager; empty shares are skipped.
+    function _pay(address to, uint256 amount) internal {
+        if (amount > 0) stakes.credit{value: amount}(to);
+    }
+
+    function _setParams(Params memory p) internal {
+        // INVARIANT: a stake of zero would make claims, assignments and challenges free to abandon.
+        if (p.solverStake == 0) revert InvalidParams("solverStake", 0);
+        if (p.verifierStake == 0) revert InvalidParams("verifierStake", 0);
+        if (p.challengeBond == 0) revert InvalidParams("challengeBond", 0);
+        // INVARIANT: every phase of the lifecycle must be reachable.
+        if (p.claimWindow == 0) revert InvalidParams("claimWindow", 0);
+        if (p.solveWindow == 0) revert InvalidParams("solveWindow", 0);
+        if (p.challengeWindow == 0) revert InvalidParams("challengeWindow", 0);
+        if (p.revealWindow == 0) revert InvalidParams("revealWindow", 0);
+        // INVARIANT: chess clocks must let a party make at least one move after each extension.
+        if (p.minClockExtension == 0) revert InvalidParams("minClockExtension", 0);
+        if (p.clockBudget < p.minClockExtension) revert InvalidParams("clockBudget", p.clockBudget);
+        // INVARIANT: assignment loops stay bounded.
+        if (p.verifiersPerJob > MAX_VERIFIERS) revert InvalidParams("verifiersPerJob", p.verifiersPerJob);
+        if (p.bisectionArity < 2 || p.bisectionArity > MAX_ARITY) {
+            revert InvalidParams("bisectionArity", p.bisectionArity);
+        }
+        if (p.verifierFeeBps > BPS) revert InvalidParams("verifierFeeBps", p.verifierFeeBps);
+        if (p.protocolTaxBps > BPS) revert InvalidParams("protocolTaxBps", p.protocolTaxBps);
+        // INVARIANT: a slashed party never recovers its whole stake by being its own beneficiary.
+        if (p.slashWinnerShareBps >= BPS) revert InvalidParams("slashWinnerShareBps", p.slashWinnerShareBps);
+        if (p.maxOpsPerStep == 0) revert InvalidParams("maxOpsPerStep", 0);
+        _params = p;
+        emit ParamsSet(p);
+    }
+}

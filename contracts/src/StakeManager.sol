@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {Role} from "./types/Types.sol";
+import {IStakeManager} from "./interfaces/IStakeManager.sol";
+
+/// @title StakeManager
+/// @notice Stakes, locks, slashes and pull-payment credits of the whole protocol.
+/// @dev Solvency: `address(this).balance >= totalStaked + totalCredits` at all times (equality unless
+/// someone force-sends ETH). Every stake satisfies `locked + pendingWithdrawal <= amount`.
+contract StakeManager is IStakeManager {
+    /// @notice Upper bound on the unbonding delay, so a mistaken setting cannot freeze stakes forever.
+    uint256 public constant MAX_UNBONDING_DELAY = 365 days;
+    uint256 internal constant BPS = 10_000;
+
+    address public immutable owner;
+    /// @inheritdoc IStakeManager
+    address public immutable treasury;
+    /// @inheritdoc IStakeManager
+    uint256 public unbondingDelay;
+    /// @inheritdoc IStakeManager
+    uint256 public totalStaked;
+    /// @inheritdoc IStakeManager
+    uint256 public totalCredits;
+
+    mapping(address account => mapping(Role role => Stake)) internal _stakes;
+    mapping(address account => uint256) internal _credits;
+    mapping(address target => bool) internal _protocol;
+    // Registries are append-only: removal would shift indices under pending draws and cost a loop;
+    // `draw` skips accounts whose free stake no longer qualifies instead.
+    mapping(Role role => address[]) internal _registry;
+    mapping(Role role => mapping(address account => bool)) internal _registered;
+
+    modifier onlyOwner() {
+        // INVARIANT: governance actions come from the owner only.
+        if (msg.sender != owner) revert NotOwner(msg.sender, owner);
+        _;
+    }
+
+    modifier onlyProtocol() {
+        // INVARIANT: only wired protocol contracts can move other people's stake or mint credits.
+        if (!_protocol[msg.sender]) revert NotProtocol(msg.sender);
+        _;
+    }
+
+    constructor(address owner_, address treasury_, uint256 unbondingDelay_) {
+        if (owner_ == address(0) || treasury_ == address(0)) revert ZeroAddress();
+        _checkDelay(unbondingDelay_);
+        owner = owner_;
+        treasury = treasury_;
+        unbondingDelay = unbondingDelay_;
+        emit UnbondingDelaySet(unbondingDelay_);
+    }
+
+    // ---------------------------------------------------------------- stakers
+
+    /// @inheritdoc IStakeManager
+    function deposit(Role role) external payable {
+        _checkRole(role);
+        // INVARIANT: a deposit adds value; empty deposits would only grow the registry.
+        if (msg.value == 0) revert ZeroAmount();
+        Stake storage s = _stakes[msg.sender][role];
+        // Total ETH supply is far below 2^128, so the narrowing cannot truncate.
+        s.amount += uint128(msg.value);
+        totalStaked += msg.value;
+        if (!_registered[role][msg.sender]) {
+            _registered[role][msg.sender] = true;
+            _registry[role].push(msg.sender);
+        }
+        emit Deposited(msg.sender, role, msg.value, s.amount);
+    }
+
+    /// @inheritdoc IStakeManager
+    function requestWithdrawal(Role role, uint256 amount) external {
+        _checkRole(role);
+        if (amount == 0) revert ZeroAmount();
+        Stake storage s = _stakes[msg.sender][role];
+        uint256 free = _free(s);
+        // INVARIANT: locked stake is collateral for live work and cannot start unbonding.
+        if (free < amount) revert InsufficientFreeStake(msg.sender, role, free, amount);
+        s.pendingWithdrawal += uint128(amount);
+        // A new request restarts the clock for the whole pending amount, so topping up a request
+        // can never shorten the time it stays slashable.
+        uint256 unbondsAt = block.timestamp + unbondingDelay;
+        s.withdrawableAt = uint64(unbondsAt);
+        emit WithdrawalRequested(msg.sender, role, amount, unbondsAt);
+    }
+
+    /// @inheritdoc IStakeManager
+    function withdraw(Role role) external {
+        _checkRole(role);
+        Stake storage s = _stakes[msg.sender][role];
+        uint256 amount = s.pendingWithdrawal;
+        if (amount == 0) revert NothingToWithdraw(msg.sender, role);
+        // INVARIANT: stake stays slashable for the whole unbonding delay.
+        if (block.timestamp < s.withdrawableAt) {
+            revert StillUnbonding(msg.sender, role, s.withdrawableAt, block.timestamp);
+        }
+        s.pendingWithdrawal = 0;
+        s.amount -= uint128(amount);
+        totalStaked -= amount;
+        emit Withdrawn(msg.sender, role, amount);
+        _send(msg.sender, amount);
+    }
+
+    /// @inheritdoc IStakeManager
+    function claim() external returns (uint256 amount) {
+        amount = _credits[msg.sender];
+        if (amount == 0) revert NoCredit(msg.sender);
+        // Checks-effects-interactions: the credit is gone before the call can re-enter.
+        _credits[msg.sender] = 0;
+        totalCredits -= amount;
+        emit Claimed(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- protocol contracts
+
+    /// @inheritdoc IStakeManager
+    function lock(address account, Role role, uint256 amount) external onlyProtocol {
+        _checkRole(role);
+        if (amount == 0) revert ZeroAmount();
+        Stake storage s = _stakes[account][role];
+        uint256 free = _free(s);
+        // INVARIANT: a lock is always backed by free stake.
+        if (free < amount) revert InsufficientFreeStake(account, role, free, amount);
+        s.locked += uint128(amount);
+        emit Locked(account, role, amount, s.locked);
+    }
+
+    /// @inheritdoc IStakeManager
+    function unlock(address account, Role role, uint256 amount) external onlyProtocol {
+        _checkRole(role);
+        if (amount == 0) revert ZeroAmount();
+        Stake storage s = _stakes[account][role];
+        // INVARIANT: a contract can only release what is locked.
+        if (s.locked < amount) revert InsufficientLocked(account, role, s.locked, amount);
+        s.locked -= uint128(amount);
+        emit Unlocked(account, role, amount, s.locked);
+    }
+
+    /// @inheritdoc IStakeManager
+    function slash(address account, Role role, uint256 amount, address beneficiary, uint256 winnerShareBps)
+        external
+        onlyProtocol
+        returns (uint256 toBeneficiary)
+    {
+        _checkRole(role);
+        if (amount == 0) revert ZeroAmount();
+        if (winnerShareBps > BPS) revert InvalidBps(winnerShareBps);
+        Stake storage s = _stakes[account][role];
+        // INVARIANT: only locked stake (collateral for the failed work) is slashable.
+        if (s.locked < amount) revert InsufficientLocked(account, role, s.locked, amount);
+        s.locked -= uint128(amount);
+        s.amount -= uint128(amount);
+        // Slashing only locked stake keeps locked + pending <= amount by itself; the clamp is a cheap
+        // guard so the free-stake subtraction can never underflow if that ever changes.
+        uint256 remainingFree = uint256(s.amount) - s.locked;
+        if (s.pendingWithdrawal > remainingFree) s.pendingWithdrawal = uint128(remainingFree);
+        totalStaked -= amount;
+
+        if (beneficiary != address(0)) {
+            toBeneficiary = amount * winnerShareBps / BPS;
+            _credit(beneficiary, toBeneficiary);
+        }
+        _credit(treasury, amount - toBeneficiary);
+        emit Slashed(account, role, amount, beneficiary, toBeneficiary);
+    }
+
+    /// @inheritdoc IStakeManager
+    /// @dev A zero-value credit is accepted as a no-op so callers need not special-case empty shares.
+    function credit(address account) external payable onlyProtocol {
+        if (account == address(0)) revert ZeroAddress();
+        _credit(account, msg.value);
+    }
+
+    /// @inheritdoc IStakeManager
+    function draw(Role role, uint256 count, uint256 minFree, uint256 seed, address exclude)
+        external
+        view
+        returns (address[] memory accounts)
+    {
+        _checkRole(role);
+        address[] storage registry = _registry[role];
+        uint256 size = registry.length;
+        // More distinct accounts than the registry holds cannot exist; capping also bounds the loop
+        // and the allocation for absurd `count`s.
+        if (count > size) count = size;
+        accounts = new address[](count);
+        uint256 found;
+        uint256 attempts = count * 8;
+        for (uint256 attempt; attempt < attempts && found < count; ++attempt) {
+            address candidate = registry[uint256(keccak256(abi.encode(seed, attempt))) % size];
+            if (candidate == exclude) continue;
+            if (_free(_stakes[candidate][role]) < minFree) continue;
+            bool duplicate;
+            for (uint256 j; j < found; ++j) {
+                if (accounts[j] == candidate) {
+                    duplicate = true;
+                    break;
+                }
+            }
+            if (duplicate) continue;
+            accounts[found++] = candidate;
+        }
+        // Shrink the array to the accounts actually found.
+        assembly ("memory-safe") {
+            mstore(accounts, found)
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IStakeManager
+    function stakeOf(address account, Role role) external view returns (Stake memory) {
+        return _stakes[account][role];
+    }
+
+    /// @inheritdoc IStakeManager
+    function freeStake(address account, Role role) external view returns (uint256) {
+        return _free(_stakes[account][role]);
+    }
+
+    /// @inheritdoc IStakeManager
+    function creditOf(address account) external view returns (uint256) {
+        return _credits[account];
+    }
+
+    /// @inheritdoc IStakeManager
+    function registrySize(Role role) external view returns (uint256) {
+        return _registry[role].length;
+    }
+
+    /// @inheritdoc IStakeManager
+    function registryAt(Role role, uint256 index) external view returns (address) {
+        return _registry[role][index];
+    }
+
+    /// @inheritdoc IStakeManager
+    function isProtocol(address target) external view returns (bool) {
+        return _protocol[target];
+    }
+
+    // ---------------------------------------------------------------- owner
+
+    /// @inheritdoc IStakeManager
+    function setProtocolContract(address target, bool allowed) external onlyOwner {
+        if (target == address(0)) revert ZeroAddress();
+        _protocol[target] = allowed;
+        emit ProtocolContractSet(target, allowed);
+    }
+
+    /// @inheritdoc IStakeManager
+    function setUnbondingDelay(uint256 delay) external onlyOwner {
+        _checkDelay(delay);
+        unbondingDelay = delay;
+        emit UnbondingDelaySet(delay);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _free(Stake storage s) internal view returns (uint256) {
+        return uint256(s.amount) - s.locked - s.pendingWithdrawal;
+    }
+
+    function _credit(address account, uint256 amount) internal {
+        if (amount == 0) return;
+        uint256 newCredit = _credits[account] + amount;
+        _credits[account] = newCredit;
+        totalCredits += amount;
+        emit Credited(account, amount, newCredit);
+    }
+
+    function _send(address to, uint256 amount) internal {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+
+    function _checkRole(Role role) internal pure {
+        // INVARIANT: Role.None is never a stake bucket (0 is never a valid state).
+        if (role == Role.None) revert InvalidRole(role);
+    }
+
+    function _checkDelay(uint256 delay) internal pure {
+        // INVARIANT: a zero delay would let a staker escape a slash by withdrawing in the same block.
+        if (delay == 0 || delay > MAX_UNBONDING_DELAY) revert InvalidParameter("unbondingDelay", delay);
+    }
+}
