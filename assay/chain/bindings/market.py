@@ -1,0 +1,196 @@
+"""JobMarket binding: escrow and the job lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_typing import ChecksumAddress
+from web3.types import TxReceipt
+
+from assay.chain.bindings._base import Binding
+from assay.chain.params import MarketParams
+from assay.protocol.types import JobId, JobStatus, StateHash
+
+
+@dataclass(frozen=True)
+class Job:
+    """IJobMarket.Job."""
+
+    job_id: JobId
+    submitter: ChecksumAddress
+    status: JobStatus
+    posted_at: int
+    solver: ChecksumAddress
+    claimed_at: int
+    submitted_at: int
+    settled_at: int
+    steps: int
+    open_games: int
+    verifiers_released: bool
+    forced_error: bool
+    solver_settled: bool
+    budget: int
+    winning_challenger: ChecksumAddress
+    spec_hash: StateHash
+    graph_hash: StateHash
+    initial_state: StateHash
+    final_state: StateHash
+    trace_root: StateHash
+    sealed_tag: StateHash
+    spec_uri: str
+    artifact_uri: str
+    params: MarketParams
+
+    @classmethod
+    def from_tuple(cls, job_id: JobId, t: Any) -> Job:
+        """From the ABI tuple returned by getJob."""
+        return cls(
+            job_id,
+            t[0],
+            JobStatus(t[1]),
+            int(t[2]),
+            t[3],
+            int(t[4]),
+            int(t[5]),
+            int(t[6]),
+            int(t[7]),
+            int(t[8]),
+            bool(t[9]),
+            bool(t[10]),
+            bool(t[11]),
+            int(t[12]),
+            t[13],
+            StateHash(t[14]),
+            StateHash(t[15]),
+            StateHash(t[16]),
+            StateHash(t[17]),
+            StateHash(t[18]),
+            StateHash(t[19]),
+            str(t[20]),
+            str(t[21]),
+            MarketParams.from_tuple(t[22]),
+        )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """IJobMarket.Assignment: one verifier drawn for a job."""
+
+    verifier: ChecksumAddress
+    attested: bool
+    challenged: bool
+
+
+class JobMarket(Binding):
+    """Job escrow and lifecycle."""
+
+    INTERFACE = "IJobMarket"
+    NAME = "JobMarket"
+
+    def post_job(
+        self,
+        spec_hash: bytes,
+        spec_uri: str,
+        steps: int,
+        graph_hash: bytes,
+        initial_state: StateHash,
+        budget_wei: int,
+    ) -> JobId:
+        """Post a job with `budget_wei` escrowed; returns its id."""
+        receipt = self._send(
+            "postJob",
+            bytes(spec_hash),
+            spec_uri,
+            steps,
+            bytes(graph_hash),
+            bytes(initial_state),
+            value=budget_wei,
+        )
+        return JobId(int(self._one_event(receipt, "JobPosted").args["jobId"]))
+
+    def cancel_job(self, job_id: JobId) -> TxReceipt:
+        """Submitter: cancel an unclaimed job."""
+        return self._send("cancelJob", job_id)
+
+    def expire_job(self, job_id: JobId) -> TxReceipt:
+        """Expire an Open job after its claim window."""
+        return self._send("expireJob", job_id)
+
+    def claim_job(self, job_id: JobId) -> TxReceipt:
+        """Solver: claim an Open job (locks the solver stake)."""
+        return self._send("claimJob", job_id)
+
+    def submit_result(
+        self,
+        job_id: JobId,
+        final_state: StateHash,
+        trace_root: bytes,
+        artifact_uri: str,
+        sealed_tag: bytes,
+    ) -> TxReceipt:
+        """Solver: submit h_T, the trace root over h_0..h_T, the artifact URI and the sealed tag."""
+        return self._send(
+            "submitResult",
+            job_id,
+            bytes(final_state),
+            bytes(trace_root),
+            artifact_uri,
+            bytes(sealed_tag),
+        )
+
+    def report_missed_deadline(self, job_id: JobId) -> TxReceipt:
+        """Fail a Claimed job whose solver missed the solve window."""
+        return self._send("reportMissedDeadline", job_id)
+
+    def attest(self, job_id: JobId) -> TxReceipt:
+        """Assigned verifier: attest the result is correct."""
+        return self._send("attest", job_id)
+
+    def finalize(self, job_id: JobId) -> TxReceipt:
+        """Settle a job whose challenge window passed without a lost game."""
+        return self._send("finalize", job_id)
+
+    def settle_failure(self, job_id: JobId) -> TxReceipt:
+        """Slash the solver and attesters of a Failed job after the reveal window."""
+        return self._send("settleFailure", job_id)
+
+    def release_verifiers(self, job_id: JobId) -> TxReceipt:
+        """Release the verifiers' locks of a Finalized job after the reveal window."""
+        return self._send("releaseVerifiers", job_id)
+
+    def set_params(self, params: MarketParams) -> TxReceipt:
+        """Owner: set the parameters for future jobs."""
+        return self._send("setParams", params.as_tuple())
+
+    def wire(self, dispute_game: str, forced_error_registry: str) -> TxReceipt:
+        """Owner: one-time wiring."""
+        return self._send("wire", dispute_game, forced_error_registry)
+
+    def get_job(self, job_id: JobId) -> Job:
+        """The full job record."""
+        return Job.from_tuple(job_id, self._call("getJob", job_id))
+
+    def job_status(self, job_id: JobId) -> JobStatus:
+        """The job's status."""
+        return JobStatus(self._call("jobStatus", job_id))
+
+    def assignments(self, job_id: JobId) -> list[Assignment]:
+        """Verifiers drawn for the job."""
+        return [Assignment(a[0], bool(a[1]), bool(a[2])) for a in self._call("assignments", job_id)]
+
+    def is_assigned(self, job_id: JobId, verifier: str) -> bool:
+        """True if `verifier` was drawn for the job."""
+        return bool(self._call("isAssigned", job_id, verifier))
+
+    def params(self) -> MarketParams:
+        """Current parameters (new jobs snapshot these)."""
+        return MarketParams.from_tuple(self._call("params"))
+
+    def job_count(self) -> int:
+        """Number of jobs posted (ids run 1..count)."""
+        return int(self._call("jobCount"))
+
+    def total_escrow(self) -> int:
+        """Escrowed budgets not yet paid out."""
+        return int(self._call("totalEscrow"))

@@ -1,0 +1,61 @@
+"""ForcedErrorRegistry binding: the jackpot, whistleblowers and reveals."""
+
+from __future__ import annotations
+
+from web3.types import TxReceipt
+
+from assay.chain.bindings._base import Binding
+from assay.chain.params import RegistryParams
+from assay.protocol.types import JobId, StateHash
+
+
+class ForcedErrorRegistry(Binding):
+    """The forced-error jackpot."""
+
+    INTERFACE = "IForcedErrorRegistry"
+    NAME = "ForcedErrorRegistry"
+
+    def fund(self, wei: int) -> TxReceipt:
+        """Add `wei` to the jackpot pool."""
+        return self._send("fund", value=wei)
+
+    def register_whistleblower(self, whistleblower: str) -> TxReceipt:
+        """Register a staked whistleblower."""
+        return self._send("registerWhistleblower", whistleblower)
+
+    def remove_whistleblower(self, whistleblower: str) -> TxReceipt:
+        """Owner: remove a whistleblower."""
+        return self._send("removeWhistleblower", whistleblower)
+
+    def reveal(self, job_id: JobId, salt: bytes) -> int:
+        """Whistleblower: reveal a honeypot; returns the jackpot paid."""
+        receipt = self._send("reveal", job_id, bytes(salt))
+        return int(self._one_event(receipt, "ForcedErrorRevealed").args["jackpot"])
+
+    def set_params(self, params: RegistryParams) -> TxReceipt:
+        """Owner: set the registry parameters."""
+        return self._send("setParams", params.as_tuple())
+
+    def sealed_tag_for(self, job_id: JobId, salt: bytes, whistleblower: str) -> StateHash:
+        """keccak256(abi.encode(jobId, salt, whistleblower))."""
+        return StateHash(self._call("sealedTagFor", job_id, bytes(salt), whistleblower))
+
+    def jackpot_amount(self) -> int:
+        """The jackpot a reveal would pay now."""
+        return int(self._call("jackpotAmount"))
+
+    def pool(self) -> int:
+        """The jackpot pool in wei."""
+        return int(self._call("pool"))
+
+    def is_whistleblower(self, account: str) -> bool:
+        """True if `account` is a registered whistleblower."""
+        return bool(self._call("isWhistleblower", account))
+
+    def revealed(self, job_id: JobId) -> bool:
+        """True if the job was revealed as a forced error."""
+        return bool(self._call("revealed", job_id))
+
+    def params(self) -> RegistryParams:
+        """The registry parameters."""
+        return RegistryParams.from_tuple(self._call("params"))
