@@ -33,26 +33,26 @@ import {JobId, GameId, RequestId, StateHash, GameStatus, Party} from "../types/T
 /// the solver's stake is slashed after the reveal window. Solver wins -> the challenger's bond is
 /// split: `slashWinnerShareBps` to the solver, the rest to the treasury.
 interface IDisputeGame {
+    /// @notice A game as seen from outside. Storage is packed differently (see DisputeGame): this is
+    /// the decoded view `getGame` returns.
     struct Game {
-        // slot 0
         address challenger;
         GameStatus status;
         Party turn;
         uint32 lo; // agreed position
         uint32 hi; // disputed position
-        // slot 1
+        uint16 rounds; // open+choose rounds played so far
+        address solver; // the job's solver (copied at `challenge`)
         JobId jobId;
-        // slot 2
         uint64 lastMoveAt;
         uint64 solverClock; // seconds left on the solver's clock as of lastMoveAt
         uint64 challengerClock; // seconds left on the challenger's clock as of lastMoveAt
         uint32 step; // disputed step s (phase 2+), 0 before
-        uint16 rounds; // open+choose rounds played so far
-        // slot 3..
+        uint32 nOps; // N: records r_0..r_N of step s's op trace (phase 2+), 0 before
         StateHash loHash; // agreed hash at lo
         StateHash hiHash; // disputed hash at hi (the solver's claim)
-        bytes32 opRoot; // phase 2 op-trace root
-        bytes32 openingsHash; // keccak256(abi.encode(openings)) of the pending `open`
+        bytes32 opRoot; // phase 2 op-trace root (0 before)
+        bytes32 openingsHash; // keccak256(abi.encode(openings)) of the pending or last `open`
         uint128 bond;
         RequestId requestId; // adjudication request (phase 3)
     }
@@ -79,12 +79,20 @@ interface IDisputeGame {
     error IndexOutOfRange(GameId gameId, uint256 index, uint256 maximum);
     /// @notice The named disputed hash is not the one at the chosen position (reorg safety).
     error WrongDisputedHash(GameId gameId, StateHash named, StateHash actual);
-    /// @notice The op trace's first leaf is not h_{s-1} or its last leaf is not h_s.
-    error OpTraceNotBound(GameId gameId, StateHash expected, StateHash given);
+    /// @notice The op trace's leaf `leaf` (0 or N) is not proven to be `expected` (h_{s-1} or h_s).
+    error OpTraceNotBound(GameId gameId, uint256 leaf, StateHash expected);
     error InvalidOpCount(GameId gameId, uint256 nOps, uint256 maximum);
     /// @notice `timeout` while the mover still has time.
     error ClockNotExpired(GameId gameId, Party turn, uint256 remaining);
     error ZeroRoot();
+    /// @notice `challenger` already plays the unresolved game `gameId` on `jobId`.
+    error GameAlreadyOpen(JobId jobId, address challenger, GameId gameId);
+    /// @notice `party` moved after its clock ran out (the opponent can call `timeout`).
+    error ClockExpired(GameId gameId, Party party);
+    /// @notice The job has no steps to dispute.
+    error NoSteps(JobId jobId);
+    /// @notice A value does not fit the game's packed storage.
+    error TooLarge(string name, uint256 value);
 
     // ---------------------------------------------------------------- events
     event GameStarted(
@@ -93,10 +101,14 @@ interface IDisputeGame {
     /// @notice The solver opened `hashes` at `positions` (phase 1 steps or phase 2 ops).
     event Opened(GameId indexed gameId, GameStatus phase, uint32[] positions, StateHash[] hashes);
     /// @notice The challenger narrowed the interval to (lo, hi).
-    event Narrowed(GameId indexed gameId, GameStatus phase, uint32 lo, uint32 hi, StateHash loHash, StateHash hiHash);
+    event Narrowed(
+        GameId indexed gameId, GameStatus phase, uint32 lo, uint32 hi, StateHash loHash, StateHash hiHash
+    );
     event StepIsolated(GameId indexed gameId, uint32 step, StateHash before, StateHash claimedAfter);
     event OpTraceCommitted(GameId indexed gameId, bytes32 opRoot, uint32 nOps);
-    event AdjudicationRequested(GameId indexed gameId, RequestId indexed requestId, uint32 step, uint32 opIndex);
+    event AdjudicationRequested(
+        GameId indexed gameId, RequestId indexed requestId, uint32 step, uint32 opIndex
+    );
     event GameResolved(GameId indexed gameId, JobId indexed jobId, GameStatus outcome, string reason);
 
     // ---------------------------------------------------------------- moves
@@ -105,13 +117,24 @@ interface IDisputeGame {
     function challenge(JobId jobId, StateHash disputedFinal) external payable returns (GameId gameId);
 
     /// @notice Solver: open the interior points of (lo, hi) with proofs against the current root.
-    function open(GameId gameId, uint32 lo, uint32 hi, StateHash[] calldata hashes, bytes32[][] calldata proofs)
-        external;
+    function open(
+        GameId gameId,
+        uint32 lo,
+        uint32 hi,
+        StateHash[] calldata hashes,
+        bytes32[][] calldata proofs
+    ) external;
 
     /// @notice Challenger: agree with openings[0..index-1], disagree with openings[index] (index ==
     /// openings.length disputes hi again). Re-sends the pending openings and names the disputed hash.
-    function choose(GameId gameId, uint32 lo, uint32 hi, StateHash[] calldata openings, uint256 index, StateHash disputed)
-        external;
+    function choose(
+        GameId gameId,
+        uint32 lo,
+        uint32 hi,
+        StateHash[] calldata openings,
+        uint256 index,
+        StateHash disputed
+    ) external;
 
     /// @notice Solver: commit the op trace of the isolated step (`nOps` operator records).
     function commitOpTrace(

@@ -25,7 +25,10 @@ interface IRefereeCourt is IOpAdjudicator {
         uint32 step;
         uint32 opIndex;
         uint16 round; // committee round, starting at 1
+        uint16 committeeSize; // m, snapshotted at the request (params may change meanwhile)
+        uint16 votes; // votes cast in the current round
         bool resolved;
+        uint128 refereeStake; // locked from each member, snapshotted at the request
         uint64 deadline; // vote deadline of the current round
         StateHash input;
         StateHash claimedOutput;
@@ -43,8 +46,12 @@ interface IRefereeCourt is IOpAdjudicator {
     error VotingOpen(RequestId requestId, uint256 deadline, uint256 votes, uint256 committeeSize);
     error ZeroOutput();
     error InvalidParams(string name, uint256 value);
+    /// @notice `wire` was already called.
+    error AlreadyWired(address disputeGame);
 
-    event CommitteeDrawn(RequestId indexed requestId, GameId indexed gameId, uint16 round, address[] referees, uint64 deadline);
+    event CommitteeDrawn(
+        RequestId indexed requestId, GameId indexed gameId, uint16 round, address[] referees, uint64 deadline
+    );
     event Voted(RequestId indexed requestId, address indexed referee, uint16 round, StateHash output);
     event RefereeSlashed(RequestId indexed requestId, address indexed referee, uint16 round, bool noShow);
     event Decided(RequestId indexed requestId, GameId indexed gameId, StateHash output, uint256 votes);

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IOpAdjudicator} from "../../src/interfaces/IOpAdjudicator.sol";
+import {JobId, GameId, RequestId, StateHash} from "../../src/types/Types.sol";
+
+/// @notice Stands in for DisputeGame in front of an adjudicator: opens requests, records answers.
+contract FakeDisputeGame {
+    uint256 public answers;
+    GameId public lastGame;
+    StateHash public lastOutput;
+
+    function request(IOpAdjudicator adjudicator, GameId gameId, StateHash input, StateHash claimed)
+        external
+        returns (RequestId)
+    {
+        return adjudicator.requestAdjudication(gameId, JobId.wrap(1), 7, 3, input, claimed);
+    }
+
+    function onAdjudicated(GameId gameId, StateHash correctOutput) external {
+        answers += 1;
+        lastGame = gameId;
+        lastOutput = correctOutput;
+    }
+}
