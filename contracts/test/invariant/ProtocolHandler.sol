@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {vm} from "../utils/Vm.sol";
+import {Traces} from "../utils/Traces.sol";
+import {LibMerkle} from "../../src/libraries/LibMerkle.sol";
+import {LibBisection} from "../../src/libraries/LibBisection.sol";
+import {IStakeManager} from "../../src/interfaces/IStakeManager.sol";
+import {IJobMarket} from "../../src/interfaces/IJobMarket.sol";
+import {IDisputeGame} from "../../src/interfaces/IDisputeGame.sol";
+import {IRefereeCourt} from "../../src/interfaces/IRefereeCourt.sol";
+import {IForcedErrorRegistry} from "../../src/interfaces/IForcedErrorRegistry.sol";
+import {
+    JobId,
+    GameId,
+    RequestId,
+    StateHash,
+    Role,
+    JobStatus,
+    GameStatus,
+    Party
+} from "../../src/types/Types.sol";
+
+/// @notice Drives the whole protocol with bounded random actions for the invariant suite.
+/// Honest parties always play their true trace; a challenger is honest iff the result it challenges
+/// is wrong. Timeouts are only ever claimed against a dishonest party, so "an honest party never
+/// loses" is a property of the game, not of the handler's patience.
+contract ProtocolHandler {
+    uint256 internal constant MAX_STEPS = 16;
+    uint256 internal constant MAX_OPS = 8;
+
+    IStakeManager public immutable stakes;
+    IJobMarket public immutable market;
+    IDisputeGame public immutable game;
+    IRefereeCourt public immutable court;
+    IForcedErrorRegistry public immutable registry;
+
+    address public immutable submitter;
+    address public immutable governor; // JobMarket owner: the handler varies k between jobs
+    address public immutable whistleblower;
+    address[] public solvers;
+    address[] public verifiers;
+    address[] public referees;
+
+    struct JobInfo {
+        bytes32 key;
+        uint32 steps;
+        uint32 nOps; // op records per step
+        bool cheat; // the submitted result is wrong from step `badStep` on
+        uint32 badStep;
+        uint32 badOp;
+        bool honeypot;
+        bytes32 salt;
+    }
+
+    mapping(uint256 => JobInfo) public info;
+    uint256[] public jobIds;
+    uint256[] public gameIds;
+    mapping(uint256 => uint256) public movesOf; // game -> successful moves (incl. challenge)
+
+    // ghost variables read by the invariants
+    uint256 public ghostHonestLosses;
+    uint256 public ghostMovesAfterResolution;
+    uint256 public ghostResolvedGames;
+    uint256 public ghostCalls;
+
+    constructor(
+        IStakeManager stakes_,
+        IJobMarket market_,
+        IDisputeGame game_,
+        IRefereeCourt court_,
+        IForcedErrorRegistry registry_,
+        address submitter_,
+        address governor_,
+        address whistleblower_,
+        address[] memory solvers_,
+        address[] memory verifiers_,
+        address[] memory referees_
+    ) {
+        stakes = stakes_;
+        market = market_;
+        game = game_;
+        court = court_;
+        registry = registry_;
+        submitter = submitter_;
+        governor = governor_;
+        whistleblower = whistleblower_;
+        solvers = solvers_;
+        verifiers = verifiers_;
+        referees = referees_;
+    }
+
+    // ------------------------------------------------------------------ job lifecycle
+    function postJob(uint256 seed, uint96 budget) external {
+        ghostCalls++;
+        uint256 amount = 0.01 ether + uint256(budget) % 5 ether;
+        vm.deal(submitter, submitter.balance + amount);
+        bytes32 key = keccak256(abi.encode("job", jobIds.length, seed));
+        uint32 steps = uint32(1 + seed % MAX_STEPS);
+        // k-ary bisection is snapshotted per job: vary it so games with k = 2..5 run side by side
+        IJobMarket.Params memory p = market.params();
+        p.bisectionArity = uint16(2 + (seed >> 16) % 4);
+        vm.prank(governor);
+        market.setParams(p);
+        vm.prank(submitter);
+        JobId id = market.postJob{value: amount}(
+            keccak256(abi.encode(key, "spec")),
+            "ipfs://spec",
+            steps,
+            keccak256("graph"),
+            Traces.honest(key, 0)
+        );
+        JobInfo storage j = info[JobId.unwrap(id)];
+        j.key = key;
+        j.steps = steps;
+        j.nOps = uint32(1 + (seed >> 8) % MAX_OPS);
+        jobIds.push(JobId.unwrap(id));
+    }
+
+    function claimJob(uint256 jobSeed, uint256 solverSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Open);
+        if (!ok) return;
+        vm.prank(solvers[solverSeed % solvers.length]);
+        try market.claimJob(JobId.wrap(id)) {} catch {}
+    }
+
+    function submitResult(uint256 jobSeed, uint256 mode) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Claimed);
+        if (!ok) return;
+        JobInfo storage j = info[id];
+        j.cheat = mode % 3 != 0; // two thirds of results are wrong, so games happen often
+        j.badStep = uint32(1 + (mode >> 8) % j.steps);
+        j.badOp = uint32(1 + (mode >> 16) % j.nOps);
+        j.honeypot = j.cheat && (mode >> 24) % 2 == 0;
+        j.salt = keccak256(abi.encode(j.key, "salt"));
+        bytes32 tag = j.honeypot
+            ? keccak256(abi.encode(JobId.wrap(id), j.salt, whistleblower))
+            : keccak256(abi.encode(j.key, "random tag"));
+        bytes32[] memory trace = Traces.stepTrace(j.key, j.steps, j.cheat, j.badStep);
+        bytes32 root = _root(trace);
+        IJobMarket.Job memory job = market.getJob(JobId.wrap(id));
+        vm.prank(job.solver);
+        try market.submitResult(JobId.wrap(id), StateHash.wrap(trace[j.steps]), root, "ipfs://model", tag) {}
+            catch {}
+    }
+
+    function attest(uint256 jobSeed, uint256 verifierSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Submitted);
+        if (!ok) return;
+        IJobMarket.Assignment[] memory a = market.assignments(JobId.wrap(id));
+        if (a.length == 0) return;
+        vm.prank(a[verifierSeed % a.length].verifier);
+        try market.attest(JobId.wrap(id)) {} catch {}
+    }
+
+    function challenge(uint256 jobSeed, uint256 challengerSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Submitted);
+        if (!ok) return;
+        IJobMarket.Job memory job = market.getJob(JobId.wrap(id));
+        address challenger = verifiers[challengerSeed % verifiers.length];
+        uint256 bond = job.params.challengeBond;
+        vm.deal(challenger, challenger.balance + bond);
+        vm.prank(challenger);
+        try game.challenge{value: bond}(JobId.wrap(id), job.finalState) returns (GameId g) {
+            gameIds.push(GameId.unwrap(g));
+            movesOf[GameId.unwrap(g)] = 1;
+        } catch {}
+    }
+
+    function finalize(uint256 jobSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Submitted);
+        if (ok) try market.finalize(JobId.wrap(id)) {} catch {}
+    }
+
+    function settle(uint256 jobSeed) external {
+        ghostCalls++;
+        if (jobIds.length == 0) return;
+        JobId id = JobId.wrap(jobIds[jobSeed % jobIds.length]);
+        try market.settleFailure(id) {} catch {}
+        try market.releaseVerifiers(id) {} catch {}
+    }
+
+    function cancelOrExpire(uint256 jobSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Open);
+        if (!ok) return;
+        vm.prank(submitter);
+        try market.cancelJob(JobId.wrap(id)) {} catch {}
+    }
+
+    function missedDeadline(uint256 jobSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Claimed);
+        if (ok) try market.reportMissedDeadline(JobId.wrap(id)) {} catch {}
+    }
+
+    function reveal(uint256 jobSeed) external {
+        ghostCalls++;
+        if (jobIds.length == 0) return;
+        uint256 id = jobIds[jobSeed % jobIds.length];
+        if (!info[id].honeypot) return;
+        vm.prank(whistleblower);
+        try registry.reveal(JobId.wrap(id), info[id].salt) {} catch {}
+    }
+
+    // ------------------------------------------------------------------ money
+    function deposit(uint256 actorSeed, uint96 amount, uint8 roleSeed) external {
+        ghostCalls++;
+        Role role = Role(1 + roleSeed % 3);
+        address who = _actor(actorSeed);
+        uint256 value = 1 + uint256(amount) % 10 ether;
+        vm.deal(who, who.balance + value);
+        vm.prank(who);
+        stakes.deposit{value: value}(role);
+    }
+
+    function requestWithdrawal(uint256 actorSeed, uint96 amount, uint8 roleSeed) external {
+        ghostCalls++;
+        Role role = Role(1 + roleSeed % 3);
+        address who = _actor(actorSeed);
+        uint256 free = stakes.freeStake(who, role);
+        if (free == 0) return;
+        vm.prank(who);
+        stakes.requestWithdrawal(role, 1 + uint256(amount) % free);
+    }
+
+    function withdraw(uint256 actorSeed, uint8 roleSeed) external {
+        ghostCalls++;
+        address who = _actor(actorSeed);
+        vm.prank(who);
+        try stakes.withdraw(Role(1 + roleSeed % 3)) {} catch {}
+    }
+
+    function claimCredit(uint256 actorSeed) external {
+        ghostCalls++;
+        address who = _actor(actorSeed);
+        vm.prank(who);
+        try stakes.claim() {} catch {}
+    }
+
+    function warp(uint32 secondsSeed) external {
+        ghostCalls++;
+        vm.warp(block.timestamp + uint256(secondsSeed) % 2 days);
+    }
+
+    // ------------------------------------------------------------------ games
+    /// @notice Play up to `budget` moves of one game, honestly for the honest side.
+    function play(uint256 gameSeed, uint256 choiceSeed, uint8 budget) external {
+        ghostCalls++;
+        if (gameIds.length == 0) return;
+        uint256 g = gameIds[gameSeed % gameIds.length];
+        for (uint256 i; i < 1 + budget % 24; ++i) {
+            if (!_step(g, uint256(keccak256(abi.encode(choiceSeed, i))))) break;
+        }
+    }
+
+    /// @notice Claim a timeout, but only against a dishonest party.
+    function timeoutGame(uint256 gameSeed) external {
+        ghostCalls++;
+        if (gameIds.length == 0) return;
+        uint256 g = gameIds[gameSeed % gameIds.length];
+        IDisputeGame.Game memory st = game.getGame(GameId.wrap(g));
+        if (_resolved(st.status) || st.status == GameStatus.Adjudicating) return;
+        bool solverCheats = info[JobId.unwrap(st.jobId)].cheat;
+        bool moverHonest = st.turn == Party.Solver ? !solverCheats : solverCheats;
+        if (moverHonest) return;
+        (uint256 sLeft, uint256 cLeft) = game.clocks(GameId.wrap(g));
+        vm.warp(block.timestamp + (st.turn == Party.Solver ? sLeft : cLeft) + 1);
+        try game.timeout(GameId.wrap(g)) {
+            movesOf[g]++;
+            _afterResolution(g, st);
+        } catch {}
+    }
+
+    /// @notice Try an illegal move on a resolved game; it must revert.
+    function moveAfterResolution(uint256 gameSeed) external {
+        ghostCalls++;
+        if (gameIds.length == 0) return;
+        uint256 g = gameIds[gameSeed % gameIds.length];
+        IDisputeGame.Game memory st = game.getGame(GameId.wrap(g));
+        if (!_resolved(st.status)) return;
+        StateHash[] memory none = new StateHash[](0);
+        bytes32[][] memory noProofs = new bytes32[][](0);
+        IJobMarket.Job memory job = market.getJob(st.jobId);
+        vm.prank(job.solver);
+        try game.open(GameId.wrap(g), st.lo, st.hi, none, noProofs) {
+            ghostMovesAfterResolution++;
+        } catch {}
+        vm.prank(st.challenger);
+        try game.choose(GameId.wrap(g), st.lo, st.hi, none, 0, st.hiHash) {
+            ghostMovesAfterResolution++;
+        } catch {}
+        try game.timeout(GameId.wrap(g)) {
+            ghostMovesAfterResolution++;
+        } catch {}
+    }
+
+    // ------------------------------------------------------------------ views for invariants
+    function jobCount() external view returns (uint256) {
+        return jobIds.length;
+    }
+
+    function gameCount() external view returns (uint256) {
+        return gameIds.length;
+    }
+
+    function allGames() external view returns (uint256[] memory) {
+        return gameIds;
+    }
+
+    function allJobs() external view returns (uint256[] memory) {
+        return jobIds;
+    }
+
+    // ------------------------------------------------------------------ internals
+    /// @dev One move of game `g` by whoever is to move. Returns false when nothing can be done.
+    function _step(uint256 g, uint256 choice) internal returns (bool) {
+        IDisputeGame.Game memory st = game.getGame(GameId.wrap(g));
+        if (_resolved(st.status)) return false;
+        JobInfo storage j = info[JobId.unwrap(st.jobId)];
+        IJobMarket.Job memory job = market.getJob(st.jobId);
+        if (st.status == GameStatus.Adjudicating) return _adjudicate(g, st, j);
+        if (st.status == GameStatus.AwaitingOpTrace) {
+            bytes32[] memory ops = Traces.opTrace(j.key, st.step, j.nOps, j.cheat, j.badStep, j.badOp);
+            vm.prank(job.solver);
+            try game.commitOpTrace(
+                GameId.wrap(g), _root(ops), j.nOps, Traces.proof(ops, 0), Traces.proof(ops, j.nOps)
+            ) {
+                movesOf[g]++;
+                _afterMove(g, st);
+                return true;
+            } catch {
+                return false;
+            }
+        }
+        bool phase2 = st.status == GameStatus.OpBisection;
+        bytes32[] memory solverTrace = phase2
+            ? Traces.opTrace(j.key, st.step, j.nOps, j.cheat, j.badStep, j.badOp)
+            : Traces.stepTrace(j.key, j.steps, j.cheat, j.badStep);
+        uint32[] memory pos = LibBisection.positions(st.lo, st.hi, job.params.bisectionArity);
+        StateHash[] memory hashes = new StateHash[](pos.length);
+        for (uint256 i; i < pos.length; ++i) {
+            hashes[i] = StateHash.wrap(solverTrace[pos[i]]);
+        }
+        if (st.turn == Party.Solver) {
+            bytes32[][] memory proofs = new bytes32[][](pos.length);
+            for (uint256 i; i < pos.length; ++i) {
+                proofs[i] = Traces.proof(solverTrace, pos[i]);
+            }
+            vm.prank(job.solver);
+            try game.open(GameId.wrap(g), st.lo, st.hi, hashes, proofs) {
+                movesOf[g]++;
+                return true;
+            } catch {
+                return false;
+            }
+        }
+        // Challenger: honest iff the solver cheats — it names the first opening that is wrong.
+        uint256 index = pos.length;
+        if (j.cheat) {
+            bytes32[] memory truth = phase2
+                ? Traces.opTrace(j.key, st.step, j.nOps, false, 0, 0)
+                : Traces.stepTrace(j.key, j.steps, false, 0);
+            for (uint256 i; i < pos.length; ++i) {
+                if (truth[pos[i]] != StateHash.unwrap(hashes[i])) {
+                    index = i;
+                    break;
+                }
+            }
+        } else {
+            index = choice % (pos.length + 1);
+        }
+        StateHash disputed = index == pos.length ? st.hiHash : hashes[index];
+        vm.prank(st.challenger);
+        try game.choose(GameId.wrap(g), st.lo, st.hi, hashes, index, disputed) {
+            movesOf[g]++;
+            _afterMove(g, st);
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    /// @dev Honest referees vote the true output of the disputed operator, then resolve.
+    function _adjudicate(uint256 g, IDisputeGame.Game memory st, JobInfo storage j) internal returns (bool) {
+        RequestId r = st.requestId;
+        IRefereeCourt.Request memory req = court.getRequest(r);
+        if (req.resolved) return false;
+        StateHash truth = Traces.honestOp(j.key, req.step, j.nOps, req.opIndex);
+        address[] memory members = court.committee(r);
+        for (uint256 i; i < members.length; ++i) {
+            if (StateHash.unwrap(court.voteOf(r, members[i])) != bytes32(0)) continue;
+            vm.prank(members[i]);
+            try court.vote(r, truth) {} catch {}
+        }
+        if (members.length == 0) vm.warp(uint256(req.deadline) + 1);
+        try court.resolve(r) {
+            movesOf[g]++;
+            _afterMove(g, st);
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    function _afterMove(uint256 g, IDisputeGame.Game memory before) internal {
+        IDisputeGame.Game memory st = game.getGame(GameId.wrap(g));
+        if (_resolved(st.status)) _afterResolution(g, before);
+    }
+
+    function _afterResolution(uint256 g, IDisputeGame.Game memory before) internal {
+        if (_resolved(before.status)) ghostMovesAfterResolution++;
+        ghostResolvedGames++;
+        IDisputeGame.Game memory st = game.getGame(GameId.wrap(g));
+        bool solverCheats = info[JobId.unwrap(st.jobId)].cheat;
+        // Honest solver must win; honest challenger (solver cheats) must win.
+        if (solverCheats && st.status != GameStatus.ChallengerWon) ghostHonestLosses++;
+        if (!solverCheats && st.status != GameStatus.SolverWon) ghostHonestLosses++;
+    }
+
+    function _resolved(GameStatus s) internal pure returns (bool) {
+        return s == GameStatus.ChallengerWon || s == GameStatus.SolverWon;
+    }
+
+    function _pickJob(uint256 seed, JobStatus wanted) internal view returns (bool, uint256) {
+        uint256 n = jobIds.length;
+        if (n == 0) return (false, 0);
+        for (uint256 i; i < n && i < 8; ++i) {
+            uint256 id = jobIds[(seed + i) % n];
+            if (market.jobStatus(JobId.wrap(id)) == wanted) return (true, id);
+        }
+        return (false, 0);
+    }
+
+    function _actor(uint256 seed) internal view returns (address) {
+        uint256 total = solvers.length + verifiers.length + referees.length;
+        uint256 i = seed % total;
+        if (i < solvers.length) return solvers[i];
+        i -= solvers.length;
+        if (i < verifiers.length) return verifiers[i];
+        return referees[i - verifiers.length];
+    }
+
+    function _root(bytes32[] memory values) internal pure returns (bytes32) {
+        return LibMerkle.root(values);
+    }
+}
+

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {LibMerkle} from "../../src/libraries/LibMerkle.sol";
+import {StateHash} from "../../src/types/Types.sol";
+
+/// @notice Deterministic toy traces for tests: an honest run, and a dishonest one that diverges from
+/// step `s` (and, inside step s, from operator `j`). Everything is derived from a `key`, so a test can
+/// rebuild any value, root or proof without storing trees.
+library Traces {
+    /// @dev h_i of the honest run (h_0 is the job's initial state).
+    function honest(bytes32 key, uint256 i) internal pure returns (StateHash) {
+        return StateHash.wrap(keccak256(abi.encode(key, "h", i)));
+    }
+
+    /// @dev h'_i of a run that is honest before step `s` and wrong from `s` on.
+    function dishonest(bytes32 key, uint256 s, uint256 i) internal pure returns (StateHash) {
+        return i < s ? honest(key, i) : StateHash.wrap(keccak256(abi.encode(key, "bad", i)));
+    }
+
+    function stepTrace(bytes32 key, uint256 steps, bool cheat, uint256 s)
+        internal
+        pure
+        returns (bytes32[] memory v)
+    {
+        v = new bytes32[](steps + 1);
+        for (uint256 i; i <= steps; ++i) {
+            v[i] = StateHash.unwrap(cheat ? dishonest(key, s, i) : honest(key, i));
+        }
+    }
+
+    /// @dev Op records r_0..r_N of step `step` for the honest run: bound to h_{step-1} and h_step.
+    function honestOp(bytes32 key, uint256 step, uint256 nOps, uint256 j) internal pure returns (StateHash) {
+        if (j == 0) return honest(key, step - 1);
+        if (j == nOps) return honest(key, step);
+        return StateHash.wrap(keccak256(abi.encode(key, "op", step, j)));
+    }
+
+    /// @dev Op records of a cheater whose step `step` starts honest and ends at its wrong h'_step;
+    /// its ops agree with the honest ones before `jBad` and differ from `jBad` on.
+    function dishonestOp(bytes32 key, uint256 s, uint256 step, uint256 nOps, uint256 jBad, uint256 j)
+        internal
+        pure
+        returns (StateHash)
+    {
+        if (j == 0) return dishonest(key, s, step - 1);
+        if (j == nOps) return dishonest(key, s, step);
+        if (j < jBad) return honestOp(key, step, nOps, j);
+        return StateHash.wrap(keccak256(abi.encode(key, "badop", step, j)));
+    }
+
+    function opTrace(bytes32 key, uint256 step, uint256 nOps, bool cheat, uint256 s, uint256 jBad)
+        internal
+        pure
+        returns (bytes32[] memory v)
+    {
+        v = new bytes32[](nOps + 1);
+        for (uint256 j; j <= nOps; ++j) {
+            v[j] = StateHash.unwrap(
+                cheat ? dishonestOp(key, s, step, nOps, jBad, j) : honestOp(key, step, nOps, j)
+            );
+        }
+    }
+
+    /// @dev Sibling path of leaf `index` in the LibMerkle tree over `values`.
+    function proof(bytes32[] memory values, uint256 index) internal pure returns (bytes32[] memory path) {
+        uint256 d = LibMerkle.depth(values.length);
+        uint256 size = 1 << d;
+        bytes32[] memory level = new bytes32[](size);
+        for (uint256 i; i < values.length; ++i) {
+            level[i] = LibMerkle.hashLeaf(values[i]);
+        }
+        path = new bytes32[](d);
+        for (uint256 lvl; lvl < d; ++lvl) {
+            path[lvl] = level[index ^ 1];
+            size >>= 1;
+            for (uint256 i; i < size; ++i) {
+                level[i] = LibMerkle.hashNode(level[2 * i], level[2 * i + 1]);
+            }
+            index >>= 1;
+        }
+    }
+}
