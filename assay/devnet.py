@@ -1,0 +1,126 @@
+"""The embedded devnet: an anvil node with the protocol deployed and named, funded actors.
+
+Used by `make demo`, `assay devnet up` and the end-to-end tests, so all three exercise the
+same deployment path a real chain uses (`deploy_protocol` through a `TxSender`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import structlog
+
+from assay.chain.anvil import Anvil, DevAccount
+from assay.chain.deploy import DeployConfig, Deployment, ProtocolContracts, deploy_protocol
+from assay.chain.sender import TxSender
+from assay.protocol.types import Role
+
+log = structlog.get_logger(__name__)
+
+# Dev account index of each named actor. Account 0 deploys and owns the protocol.
+ACTORS: dict[str, int] = {
+    "deployer": 0,
+    "submitter": 1,
+    "solver": 2,
+    "verifier1": 3,
+    "verifier2": 4,
+    "referee": 5,
+    "whistleblower": 6,
+    "challenger": 7,
+    "solver2": 8,
+    "referee2": 9,
+}
+
+
+@dataclass
+class Actor:
+    """A named dev account with its own sender and protocol bindings."""
+
+    name: str
+    account: DevAccount
+    sender: TxSender
+    protocol: ProtocolContracts
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+
+@dataclass
+class Devnet:
+    """anvil + deployed protocol. `Devnet().start()` or use as a context manager."""
+
+    state_file: Path | None = None
+    deployment_file: Path | None = None
+    config: DeployConfig = field(default_factory=DeployConfig)
+    anvil: Anvil | None = None
+    deployment: Deployment | None = None
+    _actors: dict[str, Actor] = field(default_factory=dict)
+
+    def start(self) -> Self:
+        """Start anvil (reloading `state_file` if present) and deploy unless already deployed."""
+        self.anvil = Anvil(state_file=self.state_file, accounts=len(ACTORS)).start()
+        if self.deployment_file is not None and self.deployment_file.exists():
+            self.deployment = Deployment.load(self.deployment_file)
+            if self.anvil.w3.eth.get_code(self.deployment.job_market) == b"":
+                log.warning("devnet.redeploy", reason="saved deployment not found on this chain")
+                self.deployment = None
+        if self.deployment is None:
+            deployer = self.anvil.accounts[ACTORS["deployer"]]
+            self.deployment = deploy_protocol(self.anvil.w3, deployer.signer(), self.config)
+            if self.deployment_file is not None:
+                self.deployment.save(self.deployment_file)
+        return self
+
+    def stop(self) -> None:
+        if self.anvil is not None:
+            self.anvil.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def node(self) -> Anvil:
+        if self.anvil is None:
+            raise RuntimeError("the devnet is not started; call start() first")
+        return self.anvil
+
+    def actor(self, name: str) -> Actor:
+        """The named actor (see ACTORS), created on first use."""
+        if name not in self._actors:
+            if name not in ACTORS:
+                raise KeyError(f"unknown devnet actor {name!r}; known: {', '.join(ACTORS)}")
+            if self.deployment is None:
+                raise RuntimeError("the devnet is not deployed; call start() first")
+            account = self.node.accounts[ACTORS[name]]
+            sender = TxSender(self.node.w3, account.signer())
+            self._actors[name] = Actor(name, account, sender, self.deployment.connect(sender))
+        return self._actors[name]
+
+    def stake_defaults(self) -> None:
+        """Stake every role-holding actor with enough for a few jobs."""
+        eth = 10**18
+        plan = [
+            ("solver", Role.SOLVER, 3 * eth),
+            ("solver2", Role.SOLVER, 3 * eth),
+            ("verifier1", Role.VERIFIER, 2 * eth),
+            ("verifier2", Role.VERIFIER, 2 * eth),
+            ("referee", Role.REFEREE, 2 * eth),
+            ("referee2", Role.REFEREE, 2 * eth),
+            ("whistleblower", Role.WHISTLEBLOWER, 1 * eth),
+        ]
+        for name, role, wei in plan:
+            self.actor(name).protocol.stakes.deposit(role, wei)
+        owner = self.actor("deployer").protocol
+        owner.registry.register_whistleblower(self.actor("whistleblower").address)

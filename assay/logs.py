@@ -1,0 +1,27 @@
+"""Structured logging setup: key-value lines on stderr, level from ASSAY_LOG_LEVEL (default INFO)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import structlog
+
+
+def configure(level: str | None = None) -> None:
+    """Configure structlog once for a process (CLI, demo, agents)."""
+    name = (level or os.environ.get("ASSAY_LOG_LEVEL") or "INFO").upper()
+    numeric = logging.getLevelName(name)
+    if not isinstance(numeric, int):
+        raise ValueError(f"unknown log level {name!r}; use DEBUG, INFO, WARNING or ERROR")
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
