@@ -54,10 +54,12 @@ demo: setup
 
 bench: setup
 	cd contracts && $(FORGE) test --match-contract GasBench -vv
+	cd contracts && $(FORGE) snapshot --no-match-path 'test/invariant/*' --snap .gas-snapshot --check
 	$(PY) -m assay.bench
 
+# Re-record the committed gas snapshot after an intended gas change (review the diff).
 gas-snapshot: setup
-	cd contracts && $(FORGE) snapshot --match-contract GasBench --snap .gas-snapshot
+	cd contracts && $(FORGE) snapshot --no-match-path 'test/invariant/*' --snap .gas-snapshot
 
 clean:
 	rm -rf contracts/out contracts/cache .assay

@@ -20,8 +20,8 @@ import {JobId, GameId, RequestId, StateHash, GameStatus, Party} from "./types/Ty
 ///
 /// Gas: a game lives in 7 storage slots (`Packed`), `challenge` writes 5. Job parameters a round needs
 /// (arity, clock extension, tree size, root) are copied at `challenge` so that `open`/`choose` never
-/// call `IJobMarket.getJob` (which copies the whole job); the solver, the bond and the payout split are
-/// read back from the job (whose parameters are snapshotted, hence immutable) when needed:
+/// call into JobMarket; the solver, the bond and the payout split are read through the compact
+/// `IJobMarket.disputeTerms` view (snapshotted job parameters, hence immutable) when needed:
 /// `commitOpTrace` and resolution. `open` is a forced move (see there) and needs no solver check.
 contract DisputeGame is IDisputeGame {
     /// @notice Moves outside the open/choose rounds: challenge, commitOpTrace, onAdjudicated|timeout.
@@ -80,13 +80,13 @@ contract DisputeGame is IDisputeGame {
 
     /// @inheritdoc IDisputeGame
     function challenge(JobId jobId, StateHash disputedFinal) external payable returns (GameId gameId) {
-        IJobMarket.Job memory job = market.getJob(jobId);
+        IJobMarket.DisputeTerms memory job = market.disputeTerms(jobId);
         // INVARIANT: a job with no steps has nothing to bisect (JobMarket rejects it at posting).
         if (job.steps == 0) revert NoSteps(jobId);
         // INVARIANT: the challenger disputes the result on chain now, not one a reorg replaced.
         if (disputedFinal != job.finalState) revert WrongFinalState(jobId, disputedFinal, job.finalState);
         // INVARIANT: every game is bonded, so opening games costs the griefer.
-        if (msg.value != job.params.challengeBond) revert WrongBond(msg.value, job.params.challengeBond);
+        if (msg.value != job.challengeBond) revert WrongBond(msg.value, job.challengeBond);
         // INVARIANT: a solver cannot dispute itself (it would recover its own stake as a "winner").
         if (msg.sender == job.solver) revert ChallengerIsSolver(jobId, msg.sender);
         // INVARIANT: the trace is committed, so openings can be proven against it.
@@ -97,7 +97,7 @@ contract DisputeGame is IDisputeGame {
             revert GameAlreadyOpen(jobId, msg.sender, previous);
         }
         // INVARIANT: k-ary bisection needs k >= 2 to narrow.
-        if (job.params.bisectionArity < 2) revert LibBisection.InvalidArity(job.params.bisectionArity);
+        if (job.bisectionArity < 2) revert LibBisection.InvalidArity(job.bisectionArity);
         // INVARIANT: ids fit the packed slot.
         if (JobId.unwrap(jobId) > type(uint48).max) revert TooLarge("jobId", JobId.unwrap(jobId));
 
@@ -107,15 +107,15 @@ contract DisputeGame is IDisputeGame {
         gameId = GameId.wrap(id);
 
         Packed storage g = _games[gameId];
-        uint40 budget = _clamp40(job.params.clockBudget);
+        uint40 budget = _clamp40(job.clockBudget);
         g.challenger = msg.sender;
         g.turn = Party.Solver;
         g.hi = job.steps;
         g.lastMoveAt = uint40(block.timestamp);
         g.solverClock = budget;
-        g.arity = job.params.bisectionArity;
+        g.arity = job.bisectionArity;
         g.challengerClock = budget;
-        g.minExtension = _clamp40(job.params.minClockExtension);
+        g.minExtension = _clamp40(job.minClockExtension);
         g.jobId = uint48(JobId.unwrap(jobId));
         g.size = job.steps;
         g.hiHash = job.finalState;
@@ -210,7 +210,7 @@ contract DisputeGame is IDisputeGame {
             StateHash before = g.loHash;
             if (newLo == 0) {
                 // lo never moved: h_0 is the job's initial state (loHash was left unwritten).
-                before = market.getJob(JobId.wrap(g.jobId)).initialState;
+                before = market.disputeTerms(JobId.wrap(g.jobId)).initialState;
                 g.loHash = before;
             }
             emit StepIsolated(gameId, newHi, before, newHiHash);
@@ -233,12 +233,12 @@ contract DisputeGame is IDisputeGame {
         if (status == GameStatus.None) revert UnknownGame(gameId);
         // INVARIANT: an op trace is committed once, after phase 1 isolated the step.
         if (status != GameStatus.AwaitingOpTrace) revert WrongStatus(gameId, status);
-        IJobMarket.Job memory job = market.getJob(JobId.wrap(g.jobId));
+        IJobMarket.DisputeTerms memory job = market.disputeTerms(JobId.wrap(g.jobId));
         // INVARIANT: only the solver commits its op trace: unlike an opening, a new root is a choice.
         if (msg.sender != job.solver) revert NotYourTurn(gameId, msg.sender, g.turn);
         // INVARIANT: a zero root commits to nothing.
         if (opRoot == bytes32(0)) revert ZeroRoot();
-        uint256 maxOps = job.params.maxOpsPerStep;
+        uint256 maxOps = job.maxOpsPerStep;
         // INVARIANT: the op trace is non-empty and bounded, so phase 2 is bounded by ceil(log_k maxOps).
         if (nOps == 0 || nOps > maxOps) revert InvalidOpCount(gameId, nOps, maxOps);
         StateHash first = g.loHash;
@@ -311,7 +311,7 @@ contract DisputeGame is IDisputeGame {
     function getGame(GameId gameId) external view returns (Game memory game) {
         Packed storage g = _games[gameId];
         if (g.status == GameStatus.None) return game;
-        IJobMarket.Job memory job = market.getJob(JobId.wrap(g.jobId));
+        IJobMarket.DisputeTerms memory job = market.disputeTerms(JobId.wrap(g.jobId));
         game.challenger = g.challenger;
         game.status = g.status;
         game.turn = g.turn;
@@ -330,7 +330,7 @@ contract DisputeGame is IDisputeGame {
         game.hiHash = g.hiHash;
         game.opRoot = g.inOps ? g.root : bytes32(0);
         game.openingsHash = g.openingsHash;
-        game.bond = job.params.challengeBond;
+        game.bond = job.challengeBond;
         game.requestId = RequestId.wrap(g.requestId);
     }
 
@@ -456,8 +456,8 @@ contract DisputeGame is IDisputeGame {
     function _resolve(GameId gameId, Packed storage g, bool challengerWon, string memory reason) private {
         JobId jobId = JobId.wrap(g.jobId);
         // The job's parameters are snapshotted at posting: this is the bond the challenger paid.
-        IJobMarket.Job memory job = market.getJob(jobId);
-        uint256 bond = job.params.challengeBond;
+        IJobMarket.DisputeTerms memory job = market.disputeTerms(jobId);
+        uint256 bond = job.challengeBond;
         GameStatus outcome = challengerWon ? GameStatus.ChallengerWon : GameStatus.SolverWon;
         g.status = outcome;
         g.turn = Party.None;
@@ -468,7 +468,7 @@ contract DisputeGame is IDisputeGame {
         if (challengerWon) {
             if (bond != 0) stakes.credit{value: bond}(challenger);
         } else {
-            uint256 toSolver = (bond * job.params.slashWinnerShareBps) / BPS;
+            uint256 toSolver = (bond * job.slashWinnerShareBps) / BPS;
             if (toSolver != 0) stakes.credit{value: toSolver}(job.solver);
             if (bond - toSolver != 0) stakes.credit{value: bond - toSolver}(stakes.treasury());
         }

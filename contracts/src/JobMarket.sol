@@ -373,6 +373,23 @@ contract JobMarket is IJobMarket {
     }
 
     /// @inheritdoc IJobMarket
+    function disputeTerms(JobId jobId) external view returns (DisputeTerms memory t) {
+        Job storage job = _job(jobId);
+        t.solver = job.solver;
+        t.status = job.status;
+        t.steps = job.steps;
+        t.bisectionArity = job.params.bisectionArity;
+        t.slashWinnerShareBps = job.params.slashWinnerShareBps;
+        t.maxOpsPerStep = job.params.maxOpsPerStep;
+        t.challengeBond = job.params.challengeBond;
+        t.clockBudget = job.params.clockBudget;
+        t.minClockExtension = job.params.minClockExtension;
+        t.initialState = job.initialState;
+        t.finalState = job.finalState;
+        t.traceRoot = job.traceRoot;
+    }
+
+    /// @inheritdoc IJobMarket
     function jobStatus(JobId jobId) external view returns (JobStatus) {
         return _jobs[JobId.unwrap(jobId)].status;
     }

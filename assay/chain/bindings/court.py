@@ -23,7 +23,10 @@ class Request:
     step: int
     op_index: int
     round: int
+    committee_size: int
+    votes: int
     resolved: bool
+    referee_stake: int
     deadline: int
     input: StateHash
     claimed_output: StateHash
@@ -39,11 +42,14 @@ class Request:
             int(t[2]),
             int(t[3]),
             int(t[4]),
-            bool(t[5]),
+            int(t[5]),
             int(t[6]),
-            StateHash(t[7]),
-            StateHash(t[8]),
-            StateHash(t[9]),
+            bool(t[7]),
+            int(t[8]),
+            int(t[9]),
+            StateHash(t[10]),
+            StateHash(t[11]),
+            StateHash(t[12]),
         )
 
 

@@ -23,12 +23,14 @@ class Game:
     turn: Party
     lo: int
     hi: int
+    rounds: int
+    solver: ChecksumAddress
     job_id: JobId
     last_move_at: int
     solver_clock: int
     challenger_clock: int
     step: int
-    rounds: int
+    n_ops: int
     lo_hash: StateHash
     hi_hash: StateHash
     op_root: StateHash
@@ -46,18 +48,20 @@ class Game:
             Party(t[2]),
             int(t[3]),
             int(t[4]),
-            JobId(int(t[5])),
-            int(t[6]),
-            int(t[7]),
+            int(t[5]),
+            t[6],
+            JobId(int(t[7])),
             int(t[8]),
             int(t[9]),
             int(t[10]),
-            StateHash(t[11]),
-            StateHash(t[12]),
+            int(t[11]),
+            int(t[12]),
             StateHash(t[13]),
             StateHash(t[14]),
-            int(t[15]),
-            RequestId(int(t[16])),
+            StateHash(t[15]),
+            StateHash(t[16]),
+            int(t[17]),
+            RequestId(int(t[18])),
         )
 
 

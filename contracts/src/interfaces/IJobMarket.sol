@@ -62,6 +62,22 @@ interface IJobMarket {
         Params params;
     }
 
+    /// @notice The part of a job a dispute needs, without the URI strings (cheap to read on-chain).
+    struct DisputeTerms {
+        address solver;
+        JobStatus status;
+        uint32 steps;
+        uint16 bisectionArity;
+        uint16 slashWinnerShareBps;
+        uint32 maxOpsPerStep;
+        uint128 challengeBond;
+        uint64 clockBudget;
+        uint64 minClockExtension;
+        StateHash initialState;
+        StateHash finalState;
+        bytes32 traceRoot;
+    }
+
     struct Assignment {
         address verifier;
         bool attested;
@@ -201,6 +217,8 @@ interface IJobMarket {
 
     // ---------------------------------------------------------------- views
     function getJob(JobId jobId) external view returns (Job memory);
+    /// @notice What DisputeGame reads of a job (reverts UnknownJob like getJob).
+    function disputeTerms(JobId jobId) external view returns (DisputeTerms memory);
     function jobStatus(JobId jobId) external view returns (JobStatus);
     function assignments(JobId jobId) external view returns (Assignment[] memory);
     function isAssigned(JobId jobId, address verifier) external view returns (bool);

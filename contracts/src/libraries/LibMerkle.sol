@@ -44,9 +44,9 @@ library LibMerkle {
         }
     }
 
-    /// @notice True iff `value` is leaf `index` of the tree of `n` leaves with root `root`.
+    /// @notice True iff `value` is leaf `index` of the tree of `n` leaves with root `expectedRoot`.
     /// False on a wrong proof length or an index out of range (never reverts for those).
-    function verify(bytes32 root, uint256 n, uint256 index, bytes32 value, bytes32[] calldata proof)
+    function verify(bytes32 expectedRoot, uint256 n, uint256 index, bytes32 value, bytes32[] calldata proof)
         internal
         pure
         returns (bool)
@@ -60,14 +60,14 @@ library LibMerkle {
                 ++i;
             }
         }
-        return h == root;
+        return h == expectedRoot;
     }
 
     /// @notice Root of `values` (used by tests and tooling; O(n) memory).
     function root(bytes32[] memory values) internal pure returns (bytes32) {
         uint256 n = values.length;
         uint256 d = depth(n);
-        uint256 size = 1 << d;
+        uint256 size = uint256(1) << d;
         bytes32[] memory level = new bytes32[](size);
         for (uint256 i; i < n; ++i) {
             level[i] = hashLeaf(values[i]);

@@ -32,6 +32,22 @@ contract FakeJobMarket {
         return _jobs[jobId];
     }
 
+    function disputeTerms(JobId jobId) external view returns (IJobMarket.DisputeTerms memory t) {
+        IJobMarket.Job storage job = _jobs[jobId];
+        t.solver = job.solver;
+        t.status = job.status;
+        t.steps = job.steps;
+        t.bisectionArity = job.params.bisectionArity;
+        t.slashWinnerShareBps = job.params.slashWinnerShareBps;
+        t.maxOpsPerStep = job.params.maxOpsPerStep;
+        t.challengeBond = job.params.challengeBond;
+        t.clockBudget = job.params.clockBudget;
+        t.minClockExtension = job.params.minClockExtension;
+        t.initialState = job.initialState;
+        t.finalState = job.finalState;
+        t.traceRoot = job.traceRoot;
+    }
+
     function onChallengeOpened(JobId jobId, GameId gameId, address challenger) external {
         if (challengeWindowClosed) revert TooLate(jobId, block.timestamp, 0);
         _jobs[jobId].openGames += 1;

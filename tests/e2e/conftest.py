@@ -1,0 +1,34 @@
+"""End-to-end fixtures: one deployed, staked devnet per session, reverted after every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assay.devnet import ACTORS, Devnet
+
+
+@pytest.fixture(scope="session")
+def devnet_session(contracts_built: Path) -> Iterator[Devnet]:
+    """anvil + the protocol deployed once, every role-holding actor staked (`stake_defaults`)."""
+    with Devnet() as net:
+        net.stake_defaults()
+        yield net
+
+
+@pytest.fixture
+def net(devnet_session: Devnet) -> Iterator[Devnet]:
+    """The session devnet, snapshotted before the test and reverted after it.
+
+    A revert rolls every account's nonce back, so each cached sender forgets its local nonce.
+    """
+    node = devnet_session.node
+    snap = node.snapshot()
+    try:
+        yield devnet_session
+    finally:
+        node.revert(snap)
+        for name in ACTORS:
+            devnet_session.actor(name).sender.resync_nonce()
