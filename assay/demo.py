@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import sys
 
-from eth_utils import keccak
+from eth_hash.auto import keccak
 from rich.console import Console
 from rich.table import Table
 from web3.types import TxReceipt

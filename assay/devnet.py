@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Self
 
 import structlog
+from eth_typing import ChecksumAddress
 
 from assay.chain.anvil import Anvil, DevAccount
 from assay.chain.deploy import DeployConfig, Deployment, ProtocolContracts, deploy_protocol
@@ -45,7 +46,7 @@ class Actor:
     protocol: ProtocolContracts
 
     @property
-    def address(self) -> str:
+    def address(self) -> ChecksumAddress:
         return self.account.address
 
 
@@ -58,6 +59,7 @@ class Devnet:
     config: DeployConfig = field(default_factory=DeployConfig)
     anvil: Anvil | None = None
     deployment: Deployment | None = None
+    deployment_was_created: bool = False
     _actors: dict[str, Actor] = field(default_factory=dict)
 
     def start(self) -> Self:
@@ -71,6 +73,7 @@ class Devnet:
         if self.deployment is None:
             deployer = self.anvil.accounts[ACTORS["deployer"]]
             self.deployment = deploy_protocol(self.anvil.w3, deployer.signer(), self.config)
+            self.deployment_was_created = True
             if self.deployment_file is not None:
                 self.deployment.save(self.deployment_file)
         return self

@@ -1,4 +1,4 @@
-"""Structured logging setup: key-value lines on stderr, level from ASSAY_LOG_LEVEL (default INFO)."""
+"""Structured logging: key-value lines on stderr, level from ASSAY_LOG_LEVEL (default INFO)."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def ceil_log(n: int, k: int) -> int:
 
 
 def isolate(lo: int, hi: int, k: int, answer: Callable[[list[int]], int]) -> tuple[int, int, int]:
-    """Play bisection to a unit interval with `answer(positions) -> index`; returns (lo, hi, rounds)."""
+    """Bisect to a unit interval with `answer(positions) -> index`; returns (lo, hi, rounds)."""
     rounds = 0
     while hi - lo > 1:
         lo, hi = narrow(lo, hi, k, answer(positions(lo, hi, k)))

@@ -1,0 +1,651 @@
+"""End-to-end journeys of the on-chain protocol, driven through the Python bindings on anvil.
+
+Every test starts from the same staked devnet (see conftest) and is reverted afterwards.
+Amounts are exact wei: with the devnet defaults a 0.5 ETH post escrows 0.49 ETH (2 % tax), each
+of the two verifier fee shares is 0.01225 ETH, and a slash credits half to the winner.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pytest
+from eth_utils import keccak
+
+from assay.chain.bindings import Game
+from assay.chain.exceptions import RevertError
+from assay.devnet import ACTORS, Actor, Devnet
+from assay.game_player import (
+    Choose,
+    Open,
+    Traces,
+    challenger_move,
+    choose_at,
+    openings_in,
+    send,
+    solver_move,
+)
+from assay.protocol.merkle import MerkleTree
+from assay.protocol.types import (
+    GameId,
+    GameStatus,
+    JobId,
+    JobStatus,
+    Party,
+    RequestId,
+    Role,
+    StateHash,
+)
+
+pytestmark = pytest.mark.anvil
+
+ETH = 10**18
+BUDGET = ETH // 2
+ESCROW = 490_000_000_000_000_000  # BUDGET minus the 2 % protocol tax
+FEE_EACH = 12_250_000_000_000_000  # ESCROW * 5 % / 2 verifiers
+SOLVER_STAKE = ETH
+VERIFIER_STAKE = ETH // 2
+BOND = ETH // 10
+REFEREE_STAKE = ETH // 2
+STEPS = 8
+N_OPS = 4
+ARITY = 2
+
+
+# ------------------------------------------------------------------------------ the computation
+
+
+def op(prev: bytes, step: int, index: int) -> StateHash:
+    """Operator `index` of step `step`: what a referee recomputes from the agreed input."""
+    return StateHash(keccak(bytes(prev) + step.to_bytes(4, "big") + index.to_bytes(4, "big")))
+
+
+H0 = StateHash(keccak(b"assay e2e initial state"))
+
+
+def make_traces(fault: tuple[int, int] | None = None) -> Traces:
+    """h_0..h_T with N_OPS operators per step; `fault` = (step, op) computed wrong, then onwards."""
+    steps = [H0]
+    ops: dict[int, list[StateHash]] = {}
+    for s in range(1, STEPS + 1):
+        records = [steps[-1]]
+        for j in range(1, N_OPS + 1):
+            out = op(records[-1], s, j)
+            if fault == (s, j):
+                out = StateHash(keccak(b"wrong" + out))
+            records.append(out)
+        ops[s] = records
+        steps.append(records[-1])
+    return Traces(steps, lambda s: ops[s])
+
+
+HONEST = make_traces()
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def stake(net: Devnet, name: str, role: Role) -> tuple[int, int, int]:
+    """(amount, locked, pendingWithdrawal) of an actor's stake."""
+    s = net.actor("deployer").protocol.stakes.stake_of(net.actor(name).address, role)
+    return s.amount, s.locked, s.pending_withdrawal
+
+
+def credits(net: Devnet) -> dict[str, int]:
+    """Every actor's claimable credit (the deployer is also the treasury)."""
+    stakes = net.actor("deployer").protocol.stakes
+    return {name: stakes.credit_of(net.actor(name).address) for name in ACTORS}
+
+
+def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """Non-zero credit changes by actor."""
+    return {k: after[k] - before[k] for k in after if after[k] != before[k]}
+
+
+def by_address(net: Devnet, address: str) -> Actor:
+    for name in ACTORS:
+        if net.actor(name).address == address:
+            return net.actor(name)
+    raise AssertionError(f"{address} is no devnet actor")
+
+
+def advance(net: Devnet, seconds: int) -> None:
+    net.node.increase_time(seconds)
+    net.node.mine()
+
+
+def post_job(net: Devnet) -> JobId:
+    return net.actor("submitter").protocol.market.post_job(
+        spec_hash=keccak(b"e2e job.toml"),
+        spec_uri="file://job.toml",
+        steps=STEPS,
+        graph_hash=keccak(b"e2e graph"),
+        initial_state=H0,
+        budget_wei=BUDGET,
+    )
+
+
+def submit(net: Devnet, job_id: JobId, traces: Traces, sealed_tag: bytes | None = None) -> None:
+    market = net.actor("solver").protocol.market
+    market.submit_result(
+        job_id,
+        traces.steps[-1],
+        MerkleTree(traces.steps).root,
+        "file://model.safetensors",
+        sealed_tag if sealed_tag is not None else secrets.token_bytes(32),
+    )
+
+
+def submitted_job(net: Devnet, traces: Traces) -> JobId:
+    job_id = post_job(net)
+    net.actor("solver").protocol.market.claim_job(job_id)
+    submit(net, job_id, traces)
+    return job_id
+
+
+def assigned_verifiers(net: Devnet, job_id: JobId) -> list[Actor]:
+    assigned = net.actor("deployer").protocol.market.assignments(job_id)
+    return [by_address(net, a.verifier) for a in assigned]
+
+
+def challenge(net: Devnet, job_id: JobId) -> GameId:
+    p = net.actor("challenger").protocol
+    return p.game.challenge(job_id, p.market.get_job(job_id).final_state, BOND)
+
+
+Chooser = Callable[[Game, Sequence[StateHash]], Choose]
+
+
+def honest_chooser(truth: Traces) -> Chooser:
+    def choose(game: Game, openings: Sequence[StateHash]) -> Choose:
+        move = challenger_move(game, openings, truth, ARITY)
+        assert move is not None
+        return move
+
+    return choose
+
+
+def always_first(game: Game, openings: Sequence[StateHash]) -> Choose:
+    """A dishonest challenger: disputes the first opening whatever it is."""
+    return choose_at(game, openings, 0)
+
+
+def play(
+    net: Devnet,
+    game_id: GameId,
+    solver_traces: Traces,
+    chooser: Chooser,
+    until: Callable[[Game], bool] = lambda g: False,
+) -> Game:
+    """Play solver and challenger moves until adjudication, resolution or `until(game)`."""
+    solver = net.actor("solver").protocol.game
+    challenger = net.actor("challenger").protocol.game
+    openings: list[StateHash] = []
+    while True:
+        g = challenger.get_game(game_id)
+        moving = g.status in (
+            GameStatus.STEP_BISECTION,
+            GameStatus.AWAITING_OP_TRACE,
+            GameStatus.OP_BISECTION,
+        )
+        if not moving or until(g):
+            return g
+        if g.turn == Party.SOLVER:
+            move = solver_move(g, solver_traces, ARITY)
+            assert move is not None
+            receipt = send(solver, game_id, move)
+            if isinstance(move, Open):
+                openings = openings_in(solver, receipt)
+                assert openings == list(move.hashes)
+        else:
+            send(challenger, game_id, chooser(g, openings))
+
+
+def referee_votes(net: Devnet, request_id: RequestId, truth: Callable[..., StateHash] = op) -> None:
+    """Every member of the current committee recomputes the operator and votes."""
+    court = net.actor("deployer").protocol.court
+    req = court.get_request(request_id)
+    for member in court.committee(request_id):
+        by_address(net, member).protocol.court.vote(
+            request_id, truth(req.input, req.step, req.op_index)
+        )
+
+
+def adjudicate(net: Devnet, game_id: GameId) -> Game:
+    """Vote the true output of the disputed operator and resolve the request."""
+    p = net.actor("deployer").protocol
+    g = p.game.get_game(game_id)
+    assert g.status == GameStatus.ADJUDICATING
+    referee_votes(net, g.request_id)
+    p.court.resolve(g.request_id)
+    return p.game.get_game(game_id)
+
+
+def expect_revert(name: str, fn: Callable[[], object]) -> RevertError:
+    with pytest.raises(RevertError) as info:
+        fn()
+    assert info.value.name == name, info.value
+    return info.value
+
+
+def claim_credit(net: Devnet, name: str, expected: int) -> None:
+    """Claim an actor's credit and check the exact ETH it received (net of gas)."""
+    actor = net.actor(name)
+    w3 = net.node.w3
+    before = w3.eth.get_balance(actor.address)
+    paid = actor.protocol.stakes.claim()
+    tx = w3.eth.get_block("latest", full_transactions=False)["transactions"][0]
+    receipt = w3.eth.get_transaction_receipt(tx)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert paid == expected
+    assert w3.eth.get_balance(actor.address) == before + paid - gas
+    assert actor.protocol.stakes.credit_of(actor.address) == 0
+
+
+# ------------------------------------------------------------------------------ lifecycles
+
+
+def test_happy_lifecycle_pays_everyone_and_unbonds(net: Devnet) -> None:
+    market = net.actor("submitter").protocol.market
+    stakes = net.actor("deployer").protocol.stakes
+    assert stakes.treasury() == net.actor("deployer").address
+    job_id = post_job(net)
+    job = market.get_job(job_id)
+    assert job.budget == ESCROW
+    assert job.status == JobStatus.OPEN
+
+    net.actor("solver").protocol.market.claim_job(job_id)
+    assert stake(net, "solver", Role.SOLVER) == (3 * ETH, SOLVER_STAKE, 0)
+    submit(net, job_id, HONEST)
+    verifiers = assigned_verifiers(net, job_id)
+    assert sorted(v.name for v in verifiers) == ["verifier1", "verifier2"]
+    for v in verifiers:
+        assert stake(net, v.name, Role.VERIFIER) == (2 * ETH, VERIFIER_STAKE, 0)
+        v.protocol.market.attest(job_id)
+
+    window = job.params.challengeWindow
+    expect_revert("TooEarly", lambda: market.finalize(job_id))
+    advance(net, window + 1)
+    before = credits(net)
+    market.finalize(job_id)
+    assert market.job_status(job_id) == JobStatus.FINALIZED
+    solver_pay = ESCROW - 2 * FEE_EACH
+    assert delta(before, credits(net)) == {
+        "solver": solver_pay,
+        "verifier1": FEE_EACH,
+        "verifier2": FEE_EACH,
+    }
+    assert stake(net, "solver", Role.SOLVER) == (3 * ETH, 0, 0)
+    # Attesters stay slashable until the reveal window closes.
+    assert stake(net, "verifier1", Role.VERIFIER) == (2 * ETH, VERIFIER_STAKE, 0)
+
+    claim_credit(net, "solver", solver_pay)
+    claim_credit(net, "verifier1", FEE_EACH)
+    claim_credit(net, "verifier2", FEE_EACH)
+    expect_revert("NoCredit", lambda: net.actor("solver").protocol.stakes.claim())
+
+    # Unbonding: the solver's whole stake, and the verifier's free part (its job lock still holds).
+    solver_stakes = net.actor("solver").protocol.stakes
+    verifier_stakes = net.actor("verifier1").protocol.stakes
+    solver_stakes.request_withdrawal(Role.SOLVER, 3 * ETH)
+    expect_revert(
+        "InsufficientFreeStake",
+        lambda: verifier_stakes.request_withdrawal(Role.VERIFIER, 2 * ETH),
+    )
+    verifier_stakes.request_withdrawal(Role.VERIFIER, 2 * ETH - VERIFIER_STAKE)
+    err = expect_revert("StillUnbonding", lambda: solver_stakes.withdraw(Role.SOLVER))
+    assert err.args["role"] == Role.SOLVER
+    err = expect_revert("StillUnbonding", lambda: verifier_stakes.withdraw(Role.VERIFIER))
+    assert err.args["role"] == Role.VERIFIER
+
+    advance(net, job.params.revealWindow + 1)
+    market.release_verifiers(job_id)
+    assert stake(net, "verifier1", Role.VERIFIER) == (2 * ETH, 0, 2 * ETH - VERIFIER_STAKE)
+    advance(net, solver_stakes.unbonding_delay())
+    w3 = net.node.w3
+    solver_balance = w3.eth.get_balance(net.actor("solver").address)
+    receipt = solver_stakes.withdraw(Role.SOLVER)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert w3.eth.get_balance(net.actor("solver").address) == solver_balance + 3 * ETH - gas
+    assert stake(net, "solver", Role.SOLVER) == (0, 0, 0)
+    verifier_stakes.withdraw(Role.VERIFIER)
+    assert stake(net, "verifier1", Role.VERIFIER) == (VERIFIER_STAKE, 0, 0)
+
+
+def test_missed_deadline_refunds_submitter_and_slashes_solver(net: Devnet) -> None:
+    job_id = post_job(net)
+    net.actor("solver").protocol.market.claim_job(job_id)
+    reporter = net.actor("challenger").protocol.market
+    solve_window = reporter.get_job(job_id).params.solveWindow
+    expect_revert("TooEarly", lambda: reporter.report_missed_deadline(job_id))
+    advance(net, solve_window + 1)
+    expect_revert(
+        "TooLate",
+        lambda: net.actor("solver").protocol.market.submit_result(
+            job_id, HONEST.steps[-1], MerkleTree(HONEST.steps).root, "x", secrets.token_bytes(32)
+        ),
+    )
+    before = credits(net)
+    reporter.report_missed_deadline(job_id)
+    assert reporter.job_status(job_id) == JobStatus.FAILED
+    assert delta(before, credits(net)) == {
+        "submitter": ESCROW,
+        "challenger": SOLVER_STAKE // 2,
+        "deployer": SOLVER_STAKE // 2,
+    }
+    assert stake(net, "solver", Role.SOLVER) == (3 * ETH - SOLVER_STAKE, 0, 0)
+    assert reporter.total_escrow() == 0
+
+
+def test_cancelled_job_is_refunded_and_cannot_be_claimed(net: Devnet) -> None:
+    market = net.actor("submitter").protocol.market
+    job_id = post_job(net)
+    err = expect_revert(
+        "NotSubmitter", lambda: net.actor("solver").protocol.market.cancel_job(job_id)
+    )
+    assert err.args["caller"] == net.actor("solver").address
+    before = credits(net)
+    market.cancel_job(job_id)
+    assert market.job_status(job_id) == JobStatus.CANCELLED
+    assert delta(before, credits(net)) == {"submitter": ESCROW}
+    err = expect_revert(
+        "WrongStatus", lambda: net.actor("solver").protocol.market.claim_job(job_id)
+    )
+    assert err.args["actual"] == JobStatus.CANCELLED
+    assert err.args["expected"] == JobStatus.OPEN
+    assert stake(net, "solver", Role.SOLVER) == (3 * ETH, 0, 0)
+    claim_credit(net, "submitter", ESCROW)
+
+
+# ------------------------------------------------------------------------------ disputes
+
+
+def test_dishonest_solver_loses_both_phases_and_is_slashed(net: Devnet) -> None:
+    cheat = make_traces(fault=(5, 3))
+    job_id = submitted_job(net, cheat)
+    attester, silent = assigned_verifiers(net, job_id)
+    attester.protocol.market.attest(job_id)
+    game_id = challenge(net, job_id)
+    p = net.actor("deployer").protocol
+    assert p.market.get_job(job_id).open_games == 1
+    assert p.game.total_bonds() == BOND
+
+    g = play(net, game_id, cheat, honest_chooser(HONEST), until=lambda g: g.step != 0)
+    assert g.status == GameStatus.AWAITING_OP_TRACE
+    assert (g.lo, g.hi, g.step, g.rounds) == (4, 5, 5, 3)
+    assert (g.lo_hash, g.hi_hash) == (HONEST.steps[4], cheat.steps[5])
+
+    g = play(net, game_id, cheat, honest_chooser(HONEST))
+    assert g.status == GameStatus.ADJUDICATING
+    assert (g.n_ops, g.lo, g.hi, g.rounds) == (N_OPS, 2, 3, 5)
+    req = p.court.get_request(g.request_id)
+    assert (req.step, req.op_index, req.round) == (5, 3, 1)
+    assert req.input == HONEST.ops(5)[2]
+    assert req.claimed_output == cheat.ops(5)[3] != HONEST.ops(5)[3]
+    (referee,) = p.court.committee(g.request_id)
+    referee_name = by_address(net, referee).name
+    assert stake(net, referee_name, Role.REFEREE) == (2 * ETH, REFEREE_STAKE, 0)
+
+    before = credits(net)
+    g = adjudicate(net, game_id)
+    assert g.status == GameStatus.CHALLENGER_WON
+    assert stake(net, referee_name, Role.REFEREE) == (2 * ETH, 0, 0)
+    job = p.market.get_job(job_id)
+    assert job.status == JobStatus.FAILED
+    assert job.winning_challenger == net.actor("challenger").address
+    assert job.open_games == 0
+    assert delta(before, credits(net)) == {"submitter": ESCROW, "challenger": BOND}
+    assert p.game.total_bonds() == 0
+
+    expect_revert("TooEarly", lambda: p.market.settle_failure(job_id))
+    advance(net, job.params.revealWindow + 1)
+    before = credits(net)
+    p.market.settle_failure(job_id)
+    half = (SOLVER_STAKE + VERIFIER_STAKE) // 2
+    assert delta(before, credits(net)) == {"challenger": half, "deployer": half}
+    assert stake(net, "solver", Role.SOLVER) == (3 * ETH - SOLVER_STAKE, 0, 0)
+    assert stake(net, attester.name, Role.VERIFIER) == (2 * ETH - VERIFIER_STAKE, 0, 0)
+    assert stake(net, silent.name, Role.VERIFIER) == (2 * ETH, 0, 0)
+    expect_revert("AlreadySettled", lambda: p.market.settle_failure(job_id))
+
+
+def test_dishonest_challenger_loses_bond_and_job_finalizes(net: Devnet) -> None:
+    job_id = submitted_job(net, HONEST)
+    game_id = challenge(net, job_id)
+    p = net.actor("deployer").protocol
+    g = play(net, game_id, HONEST, always_first)
+    assert g.status == GameStatus.ADJUDICATING
+    assert (g.step, g.lo, g.hi) == (1, 0, 1)
+    req = p.court.get_request(g.request_id)
+    assert (req.step, req.op_index, req.input) == (1, 1, H0)
+
+    before = credits(net)
+    g = adjudicate(net, game_id)
+    assert g.status == GameStatus.SOLVER_WON
+    assert delta(before, credits(net)) == {"solver": BOND // 2, "deployer": BOND // 2}
+    assert p.market.job_status(job_id) == JobStatus.SUBMITTED
+    assert p.market.get_job(job_id).open_games == 0
+
+    advance(net, p.market.get_job(job_id).params.challengeWindow + 1)
+    before = credits(net)
+    p.market.finalize(job_id)
+    assert p.market.job_status(job_id) == JobStatus.FINALIZED
+    # Nobody attested: both fee shares go back to the submitter.
+    assert delta(before, credits(net)) == {
+        "solver": ESCROW - 2 * FEE_EACH,
+        "submitter": 2 * FEE_EACH,
+    }
+    assert stake(net, "solver", Role.SOLVER) == (3 * ETH, 0, 0)
+
+
+def test_phase1_timeout_solver_never_opens(net: Devnet) -> None:
+    job_id = submitted_job(net, make_traces(fault=(2, 1)))
+    game_id = challenge(net, job_id)
+    p = net.actor("challenger").protocol
+    err = expect_revert("ClockNotExpired", lambda: p.game.timeout(game_id))
+    assert err.args["turn"] == Party.SOLVER
+    clock = p.market.get_job(job_id).params.clockBudget
+    advance(net, clock + 1)
+    assert p.game.clocks(game_id).solver == 0
+    before = credits(net)
+    p.game.timeout(game_id)
+    g = p.game.get_game(game_id)
+    assert g.status == GameStatus.CHALLENGER_WON
+    assert p.market.job_status(job_id) == JobStatus.FAILED
+    assert delta(before, credits(net)) == {"submitter": ESCROW, "challenger": BOND}
+
+
+def test_phase2_timeout_solver_never_commits_op_trace(net: Devnet) -> None:
+    cheat = make_traces(fault=(7, 2))
+    job_id = submitted_job(net, cheat)
+    game_id = challenge(net, job_id)
+    g = play(
+        net,
+        game_id,
+        cheat,
+        honest_chooser(HONEST),
+        until=lambda g: g.status == GameStatus.AWAITING_OP_TRACE,
+    )
+    assert (g.step, g.turn) == (7, Party.SOLVER)
+    p = net.actor("challenger").protocol
+    advance(net, p.market.get_job(job_id).params.clockBudget + 1)
+    # A flag that fell stays fallen: the late commit is refused.
+    late = solver_move(g, cheat, ARITY)
+    assert late is not None
+    expect_revert("ClockExpired", lambda: send(net.actor("solver").protocol.game, game_id, late))
+    before = credits(net)
+    p.game.timeout(game_id)
+    assert p.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
+    assert p.market.job_status(job_id) == JobStatus.FAILED
+    assert delta(before, credits(net)) == {"submitter": ESCROW, "challenger": BOND}
+
+
+def test_phase2_timeout_challenger_stops_choosing(net: Devnet) -> None:
+    job_id = submitted_job(net, HONEST)
+    game_id = challenge(net, job_id)
+    g = play(
+        net,
+        game_id,
+        HONEST,
+        always_first,
+        until=lambda g: g.status == GameStatus.OP_BISECTION and g.turn == Party.CHALLENGER,
+    )
+    assert (g.step, g.n_ops, g.lo, g.hi) == (1, N_OPS, 0, N_OPS)
+    p = net.actor("solver").protocol
+    err = expect_revert("ClockNotExpired", lambda: p.game.timeout(game_id))
+    assert err.args["turn"] == Party.CHALLENGER
+    advance(net, p.market.get_job(job_id).params.clockBudget + 1)
+    before = credits(net)
+    p.game.timeout(game_id)
+    assert p.game.get_game(game_id).status == GameStatus.SOLVER_WON
+    assert delta(before, credits(net)) == {"solver": BOND // 2, "deployer": BOND // 2}
+    p.market.finalize(job_id)
+    assert p.market.job_status(job_id) == JobStatus.FINALIZED
+
+
+# ------------------------------------------------------------------------------ referee court
+
+
+def test_referee_no_show_is_slashed_and_committee_redrawn(net: Devnet) -> None:
+    cheat = make_traces(fault=(3, 4))
+    job_id = submitted_job(net, cheat)
+    game_id = challenge(net, job_id)
+    g = play(net, game_id, cheat, honest_chooser(HONEST))
+    assert g.status == GameStatus.ADJUDICATING
+    p = net.actor("deployer").protocol
+    rid = g.request_id
+    (first,) = p.court.committee(rid)
+    no_show = by_address(net, first)
+    other = "referee2" if no_show.name == "referee" else "referee"
+    assert p.court.get_request(rid).round == 1
+    # The drawn referee walks away: it unbonds all its free stake and never votes, so a redraw
+    # cannot pick it again (it still holds 1.5 ETH, enough for another round otherwise).
+    no_show.protocol.stakes.request_withdrawal(Role.REFEREE, 2 * ETH - REFEREE_STAKE)
+    err = expect_revert("VotingOpen", lambda: p.court.resolve(rid))
+    assert err.args["votes"] == 0
+
+    advance(net, p.court.params().voteWindow + 1)
+    expect_revert(
+        "VotingClosed",
+        lambda: no_show.protocol.court.vote(rid, op(HONEST.ops(3)[3], 3, 4)),
+    )
+    before = credits(net)
+    receipt = p.court.resolve(rid)
+    names = [e.event for e in p.court.events_in(receipt)]
+    assert names[:2] == ["NoMajority", "RefereeSlashed"]
+    slashed = p.court.events_in(receipt, "RefereeSlashed")[0].args
+    assert (slashed["referee"], slashed["noShow"]) == (no_show.address, True)
+    assert delta(before, credits(net)) == {"deployer": REFEREE_STAKE}
+    assert stake(net, no_show.name, Role.REFEREE) == (
+        2 * ETH - REFEREE_STAKE,
+        0,
+        2 * ETH - REFEREE_STAKE,
+    )
+    drawn = p.court.events_in(receipt, "CommitteeDrawn")[0].args
+    assert drawn["round"] == 2
+    assert list(drawn["referees"]) in ([net.actor(other).address], [])
+    # The bounded draw may come back empty (8 tries over 2 registered referees, 1 eligible);
+    # an empty round then waits out its window and draws again.
+    while not p.court.committee(rid):
+        advance(net, p.court.params().voteWindow + 1)
+        p.court.resolve(rid)
+    req = p.court.get_request(rid)
+    assert req.round >= 2 and not req.resolved
+    assert p.court.committee(rid) == [net.actor(other).address]
+    assert stake(net, other, Role.REFEREE) == (2 * ETH, REFEREE_STAKE, 0)
+
+    g = adjudicate(net, game_id)
+    assert g.status == GameStatus.CHALLENGER_WON
+    assert p.court.get_request(rid).decision == HONEST.ops(3)[4]
+    assert stake(net, other, Role.REFEREE) == (2 * ETH, 0, 0)
+    assert p.market.job_status(job_id) == JobStatus.FAILED
+
+
+# ------------------------------------------------------------------------------ forced errors
+
+
+@dataclass(frozen=True)
+class Honeypot:
+    job_id: JobId
+    salt: bytes
+    cheat: Traces
+
+
+def plant_honeypot(net: Devnet) -> Honeypot:
+    """The solver submits a deliberately wrong result sealed for the whistleblower."""
+    cheat = make_traces(fault=(6, 1))
+    job_id = post_job(net)
+    solver = net.actor("solver").protocol
+    solver.market.claim_job(job_id)
+    salt = secrets.token_bytes(32)
+    wb = net.actor("whistleblower").address
+    tag = solver.registry.sealed_tag_for(job_id, salt, wb)
+    assert tag == keccak(job_id.to_bytes(32, "big") + salt + bytes(12) + bytes.fromhex(wb[2:]))
+    submit(net, job_id, cheat, sealed_tag=tag)
+    return Honeypot(job_id, salt, cheat)
+
+
+def test_forced_error_reveal_pays_jackpot_and_slashes_lazy_attester(net: Devnet) -> None:
+    p = net.actor("deployer").protocol
+    p.registry.fund(10 * ETH)
+    pot = plant_honeypot(net)
+    lazy, silent = assigned_verifiers(net, pot.job_id)
+    lazy.protocol.market.attest(pot.job_id)
+    game_id = challenge(net, pot.job_id)
+    g = play(net, game_id, pot.cheat, honest_chooser(HONEST))
+    assert g.step == 6
+    assert adjudicate(net, game_id).status == GameStatus.CHALLENGER_WON
+    assert p.market.job_status(pot.job_id) == JobStatus.FAILED
+
+    params = p.registry.params()
+    pool = p.registry.pool()
+    assert pool == 10 * ETH + BUDGET - ESCROW
+    expected = min(
+        params.verificationCost * 10_000 // params.forcedErrorRateBps,
+        pool * params.maxJackpotShareBps // 10_000,
+    )
+    assert expected == ETH  # 0.01 ETH cost at a 1 % honeypot rate, under the 20 % pool cap
+    assert p.registry.jackpot_amount() == expected
+
+    advance(net, 60)  # inside the reveal window
+    before = credits(net)
+    jackpot = net.actor("whistleblower").protocol.registry.reveal(pot.job_id, pot.salt)
+    assert jackpot == expected
+    assert p.registry.pool() == pool - jackpot
+    assert p.registry.revealed(pot.job_id)
+    assert delta(before, credits(net)) == {
+        "challenger": jackpot + VERIFIER_STAKE // 2,
+        "deployer": VERIFIER_STAKE // 2,
+    }
+    job = p.market.get_job(pot.job_id)
+    assert job.forced_error and job.solver_settled and job.verifiers_released
+    assert stake(net, "solver", Role.SOLVER) == (3 * ETH, 0, 0)
+    assert stake(net, lazy.name, Role.VERIFIER) == (2 * ETH - VERIFIER_STAKE, 0, 0)
+    assert stake(net, silent.name, Role.VERIFIER) == (2 * ETH, 0, 0)
+    expect_revert(
+        "AlreadyRevealed",
+        lambda: net.actor("whistleblower").protocol.registry.reveal(pot.job_id, pot.salt),
+    )
+    advance(net, job.params.revealWindow + 1)
+    expect_revert("AlreadySettled", lambda: p.market.settle_failure(pot.job_id))
+
+
+def test_reveal_rejects_non_whistleblower_and_wrong_salt(net: Devnet) -> None:
+    pot = plant_honeypot(net)
+    outsider = net.actor("challenger")
+    err = expect_revert(
+        "NotWhistleblower", lambda: outsider.protocol.registry.reveal(pot.job_id, pot.salt)
+    )
+    assert err.args["caller"] == outsider.address
+    registry = net.actor("whistleblower").protocol.registry
+    wrong = secrets.token_bytes(32)
+    err = expect_revert("TagMismatch", lambda: registry.reveal(pot.job_id, wrong))
+    job = registry.sealed_tag_for(pot.job_id, pot.salt, net.actor("whistleblower").address)
+    assert err.args["expected"] == job
+    assert err.args["computed"] == registry.sealed_tag_for(
+        pot.job_id, wrong, net.actor("whistleblower").address
+    )
+    # The honeypot's own tag only works for the whistleblower who sealed it.
+    assert not registry.revealed(pot.job_id)
