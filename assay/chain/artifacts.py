@@ -81,10 +81,15 @@ def load_abi(name: str, out_dir: Path | None = None) -> ABI:
 
 
 def iter_abis(out_dir: Path | None = None) -> Iterator[tuple[str, ABI]]:
-    """(contract name, ABI) of every artifact in out/ (build-info excluded)."""
+    """(contract name, ABI) of every artifact in out/ (build-info excluded).
+
+    Protocol sources (contracts/src) come first and test-only contracts (fakes, harnesses) last,
+    so a decoder that meets the same error in both names the protocol contract.
+    """
     base = out_dir or contracts_out_dir()
     if not base.is_dir():
         raise ArtifactError(f"{base} does not exist; run `make build` to compile the contracts")
+    found: list[tuple[bool, str, ABI]] = []
     for path in sorted(base.glob("*.sol/*.json")):
         try:
             data = json.loads(path.read_text())
@@ -92,4 +97,8 @@ def iter_abis(out_dir: Path | None = None) -> Iterator[tuple[str, ABI]]:
             continue
         abi = data.get("abi")
         if isinstance(abi, list):
-            yield path.stem, abi
+            target = data.get("metadata", {}).get("settings", {}).get("compilationTarget", {})
+            from_src = any(str(source).startswith("src/") for source in target)
+            found.append((not from_src, path.stem, abi))
+    for _, name, abi in sorted(found, key=lambda item: item[0]):
+        yield name, abi

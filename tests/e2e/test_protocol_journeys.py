@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pytest
-from eth_utils import keccak
+from eth_hash.auto import keccak
+from hexbytes import HexBytes
 
 from assay.chain.bindings import Game
 from assay.chain.exceptions import RevertError
@@ -236,8 +237,8 @@ def claim_credit(net: Devnet, name: str, expected: int) -> None:
     w3 = net.node.w3
     before = w3.eth.get_balance(actor.address)
     paid = actor.protocol.stakes.claim()
-    tx = w3.eth.get_block("latest", full_transactions=False)["transactions"][0]
-    receipt = w3.eth.get_transaction_receipt(tx)
+    tx = w3.eth.get_block("latest")["transactions"][0]
+    receipt = w3.eth.get_transaction_receipt(HexBytes(tx if isinstance(tx, bytes) else tx["hash"]))
     gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
     assert paid == expected
     assert w3.eth.get_balance(actor.address) == before + paid - gas
