@@ -47,7 +47,9 @@ contract ProtocolGasBench is ProtocolSetup {
         txs += 1;
     }
 
-    function _round(GameId id, bytes32[] memory claimed, bytes32[][] memory levels, bytes32[] memory truth) internal {
+    function _round(GameId id, bytes32[] memory claimed, bytes32[][] memory levels, bytes32[] memory truth)
+        internal
+    {
         IDisputeGame.Game memory g = game.getGame(id);
         uint32[] memory pos = LibBisection.positions(g.lo, g.hi, 2);
         StateHash[] memory hashes = new StateHash[](pos.length);
@@ -91,7 +93,8 @@ contract ProtocolGasBench is ProtocolSetup {
         bytes32[][] memory levels = MerkleTree.build(bad);
         vm.deal(SUBMITTER, 10 ether);
         vm.prank(SUBMITTER);
-        JobId job = market.postJob{value: 1 ether}(key, "ipfs://spec", uint32(T), key, StateHash.wrap(honest[0]));
+        JobId job =
+            market.postJob{value: 1 ether}(key, "ipfs://spec", uint32(T), key, StateHash.wrap(honest[0]));
         vm.prank(SOLVER);
         market.claimJob(job);
         vm.prank(SOLVER);
