@@ -6,6 +6,7 @@ import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {IStakeManager} from "./interfaces/IStakeManager.sol";
 import {IRandomness} from "./interfaces/IRandomness.sol";
 import {IForcedErrorRegistry} from "./interfaces/IForcedErrorRegistry.sol";
+import {LibDisputeTerms} from "./libraries/LibDisputeTerms.sol";
 
 /// @title JobMarketBase
 /// @notice JobMarket's state, governance, views and the bookkeeping helpers its transitions share
@@ -61,20 +62,8 @@ abstract contract JobMarketBase is IJobMarket {
     }
 
     /// @inheritdoc IJobMarket
-    function disputeTerms(JobId jobId) external view returns (DisputeTerms memory t) {
-        Job storage job = _job(jobId);
-        t.solver = job.solver;
-        t.status = job.status;
-        t.steps = job.steps;
-        t.bisectionArity = job.params.bisectionArity;
-        t.slashWinnerShareBps = job.params.slashWinnerShareBps;
-        t.maxOpsPerStep = job.params.maxOpsPerStep;
-        t.challengeBond = job.params.challengeBond;
-        t.clockBudget = job.params.clockBudget;
-        t.minClockExtension = job.params.minClockExtension;
-        t.initialState = job.initialState;
-        t.finalState = job.finalState;
-        t.traceRoot = job.traceRoot;
+    function disputeTerms(JobId jobId) external view returns (DisputeTerms memory) {
+        return LibDisputeTerms.fromJob(_job(jobId));
     }
 
     /// @inheritdoc IJobMarket

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IJobMarket} from "../../src/interfaces/IJobMarket.sol";
 import {JobId, GameId, JobStatus} from "../../src/types/Types.sol";
+import {LibDisputeTerms} from "../../src/libraries/LibDisputeTerms.sol";
 
 /// @notice The slice of IJobMarket the DisputeGame calls: a settable job and recorded callbacks.
 /// Cast to IJobMarket where a contract expects one.
@@ -32,20 +33,8 @@ contract FakeJobMarket {
         return _jobs[jobId];
     }
 
-    function disputeTerms(JobId jobId) external view returns (IJobMarket.DisputeTerms memory t) {
-        IJobMarket.Job storage job = _jobs[jobId];
-        t.solver = job.solver;
-        t.status = job.status;
-        t.steps = job.steps;
-        t.bisectionArity = job.params.bisectionArity;
-        t.slashWinnerShareBps = job.params.slashWinnerShareBps;
-        t.maxOpsPerStep = job.params.maxOpsPerStep;
-        t.challengeBond = job.params.challengeBond;
-        t.clockBudget = job.params.clockBudget;
-        t.minClockExtension = job.params.minClockExtension;
-        t.initialState = job.initialState;
-        t.finalState = job.finalState;
-        t.traceRoot = job.traceRoot;
+    function disputeTerms(JobId jobId) external view returns (IJobMarket.DisputeTerms memory) {
+        return LibDisputeTerms.fromJob(_jobs[jobId]);
     }
 
     function onChallengeOpened(JobId jobId, GameId gameId, address challenger) external {

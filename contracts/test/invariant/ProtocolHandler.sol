@@ -400,8 +400,12 @@ contract ProtocolHandler {
         }
         if (members.length == 0) vm.warp(uint256(req.deadline) + 1);
         try court.resolve(r) {
-            movesOf[g]++;
-            _afterMove(g, st);
+            // A committee round without a majority re-draws inside the court: not a game move.
+            // Only the decision, which calls DisputeGame.onAdjudicated, moves the game.
+            if (_resolved(game.getGame(GameId.wrap(g)).status)) {
+                movesOf[g]++;
+                _afterMove(g, st);
+            }
             return true;
         } catch {
             return false;
