@@ -6,7 +6,6 @@ devnet and deployment commands.
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
 from importlib.metadata import version as package_version
@@ -78,7 +77,10 @@ def devnet_up(
         state_file.unlink(missing_ok=True)
         deployment_file.unlink(missing_ok=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C and SIGTERM both just ask the wait below to end, so a signal that lands anywhere
+    # (even while the table is printing) still stops anvil cleanly and keeps the state file.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         with Devnet(state_file=state_file, deployment_file=deployment_file) as net:
             if net.deployment_was_created:
@@ -94,8 +96,7 @@ def devnet_up(
             console.print(table)
             console.print(f"deployment: {deployment_file}   state: {state_file}")
             console.print("[bold green]devnet ready[/] — Ctrl-C to stop (the chain state is saved)")
-            with contextlib.suppress(KeyboardInterrupt):
-                stop.wait()
+            stop.wait()
     except AssayError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from None
