@@ -9,7 +9,7 @@ from pathlib import Path
 
 import structlog
 from eth_typing import ChecksumAddress
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from web3 import Web3
 from web3.providers import HTTPProvider
 
@@ -47,6 +47,26 @@ class DeployConfig(BaseModel):
     market: MarketParams = Field(default_factory=MarketParams)
     court: CourtParams = Field(default_factory=CourtParams)
     registry: RegistryParams = Field(default_factory=RegistryParams)
+
+    @property
+    def longest_unstalled_dispute(self) -> int:
+        """Seconds from a claim to the end of a dispute's reveal window when nobody stalls.
+
+        Solve window + challenge window + both chess clocks + one committee vote + reveal window.
+        Stake must not be able to leave faster than that, or a cheater could unbond first.
+        """
+        m, c = self.market, self.court
+        return m.solveWindow + m.challengeWindow + 2 * m.clockBudget + c.voteWindow + m.revealWindow
+
+    @model_validator(mode="after")
+    def _unbonding_outlasts_disputes(self) -> DeployConfig:
+        if self.unbonding_delay < self.longest_unstalled_dispute:
+            raise ValueError(
+                f"unbonding_delay ({self.unbonding_delay} s) must be at least the longest "
+                f"dispute ({self.longest_unstalled_dispute} s = solveWindow + challengeWindow + "
+                "2 * clockBudget + court voteWindow + revealWindow); raise it or shorten those"
+            )
+        return self
 
     @classmethod
     def load(cls, path: str | Path) -> DeployConfig:

@@ -109,3 +109,14 @@ def test_cli_deploys_with_env_key(
     stakes = dep.connect(TxSender(chain.w3, chain.accounts[2].signer())).stakes
     stakes.deposit(Role.SOLVER, ETHER)
     assert stakes.stake_of(chain.accounts[2].address, Role.SOLVER).amount == ETHER
+
+
+def test_unbonding_shorter_than_a_dispute_is_rejected() -> None:
+    with pytest.raises(ValueError, match=r"unbonding_delay \(60 s\) must be at least the longest"):
+        DeployConfig(unbonding_delay=60)
+
+
+def test_unbonding_bound_follows_the_parameters() -> None:
+    market = MarketParams(clockBudget=10 * 3600, minClockExtension=60)
+    config = DeployConfig(unbonding_delay=3 * 86_400, market=market)
+    assert config.longest_unstalled_dispute >= 2 * 10 * 3600
