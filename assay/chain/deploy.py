@@ -26,6 +26,7 @@ from assay.chain.params import DAY, CourtParams, MarketParams, RegistryParams
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
 from assay.errors import ConfigError
+from assay.protocol.types import Role
 
 log = structlog.get_logger(__name__)
 
@@ -189,6 +190,9 @@ def deploy_protocol(
     c.court.wire(game)
     for target in (market, game, court, registry):
         c.stakes.set_protocol_contract(target, True)
+    # Only accounts able to back an assignment enter the draw registries (no dust dilution).
+    c.stakes.set_min_registry_stake(Role.VERIFIER, cfg.market.verifierStake)
+    c.stakes.set_min_registry_stake(Role.REFEREE, cfg.court.refereeStake)
     # Ownership is deployed to the deployer so it can wire; hand it over only if asked.
     if owner != me:
         _transfer_ownership(sender, deployment, owner)

@@ -148,8 +148,10 @@ contract JobMarket is JobMarketBase {
         // No verifiers were ever drawn for an unsubmitted job.
         job.verifiersReleased = true;
         emit JobFailed(jobId, job.solver, address(0), "missed deadline");
+        // The share goes to the submitter, whose job was delayed (and who has every reason to
+        // report): paying the caller would let a solver report itself and recover half its slash.
         stakes.slash(
-            job.solver, Role.Solver, job.params.solverStake, msg.sender, job.params.slashWinnerShareBps
+            job.solver, Role.Solver, job.params.solverStake, job.submitter, job.params.slashWinnerShareBps
         );
         _refundBudget(job);
     }
@@ -226,11 +228,14 @@ contract JobMarket is JobMarketBase {
         job.verifiersReleased = true;
 
         Params storage p = job.params;
-        address winner = job.winningChallenger;
         uint256 solverSlashed = p.solverStake;
-        stakes.slash(job.solver, Role.Solver, solverSlashed, winner, p.slashWinnerShareBps);
-        uint256 attestersSlashed = _settleVerifiers(jobId, winner, p.verifierStake, p.slashWinnerShareBps);
-        emit FailureSettled(jobId, solverSlashed, attestersSlashed);
+        stakes.slash(job.solver, Role.Solver, solverSlashed, job.winningChallenger, p.slashWinnerShareBps);
+        // Attesters are released, not slashed: a solver can lose a game on purpose (time out, commit a
+        // bad operator) from a second address, so a failed job does not prove its attesters lazy, and
+        // slashing them would let that address pocket their stake. Only a forced-error reveal, which
+        // a solver cannot fake, proves an attester did not check (see onForcedErrorRevealed).
+        _releaseVerifiers(jobId, p.verifierStake);
+        emit FailureSettled(jobId, solverSlashed);
     }
 
     /// @inheritdoc IJobMarket
@@ -245,11 +250,7 @@ contract JobMarket is JobMarketBase {
         job.verifiersReleased = true;
         emit VerifiersReleased(jobId);
 
-        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
-        uint256 stake = job.params.verifierStake;
-        for (uint256 i; i < assigned.length; ++i) {
-            stakes.unlock(assigned[i].verifier, Role.Verifier, stake);
-        }
+        _releaseVerifiers(jobId, job.params.verifierStake);
     }
 
     // ---------------------------------------------------------------- protocol callbacks

@@ -194,6 +194,14 @@ abstract contract JobMarketBase is IJobMarket {
         }
     }
 
+    /// @dev Unlock every assigned verifier's stake.
+    function _releaseVerifiers(JobId jobId, uint256 stake) internal {
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        for (uint256 i; i < assigned.length; ++i) {
+            stakes.unlock(assigned[i].verifier, Role.Verifier, stake);
+        }
+    }
+
     function _refundBudget(Job storage job) internal {
         uint256 budget = job.budget;
         totalEscrow -= budget;

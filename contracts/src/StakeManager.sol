@@ -26,10 +26,13 @@ contract StakeManager is IStakeManager {
     mapping(address account => mapping(Role role => Stake)) internal _stakes;
     mapping(address account => uint256) internal _credits;
     mapping(address target => bool) internal _protocol;
-    // Registries are append-only: removal would shift indices under pending draws and cost a loop;
-    // `draw` skips accounts whose free stake no longer qualifies instead.
+    // Draw registries hold the accounts whose stake (less pending withdrawal) reaches the role's
+    // minimum; entries are swapped out in O(1) when they fall below. `draw` still checks free stake,
+    // since locked stake can't back a new assignment.
     mapping(Role role => address[]) internal _registry;
-    mapping(Role role => mapping(address account => bool)) internal _registered;
+    mapping(Role role => mapping(address account => uint256 position)) internal _registryPos; // index + 1
+    /// @inheritdoc IStakeManager
+    mapping(Role role => uint256) public minRegistryStake;
 
     modifier onlyOwner() {
         // INVARIANT: governance actions come from the owner only.
@@ -63,11 +66,8 @@ contract StakeManager is IStakeManager {
         // Total ETH supply is far below 2^128, so the narrowing cannot truncate.
         s.amount += uint128(msg.value);
         totalStaked += msg.value;
-        if (!_registered[role][msg.sender]) {
-            _registered[role][msg.sender] = true;
-            _registry[role].push(msg.sender);
-        }
         emit Deposited(msg.sender, role, msg.value, s.amount);
+        _syncRegistry(msg.sender, role, s);
     }
 
     /// @inheritdoc IStakeManager
@@ -84,6 +84,7 @@ contract StakeManager is IStakeManager {
         uint256 unbondsAt = block.timestamp + unbondingDelay;
         s.withdrawableAt = uint64(unbondsAt);
         emit WithdrawalRequested(msg.sender, role, amount, unbondsAt);
+        _syncRegistry(msg.sender, role, s);
     }
 
     /// @inheritdoc IStakeManager
@@ -100,6 +101,7 @@ contract StakeManager is IStakeManager {
         s.amount -= uint128(amount);
         totalStaked -= amount;
         emit Withdrawn(msg.sender, role, amount);
+        _syncRegistry(msg.sender, role, s);
         _send(msg.sender, amount);
     }
 
@@ -165,6 +167,7 @@ contract StakeManager is IStakeManager {
         }
         _credit(treasury, amount - toBeneficiary);
         emit Slashed(account, role, amount, beneficiary, toBeneficiary);
+        _syncRegistry(account, role, s);
     }
 
     /// @inheritdoc IStakeManager
@@ -237,6 +240,11 @@ contract StakeManager is IStakeManager {
     }
 
     /// @inheritdoc IStakeManager
+    function isRegistered(address account, Role role) external view returns (bool) {
+        return _registryPos[role][account] != 0;
+    }
+
+    /// @inheritdoc IStakeManager
     function isProtocol(address target) external view returns (bool) {
         return _protocol[target];
     }
@@ -251,6 +259,13 @@ contract StakeManager is IStakeManager {
     }
 
     /// @inheritdoc IStakeManager
+    function setMinRegistryStake(Role role, uint256 amount) external onlyOwner {
+        _checkRole(role);
+        minRegistryStake[role] = amount;
+        emit MinRegistryStakeSet(role, amount);
+    }
+
+    /// @inheritdoc IStakeManager
     function setUnbondingDelay(uint256 delay) external onlyOwner {
         _checkDelay(delay);
         unbondingDelay = delay;
@@ -258,6 +273,26 @@ contract StakeManager is IStakeManager {
     }
 
     // ---------------------------------------------------------------- internal
+
+    /// @dev Enter or leave `role`'s registry after `account`'s stake changed. O(1): swap-and-pop.
+    function _syncRegistry(address account, Role role, Stake storage s) internal {
+        uint256 staying = uint256(s.amount) - s.pendingWithdrawal;
+        bool eligible = staying != 0 && staying >= minRegistryStake[role];
+        uint256 pos = _registryPos[role][account];
+        if (eligible && pos == 0) {
+            _registry[role].push(account);
+            _registryPos[role][account] = _registry[role].length;
+            emit Registered(account, role);
+        } else if (!eligible && pos != 0) {
+            address[] storage registry = _registry[role];
+            address last = registry[registry.length - 1];
+            registry[pos - 1] = last;
+            _registryPos[role][last] = pos;
+            registry.pop();
+            delete _registryPos[role][account];
+            emit Deregistered(account, role);
+        }
+    }
 
     function _free(Stake storage s) internal view returns (uint256) {
         return uint256(s.amount) - s.locked - s.pendingWithdrawal;

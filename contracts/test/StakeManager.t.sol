@@ -529,6 +529,76 @@ contract StakeManagerTest {
 
     // ---------------------------------------------------------------- draw
 
+    // ---------------------------------------------------------------- registry membership
+
+    function test_registry_dustBelowMinimumIsNotRegistered() public {
+        sm.setMinRegistryStake(Role.Referee, 1 ether);
+        _deposit(alice, Role.Referee, 0.5 ether);
+        require(
+            !sm.isRegistered(alice, Role.Referee) && sm.registrySize(Role.Referee) == 0, "dust registered"
+        );
+        _deposit(alice, Role.Referee, 0.5 ether);
+        require(sm.isRegistered(alice, Role.Referee) && sm.registrySize(Role.Referee) == 1, "not registered");
+    }
+
+    function test_registry_withdrawalRequestBelowMinimumDeregisters() public {
+        sm.setMinRegistryStake(Role.Verifier, 1 ether);
+        _deposit(alice, Role.Verifier, 1.5 ether);
+        vm.prank(alice);
+        sm.requestWithdrawal(Role.Verifier, 1 ether);
+        require(!sm.isRegistered(alice, Role.Verifier), "still registered while leaving");
+    }
+
+    function test_registry_removalSwapsLastIntoPlace() public {
+        sm.setMinRegistryStake(Role.Verifier, 1 ether);
+        _deposit(alice, Role.Verifier, 1 ether);
+        _deposit(bob, Role.Verifier, 1 ether);
+        _deposit(carol, Role.Verifier, 1 ether);
+        vm.prank(alice);
+        sm.requestWithdrawal(Role.Verifier, 1 ether);
+        require(sm.registrySize(Role.Verifier) == 2, "size");
+        require(sm.registryAt(Role.Verifier, 0) == carol && sm.registryAt(Role.Verifier, 1) == bob, "order");
+        // carol's position was moved: removing her next must still work.
+        vm.prank(carol);
+        sm.requestWithdrawal(Role.Verifier, 1 ether);
+        require(sm.registrySize(Role.Verifier) == 1 && sm.registryAt(Role.Verifier, 0) == bob, "after 2nd");
+        require(sm.isRegistered(bob, Role.Verifier) && !sm.isRegistered(carol, Role.Verifier), "flags");
+    }
+
+    function test_registry_slashBelowMinimumDeregisters() public {
+        sm.setMinRegistryStake(Role.Referee, 1 ether);
+        _deposit(alice, Role.Referee, 1 ether);
+        _lock(alice, Role.Referee, 0.5 ether);
+        vm.prank(protocol);
+        sm.slash(alice, Role.Referee, 0.5 ether, address(0), 0);
+        require(!sm.isRegistered(alice, Role.Referee), "slashed below minimum but registered");
+    }
+
+    function test_setMinRegistryStake_revertsNotOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(IStakeManager.NotOwner.selector, stranger, address(this)));
+        vm.prank(stranger);
+        sm.setMinRegistryStake(Role.Referee, 1 ether);
+    }
+
+    function test_setMinRegistryStake_revertsRoleNone() public {
+        vm.expectRevert(abi.encodeWithSelector(IStakeManager.InvalidRole.selector, Role.None));
+        sm.setMinRegistryStake(Role.None, 1 ether);
+    }
+
+    function testFuzz_registry_holdsExactlyTheEligible(uint96[3] memory amounts, uint96 minimum) public {
+        sm.setMinRegistryStake(Role.Verifier, minimum);
+        address[3] memory who = [alice, bob, carol];
+        uint256 eligible;
+        for (uint256 i; i < 3; ++i) {
+            uint256 amount = 1 + uint256(amounts[i]) % 100 ether;
+            _deposit(who[i], Role.Verifier, amount);
+            bool shouldBe = amount >= minimum;
+            require(sm.isRegistered(who[i], Role.Verifier) == shouldBe, "membership");
+            if (shouldBe) eligible++;
+        }
+        require(sm.registrySize(Role.Verifier) == eligible, "size");
+    }
+
     function test_draw_returnsDistinctEligibleAccounts() public {
         _deposit(alice, Role.Verifier, 5 ether);
         _deposit(bob, Role.Verifier, 5 ether);

@@ -93,6 +93,8 @@ def test_deploy_wires_everything(chain: Anvil, tmp_path: Path) -> None:
     assert c.market.params() == DeployConfig().market
     assert c.court.params() == DeployConfig().court
     assert c.registry.params() == DeployConfig().registry
+    assert c.stakes.min_registry_stake(Role.VERIFIER) == DeployConfig().market.verifierStake
+    assert c.stakes.min_registry_stake(Role.REFEREE) == DeployConfig().court.refereeStake
     dep.save(tmp_path / "deployment.json")
     assert Deployment.load(tmp_path / "deployment.json").chain_id == chain.chain_id
 

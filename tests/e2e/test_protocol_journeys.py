@@ -331,9 +331,9 @@ def test_missed_deadline_refunds_submitter_and_slashes_solver(net: Devnet) -> No
     before = credits(net)
     reporter.report_missed_deadline(job_id)
     assert reporter.job_status(job_id) == JobStatus.FAILED
+    # The slash share goes to the delayed submitter, not the reporter (a solver could self-report).
     assert delta(before, credits(net)) == {
-        "submitter": ESCROW,
-        "challenger": SOLVER_STAKE // 2,
+        "submitter": ESCROW + SOLVER_STAKE // 2,
         "deployer": SOLVER_STAKE // 2,
     }
     assert stake(net, "solver", Role.SOLVER) == (3 * ETH - SOLVER_STAKE, 0, 0)
@@ -363,7 +363,7 @@ def test_cancelled_job_is_refunded_and_cannot_be_claimed(net: Devnet) -> None:
 # ------------------------------------------------------------------------------ disputes
 
 
-def test_dishonest_solver_loses_both_phases_and_is_slashed(net: Devnet) -> None:
+def test_dishonest_solver_loses_both_phases_and_is_slashed_attesters_released(net: Devnet) -> None:
     cheat = make_traces(fault=(5, 3))
     job_id = submitted_job(net, cheat)
     attester, silent = assigned_verifiers(net, job_id)
@@ -404,10 +404,12 @@ def test_dishonest_solver_loses_both_phases_and_is_slashed(net: Devnet) -> None:
     advance(net, job.params.revealWindow + 1)
     before = credits(net)
     p.market.settle_failure(job_id)
-    half = (SOLVER_STAKE + VERIFIER_STAKE) // 2
+    half = SOLVER_STAKE // 2
     assert delta(before, credits(net)) == {"challenger": half, "deployer": half}
     assert stake(net, "solver", Role.SOLVER) == (3 * ETH - SOLVER_STAKE, 0, 0)
-    assert stake(net, attester.name, Role.VERIFIER) == (2 * ETH - VERIFIER_STAKE, 0, 0)
+    # A lost game does not prove the attester lazy (a solver can lose on purpose from a second
+    # address); only a forced-error reveal slashes attesters.
+    assert stake(net, attester.name, Role.VERIFIER) == (2 * ETH, 0, 0)
     assert stake(net, silent.name, Role.VERIFIER) == (2 * ETH, 0, 0)
     expect_revert("AlreadySettled", lambda: p.market.settle_failure(job_id))
 

@@ -63,6 +63,18 @@ class StakeManager(Binding):
         """Owner: set the unbonding delay."""
         return self._send("setUnbondingDelay", seconds)
 
+    def set_min_registry_stake(self, role: Role, wei: int) -> TxReceipt:
+        """Owner: stake an account needs to be drawn for `role` (keeps dust out of the registry)."""
+        return self._send("setMinRegistryStake", int(role), wei)
+
+    def min_registry_stake(self, role: Role) -> int:
+        """Stake needed to enter `role`'s draw registry."""
+        return int(self._call("minRegistryStake", int(role)))
+
+    def is_registered(self, account: str, role: Role) -> bool:
+        """Whether `account` can be drawn for `role`."""
+        return bool(self._call("isRegistered", account, int(role)))
+
     def stake_of(self, account: str, role: Role) -> Stake:
         """The stake of (account, role)."""
         return Stake.from_tuple(self._call("stakeOf", account, int(role)))

@@ -10,9 +10,10 @@ import {JobId, GameId, StateHash, JobStatus} from "../types/Types.sol";
 /// locked) -> `submitResult` (k verifiers drawn and their stake locked, challenge window opens) ->
 /// verifiers `attest` or challenge through DisputeGame -> `finalize` (solver and attesters credited)
 /// or, if a challenger wins a game, the job is Failed: the submitter is refunded at once and, after the
-/// reveal window, `settleFailure` slashes the solver (share to the winning challenger) and the attesters.
-/// A forced-error reveal (ForcedErrorRegistry) inside the reveal window spares the honeypot solver and
-/// slashes the attesters.
+/// reveal window, `settleFailure` slashes the solver (share to the winning challenger) and releases the
+/// verifiers. A forced-error reveal (ForcedErrorRegistry) inside the reveal window spares the honeypot
+/// solver and slashes the attesters: only a forced error proves an attester did not check, since a
+/// solver can lose a game on purpose from a second address.
 ///
 /// Every economic parameter is snapshotted into the job at `postJob`.
 interface IJobMarket {
@@ -149,7 +150,7 @@ interface IJobMarket {
     event JobFailed(JobId indexed jobId, address indexed solver, address indexed challenger, string reason);
     event JobCancelled(JobId indexed jobId);
     event JobExpired(JobId indexed jobId);
-    event FailureSettled(JobId indexed jobId, uint256 solverSlashed, uint256 attestersSlashed);
+    event FailureSettled(JobId indexed jobId, uint256 solverSlashed);
     event VerifiersReleased(JobId indexed jobId);
     event ForcedErrorMarked(JobId indexed jobId, address indexed winningChallenger, uint256 attestersSlashed);
     event ParamsSet(Params params);
@@ -185,7 +186,8 @@ interface IJobMarket {
     ) external;
 
     /// @notice Fail a Claimed job whose solver missed the solve window: the solver's stake is slashed
-    /// (share to the caller) and the budget is credited back to the submitter.
+    /// (share to the submitter, never the caller: a solver must not profit from reporting itself) and the
+    /// budget is credited back to the submitter.
     function reportMissedDeadline(JobId jobId) external;
 
     // ---------------------------------------------------------------- verifier
@@ -198,7 +200,7 @@ interface IJobMarket {
     function finalize(JobId jobId) external;
 
     /// @notice After the reveal window of a Failed job: slash the solver (winner share to the winning
-    /// challenger) and the attesters, release silent verifiers.
+    /// challenger) and release every assigned verifier.
     function settleFailure(JobId jobId) external;
 
     /// @notice After the reveal window of a Finalized job: release the verifiers' locks.

@@ -68,10 +68,17 @@ interface IStakeManager {
     event Claimed(address indexed account, uint256 amount);
     event ProtocolContractSet(address indexed target, bool allowed);
     event UnbondingDelaySet(uint256 delay);
+    event MinRegistryStakeSet(Role indexed role, uint256 amount);
+    /// @notice `account` entered (or left) `role`'s draw registry.
+    event Registered(address indexed account, Role indexed role);
+    event Deregistered(address indexed account, Role indexed role);
 
     // ---------------------------------------------------------------- stakers
     /// @notice Add `msg.value` to the caller's stake for `role`. Registers the caller in the
-    /// role's registry (used for random verifier/referee draws).
+    /// role's registry (used for random verifier/referee draws) once its stake, less any pending
+    /// withdrawal, reaches `minRegistryStake(role)`; it leaves the registry when it falls below.
+    /// The minimum makes every registry entry cost real, slashable stake, so nobody can dilute the
+    /// registry with dust accounts until the bounded `draw` stops finding real stakers.
     function deposit(Role role) external payable;
 
     /// @notice Start unbonding `amount` of free stake; it stays slashable until withdrawn.
@@ -114,6 +121,8 @@ interface IStakeManager {
     function creditOf(address account) external view returns (uint256);
     function registrySize(Role role) external view returns (uint256);
     function registryAt(Role role, uint256 index) external view returns (address);
+    function isRegistered(address account, Role role) external view returns (bool);
+    function minRegistryStake(Role role) external view returns (uint256);
     function unbondingDelay() external view returns (uint256);
     function treasury() external view returns (address);
     function isProtocol(address target) external view returns (bool);
@@ -125,4 +134,7 @@ interface IStakeManager {
     // ---------------------------------------------------------------- owner
     function setProtocolContract(address target, bool allowed) external;
     function setUnbondingDelay(uint256 delay) external;
+    /// @notice Stake (less pending withdrawal) an account needs to be in `role`'s draw registry.
+    /// Takes effect for an account at its next deposit, withdrawal or slash.
+    function setMinRegistryStake(Role role, uint256 amount) external;
 }

@@ -61,6 +61,8 @@ abstract contract ProtocolSetup {
         stakes.setProtocolContract(address(game), true);
         stakes.setProtocolContract(address(court), true);
         stakes.setProtocolContract(address(registry), true);
+        stakes.setMinRegistryStake(Role.Verifier, 0.5 ether);
+        stakes.setMinRegistryStake(Role.Referee, 0.5 ether);
 
         address[] memory solvers = _actors(0x501, 2, Role.Solver, 5 ether);
         address[] memory verifiers = _actors(0x7e1, 3, Role.Verifier, 3 ether);

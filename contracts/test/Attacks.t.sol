@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {vm} from "./utils/Vm.sol";
+import {Traces} from "./utils/Traces.sol";
+import {LibMerkle} from "../src/libraries/LibMerkle.sol";
+import {ProtocolSetup} from "./invariant/ProtocolInvariants.t.sol";
+import {IJobMarket} from "../src/interfaces/IJobMarket.sol";
+import {JobId, GameId, Role, JobStatus} from "../src/types/Types.sol";
+
+/// @notice Regression tests for attacks found in review, on the real wired protocol.
+contract AttacksTest is ProtocolSetup {
+    address internal constant SUBMITTER = address(0x5b);
+    address internal constant SOLVER = address(0x501);
+    bytes32 internal constant KEY = keccak256("attacks");
+
+    function _submittedCorrectResult(uint32 steps) internal returns (JobId id) {
+        vm.deal(SUBMITTER, 10 ether);
+        vm.prank(SUBMITTER);
+        id = market.postJob{value: 1 ether}(
+            keccak256("spec"), "uri", steps, keccak256("graph"), Traces.honest(KEY, 0)
+        );
+        vm.prank(SOLVER);
+        market.claimJob(id);
+        bytes32[] memory trace = Traces.stepTrace(KEY, steps, false, 0);
+        vm.prank(SOLVER);
+        market.submitResult(id, Traces.honest(KEY, steps), LibMerkle.root(trace), "art", bytes32(0));
+    }
+
+    /// A solver with a correct result lets its own sybil challenger win on time. Attesters must not
+    /// be slashed for that (a lost game does not prove them lazy), so the sybil cannot farm them and
+    /// the solver ends up poorer: it loses its stake and gets back only the winner's share.
+    function test_sybilWinByTimeout_neitherSlashesAttestersNorProfits() public {
+        JobId id = _submittedCorrectResult(4);
+        IJobMarket.Assignment[] memory a = market.assignments(id);
+        require(a.length == 2, "two verifiers");
+        for (uint256 i; i < a.length; ++i) {
+            vm.prank(a[i].verifier);
+            market.attest(id);
+        }
+        address sybil = address(0xbad);
+        vm.deal(sybil, 1 ether);
+        vm.prank(sybil);
+        GameId g = game.challenge{value: 0.1 ether}(id, Traces.honest(KEY, 4));
+        vm.warp(block.timestamp + 1 days + 1);
+        game.timeout(g);
+        require(market.jobStatus(id) == JobStatus.Failed, "failed");
+        vm.warp(block.timestamp + 1 days + 1);
+        market.settleFailure(id);
+        // sybil: its bond back + 50% of the solver's 1 ether; the solver lost 1 ether: net -0.5.
+        require(stakes.creditOf(sybil) == 0.6 ether, "sybil only gets bond + solver share");
+        for (uint256 i; i < a.length; ++i) {
+            IStakeView memory st = _stake(a[i].verifier);
+            require(st.amount == 3 ether && st.locked == 0, "honest attester intact and released");
+        }
+    }
+
+    /// Dust accounts cannot enter the draw registry, so they cannot dilute it until the bounded draw
+    /// stops finding real referees.
+    function test_dustStakes_cannotDiluteTheRefereeRegistry() public {
+        uint256 before = stakes.registrySize(Role.Referee);
+        for (uint256 i; i < 400; ++i) {
+            address s = address(uint160(0x5000 + i));
+            vm.deal(s, 1);
+            vm.prank(s);
+            stakes.deposit{value: 1}(Role.Referee);
+        }
+        require(stakes.registrySize(Role.Referee) == before, "dust entered the registry");
+        for (uint256 seed; seed < 50; ++seed) {
+            require(stakes.draw(Role.Referee, 1, 0.5 ether, seed, address(0)).length == 1, "empty committee");
+        }
+    }
+
+    /// A solver cannot report its own missed deadline to recover part of its slash.
+    function test_selfReportedMissedDeadline_paysTheSubmitterNotTheReporter() public {
+        vm.deal(SUBMITTER, 10 ether);
+        vm.prank(SUBMITTER);
+        JobId id =
+            market.postJob{value: 1 ether}(keccak256("s"), "uri", 4, keccak256("g"), Traces.honest(KEY, 0));
+        vm.prank(SOLVER);
+        market.claimJob(id);
+        vm.warp(block.timestamp + 1 days + 1);
+        address alias_ = address(0xa11a5);
+        vm.prank(alias_);
+        market.reportMissedDeadline(id);
+        require(stakes.creditOf(alias_) == 0, "reporter paid");
+        require(
+            stakes.creditOf(SUBMITTER) == market.getJob(id).budget + 0.5 ether, "submitter refund + share"
+        );
+    }
+
+    struct IStakeView {
+        uint256 amount;
+        uint256 locked;
+    }
+
+    function _stake(address who) internal view returns (IStakeView memory v) {
+        v.amount = stakes.stakeOf(who, Role.Verifier).amount;
+        v.locked = stakes.stakeOf(who, Role.Verifier).locked;
+    }
+}
