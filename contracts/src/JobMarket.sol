@@ -125,7 +125,9 @@ contract JobMarket is JobMarketBase {
         if (p.verifiersPerJob > 0) {
             uint256 seed = randomness.randomWord(keccak256(abi.encode("verifiers", jobId)));
             // Fewer verifiers than asked (even none) is accepted: anyone can still challenge.
-            drawn = stakes.draw(Role.Verifier, p.verifiersPerJob, p.verifierStake, seed, msg.sender);
+            address[] memory parties = new address[](1);
+            parties[0] = msg.sender; // a solver never verifies its own result
+            drawn = stakes.draw(Role.Verifier, p.verifiersPerJob, p.verifierStake, seed, parties);
         }
         Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
         for (uint256 i; i < drawn.length; ++i) {

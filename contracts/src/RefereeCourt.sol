@@ -196,7 +196,11 @@ contract RefereeCourt is IRefereeCourt {
     function _draw(RequestId requestId, Request storage r, uint16 round) private {
         uint256 seed = randomness.randomWord(keccak256(abi.encode("referees", requestId, round)));
         uint256 stake = r.refereeStake;
-        address[] memory members = stakes.draw(Role.Referee, r.committeeSize, stake, seed, address(0));
+        // INVARIANT: neither party of the game sits on its committee (with m = 1 it would decide alone).
+        IDisputeGame.Game memory game = IDisputeGame(disputeGame).getGame(r.gameId);
+        address[] memory parties = new address[](2);
+        (parties[0], parties[1]) = (game.solver, game.challenger);
+        address[] memory members = stakes.draw(Role.Referee, r.committeeSize, stake, seed, parties);
         // INVARIANT: the committee never exceeds its size (bounds every later loop).
         if (members.length > r.committeeSize) revert InvalidParams("drawn", members.length);
         r.round = round;

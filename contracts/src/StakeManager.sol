@@ -9,6 +9,8 @@ import {IStakeManager} from "./interfaces/IStakeManager.sol";
 /// @dev Solvency: `address(this).balance >= totalStaked + totalCredits` at all times (equality unless
 /// someone force-sends ETH). Every stake satisfies `locked + pendingWithdrawal <= amount`.
 contract StakeManager is IStakeManager {
+    /// @notice Most accounts one `draw` can exclude (the parties of a job or a game).
+    uint256 public constant MAX_EXCLUDE = 8;
     /// @notice Upper bound on the unbonding delay, so a mistaken setting cannot freeze stakes forever.
     uint256 public constant MAX_UNBONDING_DELAY = 365 days;
     uint256 internal constant BPS = 10_000;
@@ -178,32 +180,24 @@ contract StakeManager is IStakeManager {
     }
 
     /// @inheritdoc IStakeManager
-    function draw(Role role, uint256 count, uint256 minFree, uint256 seed, address exclude)
+    function draw(Role role, uint256 count, uint256 minFree, uint256 seed, address[] calldata exclude)
         external
         view
         returns (address[] memory accounts)
     {
         _checkRole(role);
+        // INVARIANT: the exclusion check per probe stays bounded.
+        if (exclude.length > MAX_EXCLUDE) revert TooManyExcluded(exclude.length, MAX_EXCLUDE);
         address[] storage registry = _registry[role];
-        uint256 size = registry.length;
         // More distinct accounts than the registry holds cannot exist; capping also bounds the loop
         // and the allocation for absurd `count`s.
-        if (count > size) count = size;
+        if (count > registry.length) count = registry.length;
         accounts = new address[](count);
         uint256 found;
-        uint256 attempts = count * 8;
-        for (uint256 attempt; attempt < attempts && found < count; ++attempt) {
-            address candidate = registry[uint256(keccak256(abi.encode(seed, attempt))) % size];
-            if (candidate == exclude) continue;
-            if (_free(_stakes[candidate][role]) < minFree) continue;
-            bool duplicate;
-            for (uint256 j; j < found; ++j) {
-                if (accounts[j] == candidate) {
-                    duplicate = true;
-                    break;
-                }
-            }
-            if (duplicate) continue;
+        for (uint256 attempt; attempt < count * 8 && found < count; ++attempt) {
+            address candidate = _probe(registry, seed, attempt);
+            if (_isExcluded(candidate, exclude) || _free(_stakes[candidate][role]) < minFree) continue;
+            if (_contains(accounts, found, candidate)) continue;
             accounts[found++] = candidate;
         }
         // Shrink the array to the accounts actually found.
@@ -292,6 +286,32 @@ contract StakeManager is IStakeManager {
             delete _registryPos[role][account];
             emit Deregistered(account, role);
         }
+    }
+
+    function _probe(address[] storage registry, uint256 seed, uint256 attempt)
+        internal
+        view
+        returns (address)
+    {
+        return registry[uint256(keccak256(abi.encode(seed, attempt))) % registry.length];
+    }
+
+    function _contains(address[] memory accounts, uint256 found, address candidate)
+        internal
+        pure
+        returns (bool)
+    {
+        for (uint256 j; j < found; ++j) {
+            if (accounts[j] == candidate) return true;
+        }
+        return false;
+    }
+
+    function _isExcluded(address candidate, address[] calldata exclude) internal pure returns (bool) {
+        for (uint256 i; i < exclude.length; ++i) {
+            if (exclude[i] == candidate) return true;
+        }
+        return false;
     }
 
     function _free(Stake storage s) internal view returns (uint256) {

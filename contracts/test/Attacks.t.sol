@@ -6,7 +6,9 @@ import {Traces} from "./utils/Traces.sol";
 import {LibMerkle} from "../src/libraries/LibMerkle.sol";
 import {ProtocolSetup} from "./invariant/ProtocolInvariants.t.sol";
 import {IJobMarket} from "../src/interfaces/IJobMarket.sol";
-import {JobId, GameId, Role, JobStatus} from "../src/types/Types.sol";
+import {JobId, GameId, RequestId, StateHash, Role, JobStatus, GameStatus} from "../src/types/Types.sol";
+import {IDisputeGame} from "../src/interfaces/IDisputeGame.sol";
+import {MerkleTree} from "./utils/MerkleTree.sol";
 
 /// @notice Regression tests for attacks found in review, on the real wired protocol.
 contract AttacksTest is ProtocolSetup {
@@ -67,7 +69,9 @@ contract AttacksTest is ProtocolSetup {
         }
         require(stakes.registrySize(Role.Referee) == before, "dust entered the registry");
         for (uint256 seed; seed < 50; ++seed) {
-            require(stakes.draw(Role.Referee, 1, 0.5 ether, seed, address(0)).length == 1, "empty committee");
+            require(
+                stakes.draw(Role.Referee, 1, 0.5 ether, seed, new address[](0)).length == 1, "empty committee"
+            );
         }
     }
 
@@ -87,6 +91,57 @@ contract AttacksTest is ProtocolSetup {
         require(
             stakes.creditOf(SUBMITTER) == market.getJob(id).budget + 0.5 ether, "submitter refund + share"
         );
+    }
+
+    /// The parties of a game never sit on its committee: with m = 1 a solver that is also a staked
+    /// referee would otherwise rule on its own cheat.
+    function test_gameParties_neverDrawnAsReferees() public {
+        address challenger = address(0x7e1);
+        // Only the two parties are eligible referees: the real referees leave the registry.
+        for (uint256 i; i < 2; ++i) {
+            address r = address(uint160(0x4ef + i));
+            uint256 free = stakes.freeStake(r, Role.Referee);
+            vm.prank(r);
+            stakes.requestWithdrawal(Role.Referee, free);
+        }
+        for (uint256 i; i < 2; ++i) {
+            address party = i == 0 ? SOLVER : challenger;
+            vm.deal(party, 1 ether);
+            vm.prank(party);
+            stakes.deposit{value: 1 ether}(Role.Referee);
+        }
+        // A one-step job whose op trace has one operator: challenge -> commitOpTrace -> adjudication.
+        bytes32[] memory ops = new bytes32[](2);
+        ops[0] = StateHash.unwrap(Traces.honest(KEY, 0));
+        ops[1] = keccak256("wrong h_1");
+        vm.deal(SUBMITTER, 10 ether);
+        vm.prank(SUBMITTER);
+        JobId id =
+            market.postJob{value: 1 ether}(keccak256("s"), "uri", 1, keccak256("g"), StateHash.wrap(ops[0]));
+        vm.prank(SOLVER);
+        market.claimJob(id);
+        vm.prank(SOLVER);
+        market.submitResult(id, StateHash.wrap(ops[1]), LibMerkle.root(ops), "art", bytes32(0));
+        vm.deal(challenger, 1 ether);
+        vm.prank(challenger);
+        GameId g = game.challenge{value: 0.1 ether}(id, StateHash.wrap(ops[1]));
+        bytes32[][] memory levels = MerkleTree.build(ops);
+        vm.prank(SOLVER);
+        game.commitOpTrace(
+            g, MerkleTree.root(levels), 1, MerkleTree.proof(levels, 0), MerkleTree.proof(levels, 1)
+        );
+        IDisputeGame.Game memory st = game.getGame(g);
+        require(st.status == GameStatus.Adjudicating, "adjudicating");
+        require(court.committee(st.requestId).length == 0, "a party was drawn to judge its own game");
+        // A real referee joins; the next round draws it.
+        address fresh = address(0x4f9);
+        vm.deal(fresh, 1 ether);
+        vm.prank(fresh);
+        stakes.deposit{value: 1 ether}(Role.Referee);
+        vm.warp(block.timestamp + 1 hours + 1);
+        court.resolve(st.requestId);
+        address[] memory members = court.committee(st.requestId);
+        require(members.length == 1 && members[0] == fresh, "redraw picks the outside referee");
     }
 
     struct IStakeView {

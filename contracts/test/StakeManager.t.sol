@@ -66,6 +66,11 @@ contract StakeManagerTest {
 
     // ---------------------------------------------------------------- helpers
 
+    function _one(address a) internal pure returns (address[] memory list) {
+        list = new address[](1);
+        list[0] = a;
+    }
+
     function _deposit(address who, Role role, uint256 amount) internal {
         vm.prank(who);
         sm.deposit{value: amount}(role);
@@ -529,6 +534,26 @@ contract StakeManagerTest {
 
     // ---------------------------------------------------------------- draw
 
+    function test_draw_revertsTooManyExcluded() public {
+        address[] memory many = new address[](9);
+        vm.expectRevert(abi.encodeWithSelector(IStakeManager.TooManyExcluded.selector, 9, 8));
+        sm.draw(Role.Verifier, 1, 0, 1, many);
+    }
+
+    function test_draw_neverReturnsAnyExcluded() public {
+        _deposit(alice, Role.Verifier, 1 ether);
+        _deposit(bob, Role.Verifier, 1 ether);
+        _deposit(carol, Role.Verifier, 1 ether);
+        address[] memory both = new address[](2);
+        (both[0], both[1]) = (alice, carol);
+        for (uint256 seed; seed < 20; ++seed) {
+            address[] memory got = sm.draw(Role.Verifier, 3, 0, seed, both);
+            for (uint256 i; i < got.length; ++i) {
+                require(got[i] == bob, "excluded account drawn");
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- registry membership
 
     function test_registry_dustBelowMinimumIsNotRegistered() public {
@@ -603,7 +628,7 @@ contract StakeManagerTest {
         _deposit(alice, Role.Verifier, 5 ether);
         _deposit(bob, Role.Verifier, 5 ether);
         _deposit(carol, Role.Verifier, 5 ether);
-        address[] memory got = sm.draw(Role.Verifier, 3, 1 ether, 42, address(0));
+        address[] memory got = sm.draw(Role.Verifier, 3, 1 ether, 42, new address[](0));
         _eq(got.length, 3, "count");
         require(got[0] != got[1] && got[1] != got[2] && got[0] != got[2], "distinct");
     }
@@ -614,7 +639,7 @@ contract StakeManagerTest {
         _deposit(carol, Role.Verifier, 5 ether);
         _lock(carol, Role.Verifier, 4.5 ether);
         for (uint256 seed; seed < 20; ++seed) {
-            address[] memory got = sm.draw(Role.Verifier, 3, 1 ether, seed, alice);
+            address[] memory got = sm.draw(Role.Verifier, 3, 1 ether, seed, _one(alice));
             for (uint256 i; i < got.length; ++i) {
                 require(got[i] == bob, "only bob is eligible");
             }
@@ -622,19 +647,19 @@ contract StakeManagerTest {
     }
 
     function test_draw_emptyRegistryReturnsNone() public view {
-        _eq(sm.draw(Role.Referee, 5, 0, 1, address(0)).length, 0, "none");
+        _eq(sm.draw(Role.Referee, 5, 0, 1, new address[](0)).length, 0, "none");
     }
 
     function test_draw_capsCountAtRegistrySize() public {
         _deposit(alice, Role.Verifier, 5 ether);
-        address[] memory got = sm.draw(Role.Verifier, type(uint256).max, 1, 7, address(0));
+        address[] memory got = sm.draw(Role.Verifier, type(uint256).max, 1, 7, new address[](0));
         _eq(got.length, 1, "capped");
         require(got[0] == alice, "alice");
     }
 
     function test_draw_revertsRoleNone() public {
         vm.expectRevert(abi.encodeWithSelector(IStakeManager.InvalidRole.selector, Role.None));
-        sm.draw(Role.None, 1, 0, 1, address(0));
+        sm.draw(Role.None, 1, 0, 1, new address[](0));
     }
 
     function testFuzz_draw_isBoundedAndValid(uint256 seed, uint8 count) public {
@@ -643,7 +668,7 @@ contract StakeManagerTest {
             vm.deal(all[i], 10 ether);
             _deposit(all[i], Role.Verifier, 1 ether + i);
         }
-        address[] memory got = sm.draw(Role.Verifier, count, 1 ether + 1, seed, bob);
+        address[] memory got = sm.draw(Role.Verifier, count, 1 ether + 1, seed, _one(bob));
         require(got.length <= count && got.length <= 4, "bounded");
         for (uint256 i; i < got.length; ++i) {
             require(got[i] != bob && got[i] != alice, "eligible");

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
-import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -59,19 +60,33 @@ def test_deploy_writes_deployment_with_code_on_chain(
 
 
 def _read_until(proc: subprocess.Popen[str], pattern: str, timeout: float) -> str:
-    """Read stdout lines until one matches; fail with everything read if it never does."""
+    """Read stdout lines until one matches; fail with everything read if it never does.
+
+    A reader thread feeds a queue: select() on a buffered text pipe can miss lines already
+    pulled into Python's buffer, so the deadline is enforced on the queue instead.
+    """
     assert proc.stdout is not None
-    seen = []
+    stream = proc.stdout
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
-                break
-            seen.append(line)
-            if re.search(pattern, line):
-                return "".join(seen)
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        seen.append(line)
+        if re.search(pattern, line):
+            return "".join(seen)
     proc.kill()
     raise AssertionError(f"never saw {pattern!r}; output:\n{''.join(seen)}")
 

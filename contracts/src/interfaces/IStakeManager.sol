@@ -42,6 +42,8 @@ interface IStakeManager {
     error TransferFailed(address to, uint256 amount);
     /// @notice A basis-points value above 10_000.
     error InvalidBps(uint256 bps);
+    /// @notice `draw` was asked to exclude more accounts than MAX_EXCLUDE.
+    error TooManyExcluded(uint256 given, uint256 maximum);
     /// @notice A parameter outside its allowed bounds.
     error InvalidParameter(string name, uint256 value);
     /// @notice Zero address passed where an account is required.
@@ -107,9 +109,10 @@ interface IStakeManager {
     function credit(address account) external payable;
 
     /// @notice Draw up to `count` distinct accounts of `role` with at least `minFree` free stake,
-    /// excluding `exclude`, from `seed`. Bounded: tries at most `count * 8` candidates, so it may return
+    /// none of them in `exclude` (the parties of the work being assigned; at most MAX_EXCLUDE), from
+    /// `seed`. Bounded: tries at most `count * 8` candidates, so it may return
     /// fewer than `count` (possibly none) when few stakers are eligible; callers decide what that means.
-    function draw(Role role, uint256 count, uint256 minFree, uint256 seed, address exclude)
+    function draw(Role role, uint256 count, uint256 minFree, uint256 seed, address[] calldata exclude)
         external
         view
         returns (address[] memory accounts);

@@ -2,11 +2,23 @@
 pragma solidity 0.8.37;
 
 import {IOpAdjudicator} from "../../src/interfaces/IOpAdjudicator.sol";
+import {IDisputeGame} from "../../src/interfaces/IDisputeGame.sol";
 import {JobId, GameId, RequestId, StateHash} from "../../src/types/Types.sol";
 
 /// @notice Stands in for DisputeGame in front of an adjudicator: opens requests, records answers.
 contract FakeDisputeGame {
     uint256 public answers;
+    address public solver;
+    address public challenger;
+
+    function setParties(address solver_, address challenger_) external {
+        (solver, challenger) = (solver_, challenger_);
+    }
+
+    /// @dev Only the parties matter to the court (it keeps them off the committee).
+    function getGame(GameId) external view returns (IDisputeGame.Game memory g) {
+        (g.solver, g.challenger) = (solver, challenger);
+    }
     GameId public lastGame;
     StateHash public lastOutput;
 

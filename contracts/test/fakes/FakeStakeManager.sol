@@ -63,7 +63,7 @@ contract FakeStakeManager {
     }
 
     /// @dev Deterministic: the first `count` pool members with enough free stake, rotated by the seed.
-    function draw(Role role, uint256 count, uint256 minFree, uint256, address exclude)
+    function draw(Role role, uint256 count, uint256 minFree, uint256, address[] calldata exclude)
         external
         view
         returns (address[] memory accounts)
@@ -72,7 +72,11 @@ contract FakeStakeManager {
         uint256 n;
         for (uint256 i; i < _pool.length && n < count; ++i) {
             address a = _pool[i];
-            if (a != exclude && freeStake(a, role) >= minFree) picked[n++] = a;
+            bool excluded;
+            for (uint256 j; j < exclude.length; ++j) {
+                if (exclude[j] == a) excluded = true;
+            }
+            if (!excluded && freeStake(a, role) >= minFree) picked[n++] = a;
         }
         accounts = new address[](n);
         for (uint256 i; i < n; ++i) {
