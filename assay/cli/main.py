@@ -18,12 +18,14 @@ from rich.table import Table
 
 from assay.chain.deploy import main as deploy_main
 from assay.cli.job import job_app
+from assay.cli.repro import repro_app
 from assay.errors import AssayError
 from assay.logs import configure as configure_logging
 
 app = typer.Typer(no_args_is_help=True, help="Assay: verifiable ML training on an open market.")
 devnet_app = typer.Typer(no_args_is_help=True, help="The embedded local devnet (anvil + protocol).")
 app.add_typer(devnet_app, name="devnet")
+app.add_typer(repro_app, name="repro")
 app.add_typer(job_app, name="job")
 console = Console()
 

@@ -155,7 +155,9 @@ ACCURACY = [
 ]
 
 
-@pytest.mark.parametrize(("fn", "ref", "bounds", "max_ulp"), ACCURACY, ids=[str(row[0].__name__) for row in ACCURACY])
+@pytest.mark.parametrize(
+    ("fn", "ref", "bounds", "max_ulp"), ACCURACY, ids=[str(row[0].__name__) for row in ACCURACY]
+)
 def test_accuracy_within_documented_ulp(
     fn: Callable[[torch.Tensor], torch.Tensor],
     ref: Callable[[np.ndarray], np.ndarray],

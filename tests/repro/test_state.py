@@ -1,0 +1,94 @@
+"""State hashing follows its documented layout; checkpoints are safetensors and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from assay.protocol.merkle import MerkleTree
+from assay.repro.errors import CheckpointFormatError
+from assay.repro.state import (
+    TrainState,
+    load_checkpoint,
+    save_checkpoint,
+    scalar_digest,
+    state_hash,
+    tensor_digest,
+)
+
+
+def _state() -> TrainState:
+    params = {"b.weight": torch.arange(6, dtype=torch.float32).reshape(2, 3),
+              "a.bias": torch.tensor([0.5, -0.25])}  # fmt: skip
+    moments = {"exp_avg/a.bias": torch.zeros(2), "exp_avg/b.weight": torch.ones(2, 3)}
+    return TrainState(step=7, seed=3, cursor=224, params=params, moments=moments, spec_hash="0x1")
+
+
+def test_tensor_digest_layout() -> None:
+    t = torch.tensor([[1.0, -2.0]])
+    expected = hashlib.sha256(
+        struct.pack("<I", 1) + b"w" + struct.pack("<I", 13) + b"torch.float32"
+        + struct.pack("<I", 2) + struct.pack("<QQ", 1, 2) + struct.pack("<ff", 1.0, -2.0)
+    ).digest()  # fmt: skip
+    assert tensor_digest("w", t) == expected
+
+
+def test_tensor_digest_ignores_layout_in_memory() -> None:
+    t = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+    assert tensor_digest("x", t.t()) == tensor_digest("x", t.t().contiguous())
+    assert tensor_digest("x", t[1:2, 2:3]) == tensor_digest("x", torch.tensor([[6.0]]))
+
+
+def test_state_hash_layout() -> None:
+    s = _state()
+    names = ["optim/exp_avg/a.bias", "optim/exp_avg/b.weight", "param/a.bias", "param/b.weight"]
+    tensors = s.tensors()
+    leaves = [tensor_digest(n, tensors[n]) for n in names]
+    leaves += [scalar_digest("step", 7), scalar_digest("seed", 3), scalar_digest("cursor", 224)]
+    assert state_hash(s) == MerkleTree(leaves).root
+
+
+def test_one_flipped_bit_changes_the_hash() -> None:
+    base = state_hash(_state())
+    seen = {base}
+    for name in ("b.weight", "a.bias"):
+        s = _state()
+        s.params[name].view(torch.int32).view(-1)[1] ^= 1
+        seen.add(state_hash(s))
+    s = _state()
+    s.cursor += 1
+    seen.add(state_hash(s))
+    assert len(seen) == 4
+
+
+def test_spec_hash_metadata_is_not_part_of_the_state_hash() -> None:
+    s = _state()
+    s.spec_hash = "0x2"
+    assert state_hash(s) == state_hash(_state())
+
+
+def test_checkpoint_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "c.safetensors"
+    save_checkpoint(path, _state())
+    back = load_checkpoint(path)
+    assert (back.step, back.seed, back.cursor, back.spec_hash) == (7, 3, 224, "0x1")
+    assert state_hash(back) == state_hash(_state())
+
+
+def test_checkpoint_refuses_a_pickle(tmp_path: Path) -> None:
+    path = tmp_path / "c.pt"
+    path.write_bytes(b"\x80\x04\x95pickle data that must never be unpickled")
+    with pytest.raises(CheckpointFormatError, match="not a safetensors checkpoint"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_refuses_a_foreign_safetensors_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path))
+    with pytest.raises(CheckpointFormatError, match="not an Assay checkpoint"):
+        load_checkpoint(path)
