@@ -135,16 +135,25 @@ def _as_operand(other: Any, like: Tensor) -> Any:
     return torch.full_like(like, value)
 
 
-def _add(ctx: OpContext, a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
+def _scaled(b: Any, alpha: Any, like: Tensor) -> Any:
+    """alpha * b as its own rounded product; a Python-number b is widened to a tensor first."""
+    if alpha == 1:
+        return b
+    return torch.mul(b if isinstance(b, Tensor) else _as_operand(b, like), alpha)
+
+
+# `alpha` is positional in the .Scalar overloads' schemas (add.Scalar(self, other, alpha=1)) and
+# keyword-only in the .Tensor ones, so the kernels take it either way.
+def _add(ctx: OpContext, a: Tensor, b: Any, alpha: Any = 1) -> Tensor:
     # alpha != 1 would be a fused a + alpha*b (an FMA on CUDA): two rounded ops instead.
-    return torch.add(a, b if alpha == 1 else torch.mul(b, alpha))
+    return torch.add(a, _scaled(b, alpha, a))
 
 
-def _sub(ctx: OpContext, a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
-    return torch.sub(a, b if alpha == 1 else torch.mul(b, alpha))
+def _sub(ctx: OpContext, a: Tensor, b: Any, alpha: Any = 1) -> Tensor:
+    return torch.sub(a, _scaled(b, alpha, a))
 
 
-def _rsub(ctx: OpContext, a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
+def _rsub(ctx: OpContext, a: Tensor, b: Any, alpha: Any = 1) -> Tensor:
     scaled = a if alpha == 1 else a * alpha
     return torch.sub(_as_operand(b, scaled), scaled)
 
@@ -202,22 +211,38 @@ def _mean_dim(
     return fp.mean(x, _dims(x, dim), keepdim)
 
 
+def _ieee_max(x: Tensor, dims: Any, keepdim: bool) -> Tensor:
+    """amax with IEEE 754 maximum's signed zeros: a zero maximum is +0 if any +0 is there.
+
+    torch's vectorised amax returns whichever zero its lanes keep, which depends on the shape
+    and the instruction set; the maximum itself is exact, so only the sign of zero needs fixing.
+    """
+    values = torch.amax(x, dim=dims, keepdim=keepdim)
+    if x.dim() == 0:
+        return values
+    positive_zero = ((x == 0) & ~torch.signbit(x)).any(dim=dims, keepdim=keepdim)
+    zero = torch.zeros_like(values)
+    return torch.where(values == 0, torch.where(positive_zero, zero, -zero), values)
+
+
 def _amax(ctx: OpContext, x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    return torch.amax(x, dim=_dims(x, dim), keepdim=keepdim)
+    return _ieee_max(x, _dims(x, dim), keepdim)
 
 
 def _max(ctx: OpContext, x: Tensor) -> Tensor:
-    return torch.amax(x)
+    return _ieee_max(x, tuple(range(x.dim())), False)
 
 
 def _max_dim(ctx: OpContext, x: Tensor, dim: int, keepdim: bool = False) -> tuple[Tensor, Tensor]:
-    values = torch.amax(x, dim=dim, keepdim=True)
+    values = _ieee_max(x, (dim,), True)
     # The first index of the maximum, computed with exact integer ops on every device.
     n = x.shape[dim]
     shape = [1] * x.dim()
     shape[dim] = n
     idx = torch.arange(n, device=x.device).reshape(shape).expand(x.shape)
-    first = torch.where(x == values, idx, torch.full_like(idx, n)).amin(dim=dim, keepdim=keepdim)
+    # A nan maximum (amax propagates nan) is found at the first nan, as torch's max.dim does.
+    hit = (x == values) | torch.isnan(x)
+    first = torch.where(hit, idx, torch.full_like(idx, n)).amin(dim=dim, keepdim=keepdim)
     return (values if keepdim else values.squeeze(dim)), first
 
 
@@ -251,7 +276,7 @@ def _unary(fn: Callable[[Tensor], Tensor]) -> Kernel:
 
 
 def _sqrt(ctx: OpContext, x: Tensor) -> Tensor:
-    return torch.sqrt(x)  # IEEE sqrt is correctly rounded: rule 1 of the contract
+    return fp.sqrt(x)  # correctly rounded (torch.sqrt is not on every backend): rule 1
 
 
 def _pow(ctx: OpContext, x: Tensor, exponent: Any) -> Tensor:

@@ -48,7 +48,10 @@ def nll_loss_forward(
     x2, safe, valid = _picked(x, target, ignore)
     picked = x2.gather(1, safe.unsqueeze(1)).squeeze(1)
     w = _weights(weight, safe, valid)
-    losses = -(picked * w) if weight is not None else torch.where(valid, -picked, w)
+    # An ignored row contributes an exact zero: multiplying its (possibly infinite) x by a zero
+    # weight would make the whole loss nan.
+    weighted = -(picked * w) if weight is not None else -picked
+    losses = torch.where(valid, weighted, torch.zeros_like(w))
     total = fp.tree_sum(w, 0)
     if reduction == _MEAN:
         return fp.tree_sum(losses, 0) / total, total

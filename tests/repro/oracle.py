@@ -9,7 +9,7 @@ the documented sequence of correctly rounded operations.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -165,3 +165,397 @@ def log_softmax(row: Sequence[np.float32]) -> list[np.float32]:
     z = [F(v - top) for v in row]
     ls = log(tree_sum([exp(v) for v in z]))
     return [F(v - ls) for v in z]
+
+
+# --- operator-level oracle (assay.repro.kernels / kernels_nn) --------------------------------
+#
+# Written from the kernels' documented algorithms (DESIGN.md §4 and the kernel docstrings), one
+# np.float32 scalar op at a time over numpy arrays; no assay code and no vectorised numpy
+# arithmetic (which may reorder, block or fuse). Shapes follow numpy broadcasting.
+
+NEG_ZERO = F(-0.0)
+
+
+def each(fn: Callable[..., np.float32], *arrays: object) -> np.ndarray:
+    """`fn` applied to every element of the broadcast float32 arrays."""
+    parts = np.broadcast_arrays(*[np.asarray(a, dtype=np.float32) for a in arrays])
+    out = np.empty(parts[0].shape, dtype=np.float32)
+    for idx in np.ndindex(out.shape):
+        out[idx] = fn(*(F(p[idx]) for p in parts))
+    return out
+
+
+def add(a: np.float32, b: np.float32, alpha: float = 1) -> np.float32:
+    """a + alpha*b as two rounded ops (a product, then a sum); one op when alpha == 1."""
+    return F(a + (b if alpha == 1 else F(b * F(alpha))))
+
+
+def sub(a: np.float32, b: np.float32, alpha: float = 1) -> np.float32:
+    return F(a - (b if alpha == 1 else F(b * F(alpha))))
+
+
+def rsub(a: np.float32, b: np.float32, alpha: float = 1) -> np.float32:
+    """b - alpha*a."""
+    return F(b - (a if alpha == 1 else F(a * F(alpha))))
+
+
+def div_trunc(a: np.float32, b: np.float32) -> np.float32:
+    return F(np.trunc(F(a / b)))
+
+
+def div_floor(a: np.float32, b: np.float32) -> np.float32:
+    """Python's float floor division (fmod based, every step exact or one rounding)."""
+    if b == 0:
+        return F(a / b)
+    mod = F(np.fmod(a, b))  # exact
+    quot = F(F(a - mod) / b)
+    if mod != 0 and (b < 0) != (mod < 0):
+        quot = F(quot - ONE)
+    if quot == 0:
+        return F(np.copysign(ZERO, F(a / b)))
+    low = F(np.floor(quot))
+    if F(quot - low) > HALF:
+        low = F(low + ONE)
+    return low
+
+
+def relu(x: np.float32) -> np.float32:
+    """x if x > 0 else +0 (a comparison: relu(-0) = +0, relu(nan) = +0)."""
+    return x if x > 0 else ZERO
+
+
+def threshold_backward(g: np.float32, x: np.float32, threshold: float) -> np.float32:
+    return ZERO if x <= F(threshold) else g
+
+
+def tanh_backward(g: np.float32, out: np.float32) -> np.float32:
+    return F(g * F(ONE - F(out * out)))
+
+
+def sigmoid_backward(g: np.float32, out: np.float32) -> np.float32:
+    return F(g * F(F(ONE - out) * out))
+
+
+def sqrt(x: np.float32) -> np.float32:
+    return F(np.sqrt(x))  # IEEE sqrt: correctly rounded
+
+
+def rsqrt(x: np.float32) -> np.float32:
+    return F(ONE / F(np.sqrt(x)))
+
+
+def pow_scalar(x: np.float32, p: float) -> np.float32:
+    """sqrt / rsqrt for ±0.5; integers as ((x*x)*x)..., 1 / that for negative ones; 1 for 0."""
+    if p == 0.5:
+        return sqrt(x)
+    if p == -0.5:
+        return rsqrt(x)
+    n = abs(int(p))
+    if n == 0:
+        return ONE
+    acc = x
+    for _ in range(n - 1):
+        acc = F(acc * x)
+    return F(ONE / acc) if p < 0 else acc
+
+
+def dropout(x: np.float32, keep: np.float32, scale: np.float32) -> np.float32:
+    """(x * mask) * scale, the mask as 1.0 / 0.0."""
+    return F(F(x * keep) * scale)
+
+
+def amax(values: Sequence[np.float32]) -> np.float32:
+    """The largest value; nan if any is nan; IEEE maximum on zeros (+0 beats -0)."""
+    top = F(-np.inf)
+    for v in values:
+        if np.isnan(v):
+            return v
+        if v > top or (v == 0 and top == 0 and not np.signbit(v)):
+            top = v
+    return top
+
+
+def argmax_first(values: Sequence[np.float32]) -> int:
+    """Index of the first maximal element (of the first nan, if any)."""
+    top = amax(values)
+    for i, v in enumerate(values):
+        if (np.isnan(top) and np.isnan(v)) or v == top:
+            return i
+    raise AssertionError("unreachable")
+
+
+def _along(fn: Callable[[np.ndarray], object], x: np.ndarray, axis: int) -> np.ndarray:
+    """`fn` of every 1-D lane of `x` along `axis`; the axis is removed (fn returns a scalar)."""
+    moved = np.moveaxis(np.asarray(x, dtype=np.float32), axis, -1)
+    out = np.empty(moved.shape[:-1], dtype=np.float32)
+    for idx in np.ndindex(out.shape):
+        out[idx] = fn(moved[idx])
+    return out
+
+
+def _lanes(fn: Callable[[np.ndarray], list[np.float32]], x: np.ndarray, axis: int) -> np.ndarray:
+    """`fn` mapping each 1-D lane along `axis` to a lane of the same length."""
+    moved = np.moveaxis(np.asarray(x, dtype=np.float32), axis, -1).copy()
+    for idx in np.ndindex(moved.shape[:-1]):
+        moved[idx] = np.array(fn(moved[idx]), dtype=np.float32)
+    return np.moveaxis(moved, -1, axis)
+
+
+def sum_axis(x: np.ndarray, axis: int, keepdim: bool = False) -> np.ndarray:
+    out = _along(tree_sum, x, axis)
+    return np.expand_dims(out, axis) if keepdim else out
+
+
+def sum_dims(x: np.ndarray, dims: Sequence[int], keepdim: bool = False) -> np.ndarray:
+    """Several dims, innermost first, each its own pairwise tree (not one flat tree)."""
+    norm = sorted({d % x.ndim for d in dims}, reverse=True)
+    out = np.asarray(x, dtype=np.float32)
+    for d in norm:
+        out = sum_axis(out, d, keepdim=True)
+    if not keepdim:
+        out = out.reshape([s for i, s in enumerate(out.shape) if i not in norm])
+    return out
+
+
+def mean_dims(x: np.ndarray, dims: Sequence[int], keepdim: bool = False) -> np.ndarray:
+    count = 1
+    for d in {d % x.ndim for d in dims}:
+        count *= x.shape[d]
+    s = sum_dims(x, dims, keepdim)
+    return each(lambda v: F(v / F(count)), s)
+
+
+def softmax_axis(x: np.ndarray, axis: int) -> np.ndarray:
+    def row(r: np.ndarray) -> list[np.float32]:
+        top = amax(r)
+        e = [exp(F(v - top)) for v in r]
+        s = tree_sum(e)
+        return [F(v / s) for v in e]
+
+    return _lanes(row, x, axis)
+
+
+def log_softmax_axis(x: np.ndarray, axis: int) -> np.ndarray:
+    def row(r: np.ndarray) -> list[np.float32]:
+        top = amax(r)
+        z = [F(v - top) for v in r]
+        ls = log(tree_sum([exp(v) for v in z]))
+        return [F(v - ls) for v in z]
+
+    return _lanes(row, x, axis)
+
+
+def softmax_backward_axis(g: np.ndarray, out: np.ndarray, axis: int) -> np.ndarray:
+    s = sum_axis(each(lambda a, b: F(a * b), g, out), axis, keepdim=True)
+    return each(lambda o, a, t: F(o * F(a - t)), out, g, s)
+
+
+def log_softmax_backward_axis(g: np.ndarray, out: np.ndarray, axis: int) -> np.ndarray:
+    s = sum_axis(g, axis, keepdim=True)
+    return each(lambda a, o, t: F(a - F(exp(o) * t)), g, out, s)
+
+
+def bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.stack([matmul(a[i], b[i]) for i in range(a.shape[0])])
+
+
+def addmm(
+    bias: np.ndarray, a: np.ndarray, b: np.ndarray, beta: float = 1, alpha: float = 1
+) -> np.ndarray:
+    """(a @ b) [* alpha] + bias [* beta]: separate rounded ops."""
+    prod = matmul(a, b)
+    if alpha != 1:
+        prod = each(lambda v: F(v * F(alpha)), prod)
+    scaled = bias if beta == 1 else each(lambda v: F(v * F(beta)), bias)
+    return each(lambda p, c: F(p + c), prod, scaled)
+
+
+def nll_loss(
+    x: np.ndarray, target: np.ndarray, weight: np.ndarray | None, reduction: int, ignore: int
+) -> tuple[np.ndarray, np.float32]:
+    """loss_i = -(w_i * x[i, t_i]), or -x[i, t_i] unweighted; an ignored row's loss is +0 and its
+    weight 0; mean = tree(loss) / tree(w)."""
+    x2 = x if x.ndim == 2 else x[None]
+    losses, ws = [], []
+    for i, t in enumerate(np.asarray(target).reshape(-1)):
+        valid = int(t) != ignore
+        col = int(t) if valid else 0
+        if weight is None:
+            w = ONE if valid else ZERO
+            loss = F(-x2[i, col]) if valid else ZERO
+        else:
+            w = F(weight[col]) if valid else ZERO
+            loss = F(-F(x2[i, col] * w)) if valid else ZERO
+        ws.append(w)
+        losses.append(loss)
+    total = tree_sum(ws)
+    if reduction == 1:
+        return np.array(F(tree_sum(losses) / total)), total
+    if reduction == 2:
+        return np.array(tree_sum(losses)), total
+    out = np.array(losses, dtype=np.float32)
+    return (out if x.ndim == 2 else out.reshape(())), total
+
+
+def nll_loss_backward(
+    grad: np.ndarray,
+    x: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None,
+    reduction: int,
+    ignore: int,
+    total: np.float32,
+) -> np.ndarray:
+    """d x[i, t_i] = -(w_i * g_i), g = grad / total for 'mean'; ignored rows write at class 0."""
+    x2 = x if x.ndim == 2 else x[None]
+    out = np.zeros(x2.shape, dtype=np.float32)
+    flat_g = np.asarray(grad, dtype=np.float32).reshape(-1)
+    for i, t in enumerate(np.asarray(target).reshape(-1)):
+        valid = int(t) != ignore
+        col = int(t) if valid else 0
+        w = ZERO if not valid else (ONE if weight is None else F(weight[col]))
+        g = flat_g[0] if flat_g.size == 1 else flat_g[i]
+        if reduction == 1:
+            g = F(g / total)
+        out[i, col] = F(-F(w * g))
+    return out if x.ndim == 2 else out[0]
+
+
+def layer_norm(
+    x: np.ndarray, n_norm: int, weight: np.ndarray | None, bias: np.ndarray | None, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two-pass: mean, then mean of squared deviations; rstd = 1/sqrt(var + eps)."""
+    dims = list(range(x.ndim - n_norm, x.ndim))
+    mu = mean_dims(x, dims, keepdim=True)
+    dev = each(lambda a, m: F(a - m), x, mu)
+    var = mean_dims(each(lambda d: F(d * d), dev), dims, keepdim=True)
+    rstd = each(lambda v: rsqrt(F(v + F(eps))), var)
+    out = each(lambda a, m, r: F(F(a - m) * r), x, mu, rstd)
+    if weight is not None:
+        out = each(lambda o, w: F(o * w), out, weight)
+    if bias is not None:
+        out = each(lambda o, b: F(o + b), out, bias)
+    return out, mu, rstd
+
+
+def layer_norm_backward(
+    grad: np.ndarray,
+    x: np.ndarray,
+    n_norm: int,
+    mu: np.ndarray,
+    rstd: np.ndarray,
+    weight: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dx = ((g - mean(g)) - xhat*mean(g*xhat)) * rstd, g = grad*w; dw, db summed over batch."""
+    dims = list(range(x.ndim - n_norm, x.ndim))
+    batch = list(range(x.ndim - n_norm))
+    xhat = each(lambda a, m, r: F(F(a - m) * r), x, mu, rstd)
+    g = grad if weight is None else each(lambda a, w: F(a * w), grad, weight)
+    mg = mean_dims(g, dims, keepdim=True)
+    mgx = mean_dims(each(lambda a, h: F(a * h), g, xhat), dims, keepdim=True)
+    dx = each(lambda a, b, h, c, r: F(F(F(a - b) - F(h * c)) * r), g, mg, xhat, mgx, rstd)
+    dw = sum_dims(each(lambda a, h: F(a * h), grad, xhat), batch)
+    db = sum_dims(grad, batch)
+    return dx, dw, db
+
+
+def embedding_backward(
+    grad: np.ndarray, indices: np.ndarray, num: int, padding_idx: int
+) -> np.ndarray:
+    """Row v, column d = tree over every token m, in order, of onehot(m == v) * grad[m, d]."""
+    flat = np.asarray(indices).reshape(-1)
+    g = np.asarray(grad, dtype=np.float32).reshape(flat.size, -1)
+    out = np.empty((num, g.shape[1]), dtype=np.float32)
+    for v in range(num):
+        hot = [ONE if (int(t) == v and v != padding_idx) else ZERO for t in flat]
+        for d in range(g.shape[1]):
+            out[v, d] = tree_sum([F(hot[m] * g[m, d]) for m in range(flat.size)])
+    return out
+
+
+def _conv_geometry(
+    x: np.ndarray, w: np.ndarray, stride: Sequence[int], padding: Sequence[int], dil: Sequence[int]
+) -> tuple[int, int]:
+    ho = (x.shape[2] + 2 * padding[0] - dil[0] * (w.shape[2] - 1) - 1) // stride[0] + 1
+    wo = (x.shape[3] + 2 * padding[1] - dil[1] * (w.shape[3] - 1) - 1) // stride[1] + 1
+    return ho, wo
+
+
+def _read_padded(x: np.ndarray, n: int, c: int, r: int, q: int, padding: Sequence[int]):  # type: ignore[no-untyped-def]
+    r, q = r - padding[0], q - padding[1]
+    if 0 <= r < x.shape[2] and 0 <= q < x.shape[3]:
+        return F(x[n, c, r, q])
+    return ZERO
+
+
+def conv2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dil: Sequence[int],
+) -> np.ndarray:
+    """out[n, o, i, j] = tree over the patch in (c, ki, kj) order of w * x_padded, then + b."""
+    ho, wo = _conv_geometry(x, w, stride, padding, dil)
+    cout, cin, kh, kw = w.shape
+    out = np.empty((x.shape[0], cout, ho, wo), dtype=np.float32)
+    for n, o, i, j in np.ndindex(out.shape):
+        prods = [
+            F(
+                w[o, c, ki, kj]
+                * _read_padded(x, n, c, i * stride[0] + ki * dil[0], j * stride[1] + kj * dil[1],
+                               padding)
+            )
+            for c in range(cin)
+            for ki in range(kh)
+            for kj in range(kw)
+        ]  # fmt: skip
+        acc = tree_sum(prods)
+        out[n, o, i, j] = acc if b is None else F(acc + b[o])
+    return out
+
+
+def conv2d_backward(
+    grad: np.ndarray,
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dil: Sequence[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dW: tree over (n, i, j) of g * patch value; db: tree over j, then i, then n;
+    dx: per input position, +0 plus each kernel offset's tree-over-o term in (ki, kj) order."""
+    n_b = x.shape[0]
+    cout, _, kh, kw = w.shape
+    ho, wo = grad.shape[2], grad.shape[3]
+    dw = np.empty(w.shape, dtype=np.float32)
+    for o, c, ki, kj in np.ndindex(w.shape):
+        dw[o, c, ki, kj] = tree_sum(
+            [
+                F(
+                    grad[n, o, i, j]
+                    * _read_padded(x, n, c, i * stride[0] + ki * dil[0],
+                                   j * stride[1] + kj * dil[1], padding)
+                )
+                for n in range(n_b)
+                for i in range(ho)
+                for j in range(wo)
+            ]
+        )  # fmt: skip
+    db = sum_dims(grad, [0, 2, 3])
+    dx = np.empty(x.shape, dtype=np.float32)
+    for n, c, r, q in np.ndindex(x.shape):
+        rp, qp = r + padding[0], q + padding[1]
+        acc = ZERO
+        for ki in range(kh):
+            for kj in range(kw):
+                di, dj = rp - ki * dil[0], qp - kj * dil[1]
+                if di % stride[0] or dj % stride[1]:
+                    continue
+                i, j = di // stride[0], dj // stride[1]
+                if 0 <= i < ho and 0 <= j < wo:
+                    term = tree_sum([F(w[o, c, ki, kj] * grad[n, o, i, j]) for o in range(cout)])
+                    acc = F(acc + term)
+        dx[n, c, r, q] = acc
+    return dx, dw, db
