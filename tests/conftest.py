@@ -8,11 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from web3 import Web3
 
 from assay.chain.anvil import Anvil, DevAccount
 from assay.chain.artifacts import contracts_out_dir, load_artifact
 from assay.chain.sender import TxSender
+
+# Shared CI machines are noisy: example timing must never fail a property test.
+settings.register_profile(
+    "assay", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False
+)
+settings.load_profile("assay")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "contracts"
