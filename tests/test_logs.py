@@ -6,6 +6,12 @@ import structlog
 from assay.logs import configure
 
 
+@pytest.fixture(autouse=True)
+def _restore_structlog() -> object:
+    yield None
+    structlog.reset_defaults()
+
+
 def test_configure_filters_below_level(capsys: pytest.CaptureFixture[str]) -> None:
     configure("WARNING")
     log = structlog.get_logger("t")

@@ -58,7 +58,10 @@ def init(
     path: Annotated[Path, typer.Argument(help="where to write the job file")] = Path("job.toml"),
     force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
 ) -> None:
-    """Write a commented starter job.toml (an MLP on scikit-learn's digits)."""
+    """Write a commented starter job.toml (an MLP on scikit-learn's digits).
+
+    Example: assay job init job.toml
+    """
     if path.exists() and not force:
         console.print(f"[bold red]error:[/] {path} already exists — pass --force to overwrite it")
         raise typer.Exit(1)
@@ -87,7 +90,10 @@ def _si(value: float, unit: str) -> str:
 def validate(
     path: Annotated[Path, typer.Argument(help="the job file to check")] = Path("job.toml"),
 ) -> None:
-    """Check a job file against the schema and limits; print its hash and cost."""
+    """Check a job file against the schema and limits; print its hash and cost.
+
+    Example: assay job validate job.toml
+    """
     try:
         spec = load_spec(path)
     except SpecError as exc:

@@ -17,8 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from assay.chain.deploy import main as deploy_main
+from assay.cli.chainjob import register as register_chain_job_commands
+from assay.cli.dispute import dispute_app
 from assay.cli.job import job_app
 from assay.cli.repro import repro_app
+from assay.cli.stake import credits_app, stake_app
 from assay.errors import AssayError
 from assay.logs import configure as configure_logging
 
@@ -26,7 +29,11 @@ app = typer.Typer(no_args_is_help=True, help="Assay: verifiable ML training on a
 devnet_app = typer.Typer(no_args_is_help=True, help="The embedded local devnet (anvil + protocol).")
 app.add_typer(devnet_app, name="devnet")
 app.add_typer(repro_app, name="repro")
+register_chain_job_commands(job_app)
 app.add_typer(job_app, name="job")
+app.add_typer(stake_app, name="stake")
+app.add_typer(credits_app, name="credits")
+app.add_typer(dispute_app, name="dispute")
 console = Console()
 
 DEFAULT_DEVNET_DIR = Path(".assay/devnet")

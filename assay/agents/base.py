@@ -1,0 +1,164 @@
+"""The tick loop both agents share: monitor -> views -> pure decide -> scheduler -> responder.
+
+A subclass implements `decide_all(now)` (build its views, call its pure decisions, prune ids it
+is done with) and may add local work kinds in `start_local`. Everything the loop reads comes
+from the chain this tick; the only state carried between ticks is the cursor (persisted) and
+the local work cache (recomputed after a restart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from assay.agents.actions import (
+    Action,
+    LocalAction,
+    StartOpTrace,
+    StartRecompute,
+    StartReplay,
+    StartTraining,
+    WorkState,
+    decide_credit,
+    describe,
+)
+from assay.agents.cursor import CursorFile
+from assay.agents.monitor import Monitor
+from assay.agents.responder import Outcome, Responder
+from assay.agents.runner import InProcessRunner, TaskHandle, TaskRunner
+from assay.agents.scheduler import Scheduler
+from assay.agents.views import chain_now
+from assay.agents.work import JobWork, OpsHook, SpecSource, StepsHook, step_op_trace, train_trace
+from assay.chain.deploy import ProtocolContracts
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """Settings of one agent process.
+
+    Attributes:
+        cursor_path: the persisted cursor (JSON); reuse it to resume after a restart.
+        workdir: checkpoints and other local artifacts (one sub-directory per job).
+        start_block: first block to scan on a fresh cursor (the deployment block).
+        confirmations: blocks behind head treated as final (0 on the devnet).
+        min_credit: claim the account's credit once it reaches this many wei (0: never).
+    """
+
+    cursor_path: Path
+    workdir: Path
+    start_block: int = 0
+    confirmations: int = 0
+    min_credit: int = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action taken in a tick and what became of it ("started" for local work)."""
+
+    action: Action
+    outcome: Outcome | str
+
+
+class BaseAgent:
+    """Shared plumbing; see SolverAgent and VerifierAgent."""
+
+    role = "agent"
+
+    def __init__(
+        self,
+        protocol: ProtocolContracts,
+        specs: SpecSource,
+        config: AgentConfig,
+        *,
+        runner: TaskRunner | None = None,
+        steps_hook: StepsHook | None = None,
+        ops_hook: OpsHook | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.specs = specs
+        self.config = config
+        self.me = protocol.market.sender.address
+        self.w3 = protocol.market.sender.w3
+        self.monitor = Monitor(
+            protocol,
+            CursorFile(config.cursor_path),
+            start_block=config.start_block,
+            confirmations=config.confirmations,
+        )
+        self.responder = Responder(protocol)
+        self.scheduler = Scheduler()
+        self.runner: TaskRunner = runner if runner is not None else InProcessRunner()
+        self.work: dict[int, JobWork] = {}
+        self.steps_hook, self.ops_hook = steps_hook, ops_hook
+        self.log = log.bind(agent=self.role, account=self.me)
+
+    # ------------------------------------------------------------------ the loop
+    def tick(self) -> list[Step]:
+        """One pass: poll events, collect finished work, decide on fresh views, act."""
+        self.monitor.poll()
+        for w in self.work.values():
+            w.collect(self.steps_hook, self.ops_hook)
+        self.scheduler.finished()
+        now = chain_now(self.w3)
+        actions = self.decide_all(now)
+        if self.config.min_credit > 0:
+            credit = self.protocol.stakes.credit_of(self.me)
+            actions.extend(decide_credit(credit, self.config.min_credit))
+        steps: list[Step] = []
+        for action in self.scheduler.pick(actions):
+            if isinstance(action, StartTraining | StartReplay | StartOpTrace | StartRecompute):
+                handle = self.start_local(action)
+                if handle is not None:
+                    self.scheduler.started(action.key, handle)
+                    self.log.info("agent.work_started", work=describe(action))
+                steps.append(Step(action, "started"))
+            else:
+                steps.append(Step(action, self.responder.execute(action)))
+        return steps
+
+    def decide_all(self, now: int) -> list[Action]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ local work
+    def job_work(self, job_id: int) -> JobWork:
+        if job_id not in self.work:
+            self.work[job_id] = JobWork(self.config.workdir / f"job_{job_id}")
+        return self.work[job_id]
+
+    def start_local(self, action: LocalAction) -> TaskHandle | None:
+        """Hand local work to the runner; None if it could not start."""
+        if isinstance(action, StartTraining | StartReplay):
+            spec = self.specs.get(action.spec_hash)
+            w = self.job_work(action.job_id)
+            if spec is None:
+                w.state, w.error = WorkState.FAILED, f"unknown spec {action.spec_hash}"
+                self.log.warning(
+                    "agent.unknown_spec", job=action.job_id, spec=str(action.spec_hash)
+                )
+                return None
+            w.spec = spec
+            w.state = WorkState.RUNNING
+            directory = w.directory
+            w.task = self.runner.submit(
+                f"trace-{action.job_id}", lambda: train_trace(spec, directory)
+            )
+            return w.task
+        if isinstance(action, StartOpTrace):
+            w = self.job_work(action.job_id)
+            if w.spec is None or w.state != WorkState.DONE:
+                return None
+            spec, directory, step = w.spec, w.directory, action.step
+            handle = self.runner.submit(
+                f"ops-{action.job_id}-{step}", lambda: step_op_trace(spec, directory, step)
+            )
+            w.op_tasks[step] = handle
+            return handle
+        return None
+
+    def forget_job(self, job_id: int) -> None:
+        self.work.pop(job_id, None)
+        self.monitor.forget(jobs={job_id})

@@ -1,0 +1,189 @@
+"""Snapshots a decision needs, re-read from the chain every tick (never cached across ticks).
+
+`JobView`, `GameView` and `RequestView` are frozen values built from the bindings; decisions take
+them plus `now` (the latest block's timestamp, the clock the contracts compare against).
+Deadlines follow the contracts exactly: an action allowed "up to and including" a deadline is
+allowed while `now <= deadline`, one allowed "after" it needs `now > deadline`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from eth_abi.abi import encode as abi_encode
+from eth_hash.auto import keccak
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from assay.chain.bindings import Assignment, DisputeGame, Game, Job, JobMarket, RefereeCourt
+from assay.chain.bindings.court import Request
+from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Party, RequestId, StateHash
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+MOVING = (GameStatus.STEP_BISECTION, GameStatus.AWAITING_OP_TRACE, GameStatus.OP_BISECTION)
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A job with its assignments and the deadlines derived from its snapshotted params."""
+
+    job: Job
+    assignments: tuple[Assignment, ...] = ()
+
+    @property
+    def job_id(self) -> JobId:
+        return self.job.job_id
+
+    @property
+    def status(self) -> JobStatus:
+        return self.job.status
+
+    @property
+    def solver(self) -> ChecksumAddress:
+        return self.job.solver
+
+    @property
+    def claim_deadline(self) -> int:
+        """Last second `claimJob` is accepted."""
+        return self.job.posted_at + self.job.params.claimWindow
+
+    @property
+    def solve_deadline(self) -> int:
+        """Last second `submitResult` is accepted."""
+        return self.job.claimed_at + self.job.params.solveWindow
+
+    @property
+    def challenge_deadline(self) -> int:
+        """Last second to attest or challenge; `finalize` needs now > this."""
+        return self.job.submitted_at + self.job.params.challengeWindow
+
+    @property
+    def reveal_deadline(self) -> int:
+        """End of the reveal window; settleFailure / releaseVerifiers need now > this."""
+        return self.job.settled_at + self.job.params.revealWindow
+
+    def assignment(self, verifier: str) -> Assignment | None:
+        """`verifier`'s assignment, None if it was not drawn."""
+        for a in self.assignments:
+            if a.verifier.lower() == verifier.lower():
+                return a
+        return None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """An adjudication request, its current committee and `me`'s vote (zero if none)."""
+
+    request: Request
+    committee: tuple[ChecksumAddress, ...]
+    my_vote: StateHash
+
+    @property
+    def request_id(self) -> RequestId:
+        return self.request.request_id
+
+    def on_committee(self, me: str) -> bool:
+        return any(m.lower() == me.lower() for m in self.committee)
+
+    def resolvable(self, now: int) -> bool:
+        """`resolve` would pass: everyone voted (non-empty committee), or the window closed."""
+        if self.request.resolved:
+            return False
+        everyone = bool(self.committee) and self.request.votes >= len(self.committee)
+        return everyone or now > self.request.deadline
+
+
+@dataclass(frozen=True)
+class GameView:
+    """A game, the solver's pending openings (from its last `Opened` event) and its request."""
+
+    game: Game
+    arity: int
+    openings: tuple[StateHash, ...] | None = None
+    request: RequestView | None = field(default=None)
+
+    @property
+    def game_id(self) -> GameId:
+        return self.game.game_id
+
+    @property
+    def moving(self) -> bool:
+        """In a bisection or awaiting the op trace (moves and timeouts possible)."""
+        return self.game.status in MOVING
+
+    def left(self, party: Party, now: int) -> int:
+        """Seconds left on `party`'s clock at `now` (the contract's LibClock.remaining)."""
+        g = self.game
+        clock = g.solver_clock if party == Party.SOLVER else g.challenger_clock
+        if party != g.turn:
+            return clock
+        return max(clock - max(now - g.last_move_at, 0), 0)
+
+    def mover_flag_fell(self, now: int) -> bool:
+        """The party to move has no time left: the opponent can claim `timeout`."""
+        return self.moving and self.left(self.game.turn, now) == 0
+
+
+def openings_hash(openings: Sequence[bytes]) -> StateHash:
+    """keccak256(abi.encode(openings)), what DisputeGame stores as `openingsHash`."""
+    return StateHash(keccak(abi_encode(["bytes32[]"], [[bytes(o) for o in openings]])))
+
+
+def chain_now(w3: Web3) -> int:
+    """The latest block's timestamp."""
+    return int(w3.eth.get_block("latest")["timestamp"])
+
+
+def load_job(market: JobMarket, job_id: JobId) -> JobView:
+    """The job and (once submitted) its assignments."""
+    job = market.get_job(job_id)
+    assigned = tuple(market.assignments(job_id)) if job.submitted_at else ()
+    return JobView(job, assigned)
+
+
+def load_request(court: RefereeCourt, request_id: RequestId, me: str) -> RequestView:
+    """The request, its committee and `me`'s vote."""
+    return RequestView(
+        court.get_request(request_id),
+        tuple(court.committee(request_id)),
+        court.vote_of(request_id, me),
+    )
+
+
+def latest_openings(game: DisputeGame, g: Game, from_block: int) -> tuple[StateHash, ...] | None:
+    """The hashes of the game's last `Opened` event, checked against its `openingsHash`."""
+    if g.openings_hash.is_zero:
+        return None
+    logs = game.contract.events.Opened().get_logs(
+        from_block=from_block, argument_filters={"gameId": int(g.game_id)}
+    )
+    for entry in reversed(list(logs)):
+        hashes = tuple(StateHash(h) for h in entry["args"]["hashes"])
+        if openings_hash(hashes) == g.openings_hash:
+            return hashes
+    return None
+
+
+def load_game(
+    game: DisputeGame,
+    court: RefereeCourt,
+    game_id: GameId,
+    me: str,
+    *,
+    arity: int,
+    from_block: int = 0,
+) -> GameView:
+    """The game, its pending openings when the challenger is to choose, and its request."""
+    g = game.get_game(game_id)
+    openings = None
+    if (
+        g.status in (GameStatus.STEP_BISECTION, GameStatus.OP_BISECTION)
+        and g.turn == Party.CHALLENGER
+    ):
+        openings = latest_openings(game, g, from_block)
+    request = None
+    if int(g.request_id) != 0:
+        request = load_request(court, g.request_id, me)
+    return GameView(g, arity, openings, request)

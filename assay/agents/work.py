@@ -1,0 +1,118 @@
+"""Local work of the agents: where specs come from, training/replay traces and op traces.
+
+`SpecSource` is the seam for fetching a job's spec by its hash (a local mapping for now; peers
+over assay/net later). `train_trace` runs the job and keeps checkpoints in a directory;
+`step_op_trace` rebuilds the state before a step from the nearest checkpoint and records the
+step's operators (r_0..r_N). `JobWork` is the agent's cache of both per job: it is only a
+cache, a restarted agent recomputes it (training is deterministic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from assay.agents.actions import WorkState
+from assay.agents.runner import TaskHandle
+from assay.protocol.merkle import MerkleTree
+from assay.protocol.types import StateHash
+
+Trace = tuple[StateHash, ...]
+
+
+class SpecSource(Protocol):
+    """Finds the JobSpec whose canonical hash is `spec_hash` (None if unknown)."""
+
+    def get(self, spec_hash: bytes) -> Any | None: ...
+
+
+class MappingSpecSource:
+    """Specs from a local mapping spec_hash -> JobSpec (peer fetching comes later)."""
+
+    def __init__(self, specs: Mapping[bytes, Any]) -> None:
+        self._specs = {bytes(k): v for k, v in specs.items()}
+
+    def get(self, spec_hash: bytes) -> Any | None:
+        return self._specs.get(bytes(spec_hash))
+
+
+def _checkpoint(directory: Path, step: int) -> Path:
+    return directory / f"step_{step}.safetensors"
+
+
+def train_trace(spec: Any, checkpoint_dir: Path) -> Trace:
+    """h_0..h_T of `spec`, with step_0 and every checkpoint.interval-th state saved."""
+    from assay.repro.data import load_dataset
+    from assay.repro.trainer import Trainer
+
+    data = load_dataset(spec.data, int(spec.training.seed))
+    trainer = Trainer(spec, data, checkpoint_dir=checkpoint_dir)
+    trainer.save(_checkpoint(checkpoint_dir, 0))
+    return tuple(r.state_hash for r in trainer.run())
+
+
+def step_op_trace(spec: Any, checkpoint_dir: Path, step: int) -> Trace:
+    """r_0..r_N of `step` (1-based), from the nearest checkpoint at or before step - 1."""
+    from assay.repro.data import load_dataset
+    from assay.repro.tracer import trace_step
+    from assay.repro.trainer import Trainer
+
+    saved = sorted(
+        int(p.stem.removeprefix("step_"))
+        for p in checkpoint_dir.glob("step_*.safetensors")
+        if int(p.stem.removeprefix("step_")) <= step - 1
+    )
+    if not saved:
+        raise FileNotFoundError(f"no checkpoint at or before step {step - 1} in {checkpoint_dir}")
+    data = load_dataset(spec.data, int(spec.training.seed))
+    trainer = Trainer(spec, data)
+    trainer.resume(_checkpoint(checkpoint_dir, saved[-1]))
+    while trainer.step < step - 1:
+        trainer.train_step()
+    return tuple(trace_step(spec, data, trainer.state, step).leaves())
+
+
+# A hook a test uses to play a cheating solver: rewrite the step trace / one step's op trace.
+StepsHook = Callable[[Trace], Trace]
+OpsHook = Callable[[int, Trace], Trace]
+
+
+@dataclass
+class JobWork:
+    """The agent's cache for one job: its trace, op traces and the tasks computing them."""
+
+    directory: Path
+    spec: Any = None
+    state: WorkState = WorkState.NONE
+    steps: Trace = ()
+    trace_root: StateHash | None = None
+    op_traces: dict[int, Trace] = field(default_factory=dict)
+    task: TaskHandle | None = None
+    op_tasks: dict[int, TaskHandle] = field(default_factory=dict)
+    error: str = ""
+
+    def collect(self, steps_hook: StepsHook | None = None, ops_hook: OpsHook | None = None) -> None:
+        """Take the results of finished tasks."""
+        if self.task is not None and self.task.done():
+            try:
+                steps: Trace = self.task.result()
+                self.steps = steps_hook(steps) if steps_hook else steps
+                self.trace_root = MerkleTree(self.steps).root
+                self.state = WorkState.DONE
+            except Exception as exc:
+                self.state, self.error = WorkState.FAILED, f"{type(exc).__name__}: {exc}"
+            self.task = None
+        for step, handle in list(self.op_tasks.items()):
+            if handle.done():
+                del self.op_tasks[step]
+                try:
+                    ops: Trace = handle.result()
+                    self.op_traces[step] = ops_hook(step, ops) if ops_hook else ops
+                except Exception as exc:
+                    self.error = f"op trace of step {step}: {type(exc).__name__}: {exc}"
+
+    @property
+    def op_pending(self) -> frozenset[int]:
+        return frozenset(self.op_tasks)

@@ -1,0 +1,335 @@
+"""`assay job submit|status|watch|result|cancel`: a job's life on chain. Presentation only.
+
+Registered onto job.py's Typer app by `register(job_app)` so `assay job` stays one group.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.chain.bindings import Job
+from assay.cli.context import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_RPC_URL,
+    Chain,
+    ChainOptions,
+    DeploymentFile,
+    DevAccount,
+    KeystoreFile,
+    RpcUrl,
+    amount_parser,
+    connect,
+    console,
+    fail,
+    reporting,
+    tx_hash,
+)
+from assay.cli.dispute import games_of_job
+from assay.cli.units import format_time, format_wei
+from assay.net.errors import UriError
+from assay.net.uri import make_uri, parse_uri
+from assay.protocol.canonical import canonical_bytes, spec_hash
+from assay.protocol.spec import JobSpec, SpecError, load_spec
+from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobId, JobStatus, StateHash
+from assay.store import LocalStore
+
+DEFAULT_STORE = Path(".assay/store")
+TERMINAL = (JobStatus.FINALIZED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED)
+
+StoreDir = Annotated[
+    Path, typer.Option("--store", envvar="ASSAY_STORE", help="the local artifact store")
+]
+JobIdArg = Annotated[int, typer.Argument(help="the job id `assay job submit` printed")]
+
+# Seam for tests: `watch` waits between polls through this.
+_sleep = time.sleep
+
+
+def status_name(status: JobStatus) -> str:
+    """The Solidity name of a job status (Open, Claimed, …)."""
+    return SOLIDITY_ENUM_NAMES["JobStatus"][int(status)]
+
+
+@dataclass(frozen=True)
+class Commitments:
+    """What the market records about a spec before anyone trains it."""
+
+    spec_hash: bytes
+    graph_hash: bytes
+    initial_state: StateHash
+
+
+def commitments(spec: JobSpec) -> Commitments:
+    """specHash, graphHash and h_0 (the untrained state) of a spec; builds the model once."""
+    from assay.repro.data import load_dataset
+    from assay.repro.graph import graph_hash
+    from assay.repro.trainer import Trainer
+
+    dataset = load_dataset(spec.data, int(spec.training.seed))
+    h0 = Trainer(spec, dataset).state_hash()
+    return Commitments(bytes(spec_hash(spec)), graph_hash(spec, dataset), h0)
+
+
+def submit(
+    path: Annotated[Path, typer.Argument(help="the job file (see `assay job init`)")],
+    budget: Annotated[
+        int,
+        typer.Option(
+            parser=amount_parser, metavar="AMOUNT", help="escrowed payment, e.g. 0.5ether"
+        ),
+    ],
+    peer: Annotated[
+        list[str] | None,
+        typer.Option("--peer", help="tcp://host:port serving the spec (repeatable)"),
+    ] = None,
+    store: StoreDir = DEFAULT_STORE,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Validate a job file, store its canonical spec and post it with a budget in escrow.
+
+    Example: assay job submit job.toml --budget 0.5ether
+    """
+    try:
+        spec = load_spec(path)
+    except SpecError as exc:
+        fail(f"invalid job file: {exc}", f"fix it, then check with `assay job validate {path}`")
+    with reporting():
+        uri = make_uri(LocalStore(store).put_bytes(canonical_bytes(spec)), peer or [])
+        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
+        with console.status("computing the graph hash and h_0 (builds the model once)…"):
+            c = commitments(spec)
+        market = chain.protocol.market
+        fn = market.contract.functions.postJob(
+            c.spec_hash, uri, int(spec.training.steps), c.graph_hash, bytes(c.initial_state)
+        )
+        receipt = chain.sender.send(fn, value=budget, contract=market.NAME)
+        job_id = JobId(int(market.events_in(receipt, "JobPosted")[0].args["jobId"]))
+        job = market.get_job(job_id)
+    console.print(f"[bold green]job {job_id} posted[/] by {chain.address}")
+    for label, value in (
+        ("tx", tx_hash(receipt)),
+        ("spec hash", "0x" + c.spec_hash.hex()),
+        ("spec URI", uri),
+        ("graph hash", "0x" + c.graph_hash.hex()),
+        ("initial state", c.initial_state.to_hex()),
+        ("steps", str(job.steps)),
+        ("budget", f"{format_wei(budget)} sent, {format_wei(job.budget)} escrowed after tax"),
+    ):
+        console.print(f"{label + ':':15}{value}", soft_wrap=True, markup=False)
+    console.print(f"follow it with `assay job watch {job_id}`")
+
+
+def _deadlines(job: Job, now: int) -> list[tuple[str, str]]:
+    p = job.params
+    rows: list[tuple[str, str]] = [("posted", format_time(job.posted_at, now))]
+    if job.status == JobStatus.OPEN:
+        rows.append(("claim by", format_time(job.posted_at + p.claimWindow, now)))
+    if job.claimed_at:
+        rows.append(("claimed", format_time(job.claimed_at, now)))
+    if job.status == JobStatus.CLAIMED:
+        rows.append(("submit by", format_time(job.claimed_at + p.solveWindow, now)))
+    if job.submitted_at:
+        rows.append(("submitted", format_time(job.submitted_at, now)))
+    if job.status == JobStatus.SUBMITTED:
+        closes = job.submitted_at + p.challengeWindow
+        rows.append(("challenges until", format_time(closes, now)))
+    if job.settled_at:
+        rows.append(("settled", format_time(job.settled_at, now)))
+        if job.status in (JobStatus.FINALIZED, JobStatus.FAILED):
+            rows.append(("reveals until", format_time(job.settled_at + p.revealWindow, now)))
+    return rows
+
+
+def status(
+    job_id: JobIdArg,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Show a job: status, solver, deadlines, budget, verifiers and open games.
+
+    Example: assay job status 3
+    """
+    with reporting():
+        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
+        market = chain.protocol.market
+        job = market.get_job(JobId(job_id))
+        now = chain.now()
+        assigned = market.assignments(job.job_id)
+        games = [chain.protocol.game.get_game(g) for g in games_of_job(chain, job.job_id)]
+    rows = [
+        ("status", status_name(job.status)),
+        ("submitter", job.submitter),
+        ("solver", job.solver if job.claimed_at else "-"),
+        ("budget", f"{format_wei(job.budget)} escrowed"),
+        ("steps", str(job.steps)),
+        ("spec hash", job.spec_hash.to_hex()),
+        ("spec URI", job.spec_uri),
+        *_deadlines(job, now),
+    ]
+    console.print(f"[bold]job {job.job_id}[/]")
+    for label, value in rows:
+        console.print(f"{label + ':':18}{value}", soft_wrap=True, markup=False)
+    for a in assigned:
+        verdict = "attested" if a.attested else "challenged" if a.challenged else "pending"
+        console.print(f"{'verifier:':18}{a.verifier} {verdict}", soft_wrap=True, markup=False)
+    console.print(f"{'open games:':18}{job.open_games}", markup=False)
+    for g in games:
+        console.print(
+            f"{'game ' + str(g.game_id) + ':':18}{g.status.name.lower()} by {g.challenger} "
+            f"(`assay dispute show {g.game_id}`)",
+            soft_wrap=True,
+            markup=False,
+        )
+
+
+@dataclass(frozen=True)
+class _Seen:
+    status: JobStatus
+    attested: frozenset[str]
+    open_games: int
+
+
+def _look(chain: Chain, job_id: JobId) -> tuple[Job, _Seen]:
+    market = chain.protocol.market
+    job = market.get_job(job_id)
+    attested = frozenset(a.verifier for a in market.assignments(job_id) if a.attested)
+    return job, _Seen(job.status, attested, job.open_games)
+
+
+def _changes(job: Job, before: _Seen | None, now: _Seen) -> list[str]:
+    if before is None:
+        return [f"job {job.job_id} is {status_name(now.status)}"]
+    lines = []
+    if now.status != before.status:
+        line = f"job {job.job_id}: {status_name(before.status)} -> {status_name(now.status)}"
+        if now.status == JobStatus.CLAIMED:
+            line += f" by {job.solver}"
+        lines.append(line)
+    lines += [f"verifier {v} attested" for v in sorted(now.attested - before.attested)]
+    if now.open_games != before.open_games:
+        lines.append(f"open dispute games: {now.open_games}")
+    return lines
+
+
+def watch(
+    job_id: JobIdArg,
+    timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 3600.0,
+    interval: Annotated[float, typer.Option(help="seconds between polls")] = 2.0,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Follow a job until it is Finalized, Failed, Cancelled or Expired (exit 1 on --timeout).
+
+    Example: assay job watch 3 --timeout 600
+    """
+    seen: _Seen | None = None
+    deadline = time.monotonic() + timeout
+    with reporting():
+        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
+        while True:
+            job, now = _look(chain, JobId(job_id))
+            chain_now = chain.now()
+            stamp = format_time(chain_now, chain_now).split(" (")[0]
+            for line in _changes(job, seen, now):
+                console.print(f"{stamp}  {line}", soft_wrap=True, markup=False)
+            seen = now
+            if now.status in TERMINAL:
+                console.print(f"done: see `assay job result {job_id}`")
+                return
+            if time.monotonic() >= deadline:
+                fail(
+                    f"job {job_id} is still {status_name(now.status)} after {timeout:g} s",
+                    "watch again with a longer --timeout",
+                )
+            _sleep(interval)
+
+
+def result(
+    job_id: JobIdArg,
+    store: StoreDir = DEFAULT_STORE,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Show a job's result: final state hash, trace root, artifact URI and local model file.
+
+    Example: assay job result 3
+    """
+    with reporting():
+        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
+        job = chain.protocol.market.get_job(JobId(job_id))
+    if not job.submitted_at:
+        fail(
+            f"job {job_id} has no result yet (it is {status_name(job.status)})",
+            f"follow it with `assay job watch {job_id}`",
+        )
+    verdicts = {
+        JobStatus.FINALIZED: "final: accepted and paid",
+        JobStatus.FAILED: "REJECTED: a challenger proved it wrong",
+        JobStatus.SUBMITTED: "submitted, still inside the challenge window",
+    }
+    rows = [
+        ("status", f"{status_name(job.status)} ({verdicts.get(job.status, '')})"),
+        ("solver", job.solver),
+        ("final state", job.final_state.to_hex()),
+        ("trace root", job.trace_root.to_hex()),
+        ("artifact URI", job.artifact_uri),
+        ("model file", _local_artifact(job.artifact_uri, store)),
+    ]
+    for label, value in rows:
+        console.print(f"{label + ':':14}{value}", soft_wrap=True, markup=False)
+
+
+def _local_artifact(uri: str, store: Path) -> str:
+    try:
+        content_hash, _ = parse_uri(uri)
+    except UriError:
+        return "(not an assay:// URI; fetch it from where the URI points)"
+    local = LocalStore(store)
+    if local.has(content_hash):
+        return str(local.path_of(content_hash))
+    return f"not in {store} yet (fetch it from the URI's peers)"
+
+
+def cancel(
+    job_id: JobIdArg,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Cancel your job while nobody has claimed it; the escrow is credited back to you.
+
+    Example: assay job cancel 3
+    """
+    with reporting():
+        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
+        stakes = chain.protocol.stakes
+        before = stakes.credit_of(chain.address)
+        receipt = chain.protocol.market.cancel_job(JobId(job_id))
+        refund = stakes.credit_of(chain.address) - before
+    console.print(f"job {job_id} cancelled; {format_wei(refund)} credited to {chain.address}")
+    console.print("claim it with `assay credits claim`")
+    console.print(f"tx: {tx_hash(receipt)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the on-chain job commands to `assay job`."""
+    app.command("submit")(submit)
+    app.command("status")(status)
+    app.command("watch")(watch)
+    app.command("result")(result)
+    app.command("cancel")(cancel)

@@ -1,0 +1,260 @@
+"""What every chain command shares: its options, the acting account, the connection, errors.
+
+Keys never come from argv: the acting account is `--dev-account NAME` (devnet only: those keys are
+public), else `--keystore PATH` with the password in $ASSAY_KEYSTORE_PASSWORD, else the hex key
+in $ASSAY_PRIVATE_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from eth_typing import ChecksumAddress
+from eth_utils.address import to_checksum_address
+from requests import RequestException
+from rich.console import Console
+from rich.text import Text
+from web3 import Web3
+from web3.providers import HTTPProvider
+from web3.types import TxReceipt
+
+from assay.chain.deploy import Deployment, ProtocolContracts
+from assay.chain.exceptions import NodeError, RevertError, SignerError
+from assay.chain.sender import TxSender
+from assay.chain.signer import LocalKeySigner, Signer
+from assay.cli.units import AmountError, format_time, parse_amount
+from assay.errors import AssayError, ConfigError
+
+RPC_ENV = "ASSAY_RPC_URL"
+DEPLOYMENT_ENV = "ASSAY_DEPLOYMENT"
+KEY_ENV = "ASSAY_PRIVATE_KEY"
+KEYSTORE_PASSWORD_ENV = "ASSAY_KEYSTORE_PASSWORD"
+DEFAULT_RPC_URL = "http://127.0.0.1:8545"
+DEFAULT_DEPLOYMENT = Path(".assay/devnet/deployment.json")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+RpcUrl = Annotated[
+    str,
+    typer.Option(
+        "--rpc-url", envvar=RPC_ENV, help="JSON-RPC endpoint (`assay devnet up` prints it)"
+    ),
+]
+DeploymentFile = Annotated[
+    Path,
+    typer.Option("--deployment", envvar=DEPLOYMENT_ENV, help="the protocol's deployment JSON"),
+]
+KeystoreFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--keystore",
+        help=f"sign with this keystore JSON; its password is read from ${KEYSTORE_PASSWORD_ENV}",
+    ),
+]
+DevAccount = Annotated[
+    str | None,
+    typer.Option(
+        "--dev-account",
+        help="DEVNET ONLY: act as a named dev account (submitter, solver, verifier1, …) whose "
+        "key is public",
+    ),
+]
+
+
+def amount_parser(text: str) -> int:
+    """Typer parser for an amount argument: wei, or a usage error that shows the accepted forms."""
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class ChainOptions:
+    """Where the chain is and who acts on it, as given on the command line."""
+
+    rpc_url: str = DEFAULT_RPC_URL
+    deployment: Path = DEFAULT_DEPLOYMENT
+    keystore: Path | None = None
+    dev_account: str | None = None
+
+    @property
+    def names_an_account(self) -> bool:
+        """Whether any source of a key was given."""
+        return bool(self.keystore or self.dev_account or os.environ.get(KEY_ENV, "").strip())
+
+
+class WatchOnlySigner:
+    """An address that reads but never signs (read-only commands without a key)."""
+
+    def __init__(self, address: str) -> None:
+        self._address = to_checksum_address(address)
+
+    @property
+    def address(self) -> ChecksumAddress:
+        """The watched address."""
+        return self._address
+
+    def sign_transaction(self, tx: Any) -> bytes:
+        """Always refuses: there is no key."""
+        raise SignerError(_NO_KEY)
+
+
+_NO_KEY = (
+    f"no account to sign with: export {KEY_ENV}=0x… (a private key), or pass --keystore PATH "
+    f"with the password in {KEYSTORE_PASSWORD_ENV}; on the devnet, --dev-account NAME"
+)
+
+
+def load_signer(opts: ChainOptions) -> Signer:
+    """The acting account: --dev-account, else --keystore, else $ASSAY_PRIVATE_KEY."""
+    if opts.dev_account and opts.keystore:
+        raise ConfigError("give either --dev-account or --keystore, not both")
+    if opts.dev_account:
+        from assay.chain.anvil import dev_accounts
+        from assay.devnet import ACTORS
+
+        if opts.dev_account not in ACTORS:
+            raise ConfigError(
+                f"unknown dev account {opts.dev_account!r}; the devnet has {', '.join(ACTORS)}"
+            )
+        return dev_accounts(len(ACTORS))[ACTORS[opts.dev_account]].signer()
+    if opts.keystore:
+        return LocalKeySigner.from_keystore(opts.keystore, KEYSTORE_PASSWORD_ENV)
+    if not os.environ.get(KEY_ENV, "").strip():
+        raise SignerError(_NO_KEY)
+    return LocalKeySigner.from_env(KEY_ENV)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A connection to the deployed protocol, acting as one account."""
+
+    w3: Web3
+    deployment: Deployment
+    sender: TxSender
+    protocol: ProtocolContracts
+    can_sign: bool
+
+    @property
+    def address(self) -> ChecksumAddress:
+        """The acting account."""
+        return self.sender.address
+
+    def now(self) -> int:
+        """The chain's clock: the latest block's timestamp."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+
+def connect(opts: ChainOptions, *, signing: bool = True) -> Chain:
+    """Load the deployment, reach the node and bind the contracts as the acting account.
+
+    With `signing=False` a missing key is fine: the commands only read.
+    """
+    deployment = Deployment.load(opts.deployment)
+    w3 = Web3(HTTPProvider(opts.rpc_url, request_kwargs={"timeout": 30}))
+    if not w3.is_connected():
+        raise NodeError(
+            f"cannot reach a node at {opts.rpc_url}; start one with `assay devnet up` "
+            f"or point --rpc-url (${RPC_ENV}) at it"
+        )
+    can_sign = signing or opts.names_an_account
+    signer = load_signer(opts) if can_sign else WatchOnlySigner(deployment.deployer)
+    sender = TxSender(w3, signer, poll_latency=0.02)
+    protocol = deployment.connect(sender)
+    if w3.eth.get_code(deployment.job_market) == b"":
+        raise ConfigError(
+            f"{opts.deployment} names contracts that are not on the chain at {opts.rpc_url}; "
+            "the node was restarted without its state — rerun `assay devnet up` or redeploy"
+        )
+    return Chain(w3, deployment, sender, protocol, can_sign)
+
+
+def tx_hash(receipt: TxReceipt) -> str:
+    """The 0x-hex hash of a mined transaction."""
+    return receipt["transactionHash"].to_0x_hex()
+
+
+# ---------------------------------------------------------------------------------- errors
+
+Hint = Callable[[dict[str, Any]], str]
+
+
+def _unbonding_hint(a: dict[str, Any]) -> str:
+    unlock = format_time(int(a["withdrawableAt"]), int(a["nowTs"]))
+    return f"it unlocks at {unlock}; run the same command again then (`assay stake status`)"
+
+
+_HINTS: dict[str, Hint] = {
+    "StillUnbonding": _unbonding_hint,
+    "InsufficientFreeStake": lambda a: (
+        "stake more with `assay stake add AMOUNT --role ROLE`, or ask for at most the free part "
+        "(`assay stake status` shows it)"
+    ),
+    "NothingToWithdraw": lambda a: (
+        "nothing is unbonding; `assay stake withdraw --role ROLE` first requests a withdrawal"
+    ),
+    "NoCredit": lambda a: "nothing is owed to this account yet (`assay stake status` shows credit)",
+    "ZeroAmount": lambda a: "give an amount above zero",
+    "InvalidRole": lambda a: "use --role solver, verifier, referee or whistleblower",
+    "WrongStatus": lambda a: (
+        "`assay job status ID` or `assay dispute show ID` shows where it stands; this action "
+        "needs the status named above"
+    ),
+    "NotSubmitter": lambda a: "only the account that posted the job can do this; sign with it",
+    "NotSolver": lambda a: "only the job's solver can do this; sign with its key",
+    "UnknownJob": lambda a: "check the job id (`assay job submit` printed it)",
+    "UnknownGame": lambda a: "list a job's games with `assay dispute list --job ID`",
+    "BudgetTooSmall": lambda a: "raise --budget to at least the minimum named above",
+    "TooEarly": lambda a: "the window has not opened yet; retry later (`assay job status ID`)",
+    "TooLate": lambda a: "the window for this action has closed (`assay job status ID`)",
+    "NotYourTurn": lambda a: "wait for the other party's move (`assay dispute show ID`)",
+    "GamesStillOpen": lambda a: "wait until its games resolve (`assay dispute list --job ID`)",
+    "NotWired": lambda a: "the deployment is incomplete; redeploy (`assay devnet up --fresh`)",
+}
+_DEFAULT_HINT = (
+    "the sentence above names the rule that refused the transaction; `assay job status`, "
+    "`assay stake status` and `assay dispute show` show the current state"
+)
+
+
+def revert_hint(exc: RevertError) -> str:
+    """What the user can do about a decoded revert."""
+    hint = _HINTS.get(exc.name)
+    if hint is None:
+        return _DEFAULT_HINT
+    try:
+        return hint(exc.args)
+    except (KeyError, ValueError, TypeError):
+        return _DEFAULT_HINT
+
+
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    """Print an error (and what to do) to stderr and exit 1."""
+    err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+    if hint:
+        err_console.print(Text.assemble(("what to do: ", "yellow"), hint), soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def reporting() -> Iterator[None]:
+    """Turn Assay errors and reverts into a sentence, a hint and exit code 1 (no traceback)."""
+    try:
+        yield
+    except RevertError as exc:
+        fail(f"the transaction was refused: {exc.message}", revert_hint(exc))
+    except AssayError as exc:
+        fail(str(exc))
+    except RequestException as exc:
+        fail(
+            f"lost the connection to the node ({type(exc).__name__})",
+            "check that the node is still running and --rpc-url points at it",
+        )

@@ -1,0 +1,90 @@
+"""The solver agent: claims jobs, trains them, submits, defends its results in games.
+
+`SolverAgent.tick()` = monitor -> views -> solver.decide -> scheduler -> responder. Construct it
+with the account's bindings, a SpecSource and an AgentConfig; call `tick()` in a loop (or from a
+test, tick by tick). A restart with the same cursor file resumes where the last process was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+from assay.agents.actions import Action
+from assay.agents.base import BaseAgent
+from assay.agents.views import GameView, JobView, load_game, load_job
+from assay.protocol.types import GameId, JobId, JobStatus, Role
+from solver.decide import Policy, SolverLocal, accept_all, decide, same
+
+_DONE = (JobStatus.CANCELLED, JobStatus.EXPIRED)
+
+
+class SolverAgent(BaseAgent):
+    """Plays the solver role for one account."""
+
+    role = "solver"
+
+    def __init__(self, *args: object, policy: Policy = accept_all, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.policy = policy
+
+    def _accepts(self, job: JobView) -> bool:
+        return self.specs.get(job.job.spec_hash) is not None and self.policy(job)
+
+    def _local(self, job: JobView, stake_free: int) -> SolverLocal:
+        w = self.work.get(job.job_id)
+        tag = hashlib.sha256(f"{self.me}:{job.job_id}:sealed".encode()).digest()
+        if w is None:
+            return SolverLocal(stake_free, self._accepts, sealed_tag=tag)
+        return SolverLocal(
+            stake_free,
+            self._accepts,
+            training=w.state,
+            steps=w.steps,
+            op_traces=dict(w.op_traces),
+            op_pending=w.op_pending,
+            artifact_uri=f"file://{w.directory}",
+            sealed_tag=tag,
+        )
+
+    def decide_all(self, now: int) -> list[Action]:
+        cursor = self.monitor.cursor
+        stake_free = self.protocol.stakes.free_stake(self.me, Role.SOLVER)
+        jobs = {jid: load_job(self.protocol.market, JobId(jid)) for jid in sorted(cursor.jobs)}
+        games: dict[int, list[GameView]] = defaultdict(list)
+        for gid in sorted(cursor.games):
+            g = self.protocol.game.get_game(GameId(gid))
+            if not same(g.solver, self.me):
+                self.monitor.forget(games={gid})
+                continue
+            job = jobs.get(int(g.job_id)) or load_job(self.protocol.market, g.job_id)
+            gv = load_game(
+                self.protocol.game,
+                self.protocol.court,
+                GameId(gid),
+                self.me,
+                arity=job.job.params.bisectionArity,
+                from_block=self.config.start_block,
+            )
+            games[int(g.job_id)].append(gv)
+        actions: list[Action] = []
+        for jid, job in jobs.items():
+            actions.extend(decide(job, games[jid], self._local(job, stake_free), now, self.me))
+            if self._finished(job, now):
+                self.forget_job(jid)
+                self.monitor.forget(games={gv.game_id for gv in games[jid]})
+        return actions
+
+    def _finished(self, job: JobView, now: int) -> bool:
+        s, j = job.status, job.job
+        if s in _DONE:
+            return True
+        if s == JobStatus.OPEN:
+            return now > job.claim_deadline
+        if not same(j.solver, self.me):
+            return True
+        if s == JobStatus.FINALIZED:
+            return j.verifiers_released
+        if s == JobStatus.FAILED:
+            return j.solver_settled
+        return False

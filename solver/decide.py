@@ -1,0 +1,170 @@
+"""The solver's pure decision: one job, its games, local work state and `now` -> actions.
+
+No I/O and no clock of its own: the same view and the same local state give the same actions,
+so a restarted agent decides exactly what the killed one would have. The table (docs/agents.md):
+
+| job status | condition                                                  | action          |
+|------------|------------------------------------------------------------|-----------------|
+| Open       | now <= claim deadline, free stake >= solverStake, policy   | ClaimJob        |
+| Claimed    | mine, now <= solve deadline, no training yet               | StartTraining   |
+| Claimed    | mine, now <  solve deadline, trained, h_0 matches          | SubmitResult    |
+| Submitted  | each game of mine: my turn, my clock running               | Open / CommitOpTrace |
+| Submitted  | each game of mine: challenger's flag fell                  | Timeout         |
+| Submitted  | each game of mine: adjudication resolvable                 | ResolveAdjudication |
+| Submitted  | no game open, now > challenge deadline                     | Finalize        |
+| Finalized  | verifiers not released, now > reveal deadline              | ReleaseVerifiers |
+| Failed     | solver not settled, now > reveal deadline                  | SettleFailure   |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assay import game_player
+from assay.agents.actions import (
+    Action,
+    ClaimJob,
+    CommitOpTrace,
+    Finalize,
+    Open,
+    ReleaseVerifiers,
+    ResolveAdjudication,
+    SettleFailure,
+    StartOpTrace,
+    StartTraining,
+    SubmitResult,
+    Timeout,
+    WorkState,
+)
+from assay.agents.views import GameView, JobView
+from assay.protocol.merkle import MerkleTree
+from assay.protocol.types import GameStatus, JobStatus, Party, StateHash
+
+Policy = Callable[[JobView], bool]
+
+
+def accept_all(job: JobView) -> bool:
+    """The default policy: every job is worth claiming."""
+    return True
+
+
+@dataclass(frozen=True)
+class SolverLocal:
+    """What the solver knows off-chain about one job.
+
+    Attributes:
+        stake_free: the solver's free Solver stake (wei), read this tick.
+        policy: whether to claim this job (spec known and within local limits); must be pure.
+        training: state of the training run of this job.
+        steps: h_0..h_T once training is done.
+        op_traces: r_0..r_N of each step whose op trace was computed.
+        op_pending: steps whose op trace is being computed.
+        artifact_uri: where the trained model is published.
+        sealed_tag: the sealed tag to submit (random for an ordinary job).
+    """
+
+    stake_free: int = 0
+    policy: Policy = accept_all
+    training: WorkState = WorkState.NONE
+    steps: tuple[StateHash, ...] = ()
+    op_traces: Mapping[int, tuple[StateHash, ...]] = field(default_factory=dict)
+    op_pending: frozenset[int] = frozenset()
+    artifact_uri: str = ""
+    sealed_tag: bytes = b"\x01" * 32
+
+    def traces(self) -> game_player.Traces:
+        """The traces game_player answers from."""
+        return game_player.Traces(self.steps, lambda s: self.op_traces[s])
+
+
+def same(a: str, b: str) -> bool:
+    """Address equality, case-insensitive."""
+    return a.lower() == b.lower()
+
+
+def decide(
+    job: JobView, games: Sequence[GameView], local: SolverLocal, now: int, me: str
+) -> list[Action]:
+    """The solver's actions on `job` now (empty when there is nothing it may do)."""
+    status = job.status
+    if status == JobStatus.OPEN:
+        if (
+            now <= job.claim_deadline
+            and local.stake_free >= job.job.params.solverStake
+            and local.policy(job)
+        ):
+            return [ClaimJob(job.job_id)]
+        return []
+    if not same(job.solver, me):
+        return []
+    if status == JobStatus.CLAIMED:
+        return _claimed(job, local, now)
+    if status == JobStatus.SUBMITTED:
+        actions: list[Action] = []
+        for gv in games:
+            if gv.game.job_id == job.job_id and same(gv.game.solver, me):
+                actions.extend(answer(job, gv, local, now))
+        if job.job.open_games == 0 and now > job.challenge_deadline:
+            actions.append(Finalize(job.job_id))
+        return actions
+    if status == JobStatus.FINALIZED:
+        if not job.job.verifiers_released and now > job.reveal_deadline:
+            return [ReleaseVerifiers(job.job_id)]
+        return []
+    failed = status == JobStatus.FAILED and not job.job.solver_settled and job.job.settled_at
+    if failed and now > job.reveal_deadline:
+        return [SettleFailure(job.job_id)]
+    return []
+
+
+def _claimed(job: JobView, local: SolverLocal, now: int) -> list[Action]:
+    if now > job.solve_deadline:
+        return []  # too late: reportMissedDeadline is someone else's move
+    if local.training == WorkState.NONE:
+        return [StartTraining(job.job_id, job.job.spec_hash)]
+    if local.training != WorkState.DONE or now >= job.solve_deadline:
+        return []
+    steps = local.steps
+    if len(steps) != job.job.steps + 1 or steps[0] != job.job.initial_state:
+        return []  # our run is not this job's computation: never submit it
+    return [
+        SubmitResult(
+            job.job_id,
+            steps[-1],
+            MerkleTree(steps).root,
+            local.artifact_uri,
+            local.sealed_tag,
+        )
+    ]
+
+
+def answer(job: JobView, gv: GameView, local: SolverLocal, now: int) -> list[Action]:
+    """The solver's action in one game: its forced move, a timeout claim, or a resolve."""
+    g = gv.game
+    if g.status == GameStatus.ADJUDICATING:
+        if gv.request is not None and gv.request.resolvable(now):
+            return [ResolveAdjudication(gv.request.request_id)]
+        return []
+    if not gv.moving:
+        return []
+    if g.turn == Party.CHALLENGER:
+        return [Timeout(g.game_id)] if gv.mover_flag_fell(now) else []
+    if gv.left(Party.SOLVER, now) == 0:
+        return []  # our flag fell: a late move reverts ClockExpired
+    if local.training != WorkState.DONE:
+        if local.training == WorkState.NONE:
+            return [StartTraining(job.job_id, job.job.spec_hash)]
+        return []
+    if g.status != GameStatus.STEP_BISECTION and g.step not in local.op_traces:
+        if g.step in local.op_pending:
+            return []
+        return [StartOpTrace(job.job_id, g.step)]
+    move = game_player.solver_move(g, local.traces(), gv.arity)
+    if isinstance(move, game_player.Open):
+        return [Open(g.game_id, move.lo, move.hi, move.hashes, move.proofs)]
+    if isinstance(move, game_player.CommitOpTrace):
+        return [
+            CommitOpTrace(g.game_id, move.op_root, move.n_ops, move.first_proof, move.last_proof)
+        ]
+    return []

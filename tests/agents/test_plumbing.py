@@ -1,0 +1,113 @@
+"""Cursor, scheduler, runners and the responder's "already done" table, without a chain."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from assay.agents.actions import Attest, ClaimCredit, Finalize, Open, StartTraining, Timeout
+from assay.agents.cursor import Cursor, CursorFile
+from assay.agents.responder import Outcome, Responder
+from assay.agents.runner import InlineRunner, InProcessRunner
+from assay.agents.scheduler import Scheduler
+from assay.chain.exceptions import RevertError, TransactionError
+from assay.errors import ConfigError
+from assay.protocol.types import GameId, JobId, StateHash
+
+
+def test_cursor_round_trips_atomically_and_rejects_garbage(tmp_path: Path) -> None:
+    f = CursorFile(tmp_path / "a" / "cursor.json")
+    assert f.load(default_block=41) == Cursor(block=41)
+    f.save(Cursor(57, {3, 1}, {2}, {9}))
+    assert f.load() == Cursor(57, {1, 3}, {2}, {9})
+    assert json.loads(f.path.read_text())["jobs"] == [1, 3]
+    assert list(f.path.parent.iterdir()) == [f.path]  # no temp file left behind
+    f.path.write_text("{")
+    with pytest.raises(ConfigError, match="delete it"):
+        f.load()
+
+
+def test_scheduler_keeps_one_action_per_key_and_skips_busy_keys() -> None:
+    s = Scheduler()
+    a, b = Finalize(JobId(1)), Attest(JobId(1))
+    t = Timeout(GameId(4))
+    assert s.pick([a, b, t, t]) == [a, t]
+    gate = threading.Event()
+    runner = InProcessRunner()
+    s.started(("job", 1), runner.submit("x", gate.wait))
+    assert s.pick([a, t]) == [t]
+    gate.set()
+    assert runner.wait(5)
+    assert [k for k, _ in s.finished()] == [("job", 1)]
+    assert s.pick([a]) == [a]
+    runner.shutdown()
+
+
+def test_inline_runner_returns_results_and_errors() -> None:
+    r = InlineRunner()
+    assert r.submit("a", lambda: 7).result() == 7
+    failing = r.submit("b", lambda: 1 // 0)
+    assert failing.done()
+    with pytest.raises(ZeroDivisionError):
+        failing.result()
+
+
+class _Fake:
+    """Bindings whose every call raises `error` (or records the call)."""
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error, self.calls = error, []  # type: list[str]
+        self.sender = SimpleNamespace(resync_nonce=lambda: self.calls.append("resync"))
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any) -> None:
+            self.calls.append(name)
+            if self.error is not None:
+                raise self.error
+
+        return call
+
+
+def responder(error: Exception | None) -> tuple[Responder, _Fake]:
+    fake = _Fake(error)
+    proto = SimpleNamespace(market=fake, game=fake, court=fake, stakes=fake)
+    return Responder(proto), fake  # type: ignore[arg-type]
+
+
+OPEN = Open(GameId(1), 0, 8, (StateHash.zero(),), ((),))
+
+
+@pytest.mark.parametrize(
+    ("action", "error", "outcome"),
+    [
+        (Finalize(JobId(1)), None, Outcome.SENT),
+        (Finalize(JobId(1)), "WrongStatus", Outcome.ALREADY_DONE),
+        (Finalize(JobId(1)), "TooEarly", Outcome.FAILED),
+        (Attest(JobId(1)), "AlreadyAttested", Outcome.ALREADY_DONE),
+        (OPEN, "StaleMove", Outcome.ALREADY_DONE),
+        (OPEN, "NotYourTurn", Outcome.ALREADY_DONE),
+        (OPEN, "InvalidProof", Outcome.FAILED),
+        (ClaimCredit(5), "NoCredit", Outcome.ALREADY_DONE),
+    ],
+)
+def test_responder_counts_already_done_reverts_as_success(
+    action: Any, error: str | None, outcome: Outcome
+) -> None:
+    r, _ = responder(RevertError(f"{error}(…)", name=error) if error else None)
+    assert r.execute(action) == outcome
+
+
+def test_responder_resyncs_the_nonce_on_a_transport_error() -> None:
+    r, fake = responder(TransactionError("nonce too low"))
+    assert r.execute(Finalize(JobId(1))) == Outcome.FAILED
+    assert fake.calls == ["finalize", "resync"]
+
+
+def test_local_actions_have_their_own_key() -> None:
+    assert StartTraining(JobId(1), StateHash.zero()).key == ("work", 1)
+    assert Finalize(JobId(1)).key == ("job", 1)

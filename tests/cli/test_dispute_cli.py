@@ -1,0 +1,139 @@
+"""`assay dispute show|list` on a game played with the bindings on a real devnet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from assay.cli import context as cli_context
+from assay.cli.main import app
+from assay.devnet import ACTORS, Devnet
+from assay.protocol.types import GameId, GameStatus, JobId
+from tests.e2e.test_protocol_journeys import (
+    HONEST,
+    STEPS,
+    adjudicate,
+    challenge,
+    honest_chooser,
+    make_traces,
+    play,
+    submitted_job,
+)
+
+pytestmark = pytest.mark.anvil
+
+runner = CliRunner()
+CHEAT = make_traces(fault=(5, 3))
+
+
+@pytest.fixture(scope="module")
+def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    """A staked devnet for this module, its deployment written where the CLI reads it."""
+    deployment = tmp_path_factory.mktemp("dispute-cli") / "deployment.json"
+    with Devnet(deployment_file=deployment) as net:
+        net.stake_defaults()
+        yield net
+
+
+@pytest.fixture
+def net(devnet: Devnet) -> Iterator[Devnet]:
+    """The module devnet, reverted after each test."""
+    snap = devnet.node.snapshot()
+    try:
+        yield devnet
+    finally:
+        devnet.node.revert(snap)
+        for name in ACTORS:
+            devnet.actor(name).sender.resync_nonce()
+
+
+def assay(net: Devnet, *args: str) -> Result:
+    env = {
+        "ASSAY_RPC_URL": net.node.url,
+        "ASSAY_DEPLOYMENT": str(net.deployment_file),
+        "ASSAY_PRIVATE_KEY": None,
+        "COLUMNS": "200",
+    }
+    # Tables are checked row by row: pin the width instead of trusting the worker's terminal.
+    cli_context.console.width = 200
+    result = runner.invoke(app, list(args), env=env)
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def field(output: str, label: str) -> str:
+    match = re.search(rf"^\s*{re.escape(label)}:?\s+(.+)$", output, re.MULTILINE)
+    assert match, f"no {label!r} in:\n{output}"
+    return match.group(1).strip()
+
+
+def disputed_game(net: Devnet) -> tuple[JobId, GameId]:
+    job_id = submitted_job(net, CHEAT)
+    return job_id, challenge(net, job_id)
+
+
+def test_show_a_fresh_game_is_the_whole_step_interval(net: Devnet) -> None:
+    job_id, game_id = disputed_game(net)
+    result = assay(net, "dispute", "show", str(game_id))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith(f"game {game_id} on job {job_id}: step bisection")
+    assert field(out, "challenger") == net.actor("challenger").address
+    assert field(out, "solver") == net.actor("solver").address
+    assert field(out, "bond") == "0.1 ETH"
+    assert field(out, "interval") == f"(0, {STEPS}) over training steps"
+    assert field(out, "agreed") == f"h_0 = {HONEST.steps[0].to_hex()}"
+    assert field(out, "disputed") == f"h_{STEPS} = {CHEAT.steps[-1].to_hex()}"
+    assert field(out, "move").endswith(": open positions 4")
+    assert field(out, "clocks").startswith("solver ")
+    assert "(solver's is running)" in out
+    bound = net.actor("deployer").protocol.game.max_rounds(STEPS, 65_536, 2)
+    assert field(out, "rounds").startswith(f"0 played of at most {bound} (maxRounds")
+
+    listing = assay(net, "dispute", "list", "--job", str(job_id))
+    assert listing.exit_code == 0, listing.output
+    row = next(
+        line for line in listing.output.splitlines() if net.actor("challenger").address in line
+    )
+    assert "step_bisection" in row and f"(0, {STEPS})" in row
+
+    status = assay(net, "job", "status", str(job_id)).output
+    assert field(status, "open games") == "1"
+    assert f"step_bisection by {net.actor('challenger').address}" in status
+
+
+def test_show_follows_the_game_to_adjudication_and_outcome(net: Devnet) -> None:
+    _, game_id = disputed_game(net)
+    g = play(net, game_id, CHEAT, honest_chooser(HONEST))
+    assert g.status == GameStatus.ADJUDICATING
+    out = assay(net, "dispute", "show", str(game_id)).output
+    assert "adjudicating" in out.splitlines()[0]
+    assert field(out, "interval") == "(2, 3) over the operators of step 5"
+    assert field(out, "agreed").startswith("r_2 = ")
+    assert "operator 3 of step 5, committee round 1" in field(out, "adjudication")
+    assert field(out, "referee").endswith(": not voted")
+    assert field(out, "move") == "the referees' (committee vote)"
+    assert field(out, "rounds").startswith(f"{g.rounds} played of at most ")
+
+    adjudicate(net, game_id)
+    out = assay(net, "dispute", "show", str(game_id)).output
+    assert "resolved: the challenger won" in out.splitlines()[0]
+    assert field(out, "outcome").startswith("challenger_won")
+    assert field(out, "decision").startswith("0x")
+
+
+def test_unknown_game_and_job_are_clear_errors(net: Devnet) -> None:
+    result = assay(net, "dispute", "show", "99")
+    assert result.exit_code == 1 and "game 99 does not exist" in result.output
+    result = assay(net, "dispute", "list", "--job", "99")
+    assert result.exit_code == 1 and "job 99 does not exist" in result.output
+
+
+def test_list_a_job_without_games(net: Devnet) -> None:
+    job_id = submitted_job(net, HONEST)
+    result = assay(net, "dispute", "list", "--job", str(job_id))
+    assert result.exit_code == 0 and f"job {job_id} has no dispute games" in result.output

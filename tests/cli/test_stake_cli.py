@@ -1,0 +1,220 @@
+"""`assay stake …` and `assay credits claim` against a real devnet (one per module)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from typer.testing import CliRunner, Result
+
+from assay.cli.main import app
+from assay.cli.units import AmountError, format_duration, format_wei, parse_amount
+from assay.devnet import ACTORS, Devnet
+from assay.protocol.types import Role
+
+ETH = 10**18
+runner = CliRunner()
+
+
+# ------------------------------------------------------------------------------ pure helpers
+
+
+@pytest.mark.parametrize(
+    ("text", "wei"),
+    [
+        ("2ether", 2 * ETH),
+        ("0.5ether", ETH // 2),
+        ("0.5 ETH", ETH // 2),
+        ("100gwei", 100 * 10**9),
+        ("42wei", 42),
+        ("1000000", 10**6),
+        ("1_000wei", 1000),
+    ],
+)
+def test_parse_amount_reads_units(text: str, wei: int) -> None:
+    assert parse_amount(text) == wei
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("1.5foo", "unknown unit 'foo'"),
+        ("abc", "is not an amount"),
+        ("0.5", "whole number of wei"),
+        ("0ether", "more than zero"),
+        ("-1ether", "is not an amount"),
+        ("", "is not an amount"),
+    ],
+)
+def test_parse_amount_rejects_with_the_reason(text: str, says: str) -> None:
+    with pytest.raises(AmountError, match=says):
+        parse_amount(text)
+
+
+def test_format_wei_and_duration() -> None:
+    assert format_wei(490_000_000_000_000_000) == "0.49 ETH"
+    assert format_wei(3 * ETH) == "3 ETH"
+    assert format_wei(100 * 10**9) == "100 gwei"
+    assert format_wei(7) == "7 wei"
+    assert format_duration(86_400 + 7200 + 5) == "1d 2h"
+    assert format_duration(0) == "0s"
+
+
+@pytest.mark.parametrize("amount", ["1.5foo", "0.5", "nothing"])
+def test_bad_amount_on_the_command_line_is_a_usage_error(amount: str) -> None:
+    result = runner.invoke(app, ["stake", "add", amount, "--role", "solver"])
+    assert result.exit_code == 2
+    assert "Invalid value for 'AMOUNT'" in result.output
+    assert "2ether" in result.output  # the accepted forms are shown
+
+
+# ------------------------------------------------------------------------------ on the devnet
+
+pytestmark = pytest.mark.anvil
+
+
+@pytest.fixture(scope="module")
+def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    """A staked devnet for this module, its deployment written where the CLI reads it."""
+    deployment = tmp_path_factory.mktemp("stake-cli") / "deployment.json"
+    with Devnet(deployment_file=deployment) as net:
+        net.stake_defaults()
+        yield net
+
+
+@pytest.fixture
+def net(devnet: Devnet) -> Iterator[Devnet]:
+    """The module devnet, reverted after each test (cached senders forget their nonces)."""
+    snap = devnet.node.snapshot()
+    try:
+        yield devnet
+    finally:
+        devnet.node.revert(snap)
+        for name in ACTORS:
+            devnet.actor(name).sender.resync_nonce()
+
+
+def assay(net: Devnet, *args: str, key: str | None = None) -> Result:
+    """Run `assay ARGS` against the devnet; `key` goes in ASSAY_PRIVATE_KEY (else it is unset)."""
+    env = {
+        "ASSAY_RPC_URL": net.node.url,
+        "ASSAY_DEPLOYMENT": str(net.deployment_file),
+        "ASSAY_PRIVATE_KEY": key,
+        "COLUMNS": "200",
+    }
+    result = runner.invoke(app, list(args), env=env)
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def key_of(net: Devnet, name: str) -> str:
+    return net.node.accounts[ACTORS[name]].private_key
+
+
+def test_stake_add_with_env_key_then_status_shows_it(net: Devnet) -> None:
+    me = net.actor("challenger").address  # holds no stake by default
+    result = assay(
+        net, "stake", "add", "0.75ether", "--role", "verifier", key=key_of(net, "challenger")
+    )
+    assert result.exit_code == 0, result.output
+    assert f"staked 0.75 ETH as verifier from {me}" in result.output
+    assert "drawn for verifier work: yes" in result.output  # 0.75 >= the 0.5 ETH minimum
+    stakes = net.actor("deployer").protocol.stakes
+    assert stakes.stake_of(me, Role.VERIFIER).amount == 3 * ETH // 4
+
+    result = assay(net, "stake", "status", key=key_of(net, "challenger"))
+    assert result.exit_code == 0, result.output
+    assert f"stake of {me}" in result.output
+    row = next(line for line in result.output.splitlines() if "verifier" in line)
+    assert "0.75 ETH" in row and "yes" in row
+    assert "claimable credit: 0 ETH" in result.output
+
+
+def test_stake_status_of_an_address_needs_no_key(net: Devnet) -> None:
+    solver = net.actor("solver").address
+    result = assay(net, "stake", "status", solver)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "solver" in line and "ETH" in line)
+    assert "3 ETH" in row
+
+
+def test_stake_status_with_a_keystore(
+    net: Devnet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyfile = tmp_path / "key.json"
+    keyfile.write_text(json.dumps(Account.encrypt(key_of(net, "referee"), "hunter2", iterations=2)))
+    monkeypatch.setenv("ASSAY_KEYSTORE_PASSWORD", "hunter2")
+    result = assay(net, "stake", "status", "--keystore", str(keyfile))
+    assert result.exit_code == 0, result.output
+    assert f"stake of {net.actor('referee').address}" in result.output
+
+
+def test_withdraw_requests_then_refuses_while_unbonding_then_pays(net: Devnet) -> None:
+    args = ("stake", "withdraw", "--role", "solver", "--dev-account", "solver2")
+    result = assay(net, *args, "--amount", "1ether")
+    assert result.exit_code == 0, result.output
+    assert "requested withdrawal of 1 ETH of solver stake" in result.output
+    assert "unlocks at" in result.output and "(in 1d" in result.output
+
+    result = assay(net, *args)
+    assert result.exit_code == 1
+    assert "StakeManager.StillUnbonding" in result.output
+    assert "what to do: it unlocks at" in result.output
+
+    stakes = net.actor("solver2").protocol.stakes
+    net.node.increase_time(stakes.unbonding_delay() + 1)
+    net.node.mine()
+    result = assay(net, *args)
+    assert result.exit_code == 0, result.output
+    assert "withdrew 1 ETH of solver stake" in result.output
+    assert stakes.stake_of(net.actor("solver2").address, Role.SOLVER).amount == 2 * ETH
+
+
+def test_withdraw_without_free_stake_is_a_clear_error(net: Devnet) -> None:
+    result = assay(net, "stake", "withdraw", "--role", "referee", "--dev-account", "submitter")
+    assert result.exit_code == 1
+    assert "has no free referee stake" in result.output
+
+
+def test_withdraw_more_than_free_is_the_decoded_revert(net: Devnet) -> None:
+    result = assay(
+        net,
+        "stake",
+        "withdraw",
+        "--role",
+        "solver",
+        "--amount",
+        "5ether",
+        "--dev-account",
+        "solver",
+    )
+    assert result.exit_code == 1
+    assert "InsufficientFreeStake" in result.output
+    assert "what to do:" in result.output
+
+
+def test_missing_key_is_a_clear_error(net: Devnet) -> None:
+    result = assay(net, "stake", "add", "1ether", "--role", "solver")
+    assert result.exit_code == 1
+    assert "ASSAY_PRIVATE_KEY" in result.output and "--keystore" in result.output
+
+
+def test_credits_claim_pays_a_refund_and_then_has_nothing(net: Devnet) -> None:
+    market = net.actor("submitter").protocol.market
+    job_id = market.post_job(b"\x01" * 32, "assay://x", 4, b"\x02" * 32, b"\x03" * 32, ETH // 2)
+    market.cancel_job(job_id)
+    result = assay(net, "credits", "claim", "--dev-account", "submitter")
+    assert result.exit_code == 0, result.output
+    assert "claimed 0.49 ETH" in result.output
+    result = assay(net, "credits", "claim", "--dev-account", "submitter")
+    assert result.exit_code == 1
+    assert "StakeManager.NoCredit" in result.output and "what to do:" in result.output
+
+
+def test_unknown_dev_account_names_the_known_ones(net: Devnet) -> None:
+    result = assay(net, "credits", "claim", "--dev-account", "mallory")
+    assert result.exit_code == 1
+    assert "unknown dev account 'mallory'" in result.output and "submitter" in result.output

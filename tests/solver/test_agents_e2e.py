@@ -1,0 +1,201 @@
+"""Agents on anvil: solver, verifier and referee agents play whole jobs tick by tick.
+
+No sleeps: the test advances anvil time and calls `tick()` on every agent until a condition
+holds (bounded). Training runs inline (InlineRunner) on a 6-step digits MLP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_hash.auto import keccak
+
+from assay.agents.base import AgentConfig, BaseAgent
+from assay.agents.runner import InlineRunner
+from assay.agents.work import MappingSpecSource, Trace
+from assay.devnet import Devnet
+from assay.protocol.canonical import spec_hash
+from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
+from assay.protocol.types import GameStatus, JobId, JobStatus, StateHash
+from assay.repro.data import load_dataset
+from assay.repro.graph import graph_hash
+from assay.repro.trainer import Trainer
+from solver.agent import SolverAgent
+from verifier.agent import VerifierAgent, replay_recompute
+
+pytestmark = pytest.mark.anvil
+
+ETH = 10**18
+BUDGET = ETH // 2
+ESCROW = 490_000_000_000_000_000
+FEE_EACH = 12_250_000_000_000_000
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def spec() -> JobSpec:
+    raw = load_spec(ROOT / "examples" / "digits-mlp.toml").model_dump(mode="json")
+    raw["training"]["steps"] = 6
+    raw["checkpoint"]["interval"] = 1
+    return spec_from_dict(raw)
+
+
+@pytest.fixture(scope="module")
+def specs(spec: JobSpec) -> MappingSpecSource:
+    return MappingSpecSource({spec_hash(spec): spec})
+
+
+def post(net: Devnet, spec: JobSpec) -> JobId:
+    data = load_dataset(spec.data, int(spec.training.seed))
+    h0 = Trainer(spec, data).state_hash()
+    return net.actor("submitter").protocol.market.post_job(
+        spec_hash=spec_hash(spec),
+        spec_uri="file://digits-mlp.toml",
+        steps=int(spec.training.steps),
+        graph_hash=graph_hash(spec, data),
+        initial_state=h0,
+        budget_wei=BUDGET,
+    )
+
+
+def config(net: Devnet, tmp: Path, name: str, **kw: Any) -> AgentConfig:
+    assert net.deployment is not None
+    return AgentConfig(
+        cursor_path=tmp / name / "cursor.json",
+        workdir=tmp / name / "work",
+        start_block=net.deployment.block_number,
+        **kw,
+    )
+
+
+def run_until(agents: Sequence[BaseAgent], done: Callable[[], bool], limit: int = 60) -> int:
+    for n in range(limit):
+        if done():
+            return n
+        for a in agents:
+            a.tick()
+    raise AssertionError(f"condition not reached after {limit} rounds of ticks")
+
+
+def advance(net: Devnet, seconds: int) -> None:
+    net.node.increase_time(seconds)
+    net.node.mine()
+
+
+def test_honest_journey_claim_train_attest_finalize_and_restart(
+    net: Devnet, spec: JobSpec, specs: MappingSpecSource, tmp_path: Path
+) -> None:
+    market = net.actor("deployer").protocol.market
+    stakes = net.actor("deployer").protocol.stakes
+    job_id = post(net, spec)
+    runner = InlineRunner()
+    solver = SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp_path, "solver", min_credit=0),
+        runner=runner,
+    )  # fmt: skip
+    verifiers = [
+        VerifierAgent(
+            net.actor(n).protocol, specs, config(net, tmp_path, n, min_credit=0), runner=runner
+        )
+        for n in ("verifier1", "verifier2")
+    ]
+    # One tick claims; then the process is "killed" and a new one resumes from its cursor.
+    solver.tick()
+    assert market.job_status(job_id) == JobStatus.CLAIMED
+    assert job_id in solver.monitor.cursor.jobs
+    cursor_block = solver.monitor.cursor.block
+    solver = SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp_path, "solver", min_credit=0),
+        runner=runner,
+    )  # fmt: skip
+    assert solver.monitor.cursor.block == cursor_block and job_id in solver.monitor.cursor.jobs
+    agents: list[BaseAgent] = [solver, *verifiers]
+
+    def attested() -> bool:
+        a = market.assignments(job_id)
+        return bool(a) and all(x.attested for x in a)
+
+    run_until(agents, attested)
+    job = market.get_job(job_id)
+    assert job.status == JobStatus.SUBMITTED
+    assert job.final_state == solver.work[job_id].steps[-1]
+    assert job.trace_root == solver.work[job_id].trace_root
+
+    advance(net, job.params.challengeWindow + 1)
+    run_until(agents, lambda: market.job_status(job_id) == JobStatus.FINALIZED)
+    assert stakes.credit_of(net.actor("solver").address) == ESCROW - 2 * FEE_EACH
+    for n in ("verifier1", "verifier2"):
+        assert stakes.credit_of(net.actor(n).address) == FEE_EACH
+
+    advance(net, job.params.revealWindow + 1)
+    run_until(agents, lambda: market.get_job(job_id).verifiers_released)
+    # A restarted solver with credit claiming on pays the credit out.
+    claimer = SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp_path, "solver"), runner=runner
+    )
+    claimer.tick()
+    assert stakes.credit_of(net.actor("solver").address) == 0
+
+
+def cheat(step: int, op: int) -> tuple[Callable[[Trace], Trace], Callable[[int, Trace], Trace]]:
+    """Hooks perturbing h_step.. and, in step `step`'s op trace, r_op.. (r_N = the fake h_step)."""
+
+    def bad(h: StateHash) -> StateHash:
+        return StateHash(keccak(b"cheat" + bytes(h)))
+
+    def steps(trace: Trace) -> Trace:
+        return tuple(h if i < step else bad(h) for i, h in enumerate(trace))
+
+    def ops(s: int, trace: Trace) -> Trace:
+        if s != step:
+            return trace
+        return tuple(h if j < op else bad(h) for j, h in enumerate(trace))
+
+    return steps, ops
+
+
+def test_cheating_solver_is_challenged_and_loses_both_phases_to_a_replaying_referee(
+    net: Devnet, spec: JobSpec, specs: MappingSpecSource, tmp_path: Path
+) -> None:
+    p = net.actor("deployer").protocol
+    job_id = post(net, spec)
+    runner = InlineRunner()
+    steps_hook, ops_hook = cheat(step=4, op=37)
+    solver = SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp_path, "solver"), runner=runner,
+        steps_hook=steps_hook, ops_hook=ops_hook,
+    )  # fmt: skip
+    verifier = VerifierAgent(
+        net.actor("verifier1").protocol, specs, config(net, tmp_path, "v1"), runner=runner
+    )
+    referees = [
+        VerifierAgent(
+            net.actor(n).protocol,
+            specs,
+            config(net, tmp_path, n),
+            runner=runner,
+            verify=False,
+            recompute=replay_recompute(specs, tmp_path / n / "replay"),
+        )
+        for n in ("referee", "referee2")
+    ]
+    agents: list[BaseAgent] = [solver, verifier, *referees]
+    me = net.actor("verifier1").address
+
+    run_until(agents, lambda: int(p.game.game_of(job_id, me)) != 0)
+    game_id = p.game.game_of(job_id, me)
+    run_until(agents, lambda: p.game.get_game(game_id).status == GameStatus.ADJUDICATING, 80)
+    g = p.game.get_game(game_id)
+    assert (g.step, g.lo, g.hi) == (4, 36, 37)
+    run_until(agents, lambda: p.game.get_game(game_id).status.is_resolved, 20)
+    assert p.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
+    job = p.market.get_job(job_id)
+    assert job.status == JobStatus.FAILED and job.winning_challenger == me
+    req = p.court.get_request(g.request_id)
+    assert req.resolved and req.decision != req.claimed_output
+
+    advance(net, job.params.revealWindow + 1)
+    run_until(agents, lambda: p.market.get_job(job_id).solver_settled)

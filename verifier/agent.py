@@ -1,0 +1,152 @@
+"""The verifier agent: replays submitted results, attests or challenges, plays its games, and
+(optionally) serves as a referee on adjudication committees.
+
+`VerifierAgent.tick()` = monitor -> views -> verifier.decide / decide_referee -> scheduler ->
+responder. The referee's answer comes from a `Recompute` callable the agent is given; the default
+`replay_recompute` replays the job's step and takes the disputed operator's record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from assay.agents.actions import Action, LocalAction, StartRecompute
+from assay.agents.base import BaseAgent
+from assay.agents.runner import TaskHandle
+from assay.agents.views import GameView, JobView, RequestView, load_game, load_job, load_request
+from assay.agents.work import SpecSource, step_op_trace, train_trace
+from assay.chain.bindings import Job
+from assay.chain.bindings.court import Request
+from assay.protocol.types import GameId, JobId, JobStatus, RequestId, StateHash
+from verifier.decide import RefereeLocal, VerifierLocal, decide, decide_referee
+
+Recompute = Callable[[Request, Job], StateHash]
+"""The correct output r_j of the disputed operator j = request.op_index of step request.step."""
+
+
+def replay_recompute(specs: SpecSource, workdir: Path) -> Recompute:
+    """A referee recompute by replay: train up to the step, record it, take leaf r_j."""
+
+    def recompute(request: Request, job: Job) -> StateHash:
+        spec = specs.get(job.spec_hash)
+        if spec is None:
+            raise LookupError(f"the referee does not know spec {job.spec_hash}")
+        directory = workdir / f"referee_job_{int(job.job_id)}"
+        if not (directory / "step_0.safetensors").exists():
+            train_trace(spec, directory)
+        leaves = step_op_trace(spec, directory, request.step)
+        return leaves[request.op_index]
+
+    return recompute
+
+
+class VerifierAgent(BaseAgent):
+    """Plays the verifier role (and the referee duty if given `recompute`) for one account."""
+
+    role = "verifier"
+
+    def __init__(
+        self,
+        *args: object,
+        verify: bool = True,
+        verify_all: bool = False,
+        recompute: Recompute | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.verify, self.verify_all, self.recompute = verify, verify_all, recompute
+        self.outputs: dict[int, StateHash] = {}
+        self.recomputing: dict[int, TaskHandle] = {}
+
+    # ------------------------------------------------------------------ verifier duty
+    def _local(self, job: JobView) -> VerifierLocal:
+        known = self.specs.get(job.job.spec_hash) is not None
+        w = self.work.get(job.job_id)
+        if w is None:
+            return VerifierLocal(self.verify_all, known)
+        return VerifierLocal(
+            self.verify_all,
+            known,
+            replay=w.state,
+            steps=w.steps,
+            trace_root=w.trace_root,
+            op_traces=dict(w.op_traces),
+            op_pending=w.op_pending,
+        )
+
+    def _games(self, job: JobView) -> list[GameView]:
+        gid = self.protocol.game.game_of(job.job_id, self.me)
+        if int(gid) == 0:
+            return []
+        return [
+            load_game(
+                self.protocol.game,
+                self.protocol.court,
+                GameId(gid),
+                self.me,
+                arity=job.job.params.bisectionArity,
+                from_block=self.config.start_block,
+            )
+        ]
+
+    def decide_all(self, now: int) -> list[Action]:
+        actions: list[Action] = []
+        cursor = self.monitor.cursor
+        if self.verify:
+            for jid in sorted(cursor.jobs):
+                job = load_job(self.protocol.market, JobId(jid))
+                games = self._games(job) if job.status != JobStatus.OPEN else []
+                actions.extend(decide(job, games, self._local(job), now, self.me))
+                if self._finished(job):
+                    self.forget_job(jid)
+        if self.recompute is not None:
+            self._collect_recomputes()
+            for rid in sorted(cursor.requests):
+                req = load_request(self.protocol.court, RequestId(rid), self.me)
+                local = RefereeLocal(self.outputs.get(rid), rid in self.recomputing)
+                actions.extend(decide_referee(req, local, now, self.me))
+                if req.request.resolved:
+                    self.monitor.forget(requests={rid})
+                    self.outputs.pop(rid, None)
+        return actions
+
+    def _finished(self, job: JobView) -> bool:
+        s, j = job.status, job.job
+        assigned = job.assignment(self.me) is not None
+        if s in (JobStatus.CANCELLED, JobStatus.EXPIRED):
+            return True
+        if s == JobStatus.SUBMITTED:
+            return not (assigned or self.verify_all)
+        if s == JobStatus.FINALIZED:
+            return not assigned or j.verifiers_released
+        if s == JobStatus.FAILED:
+            return j.solver_settled
+        return False
+
+    # ------------------------------------------------------------------ referee duty
+    def _collect_recomputes(self) -> None:
+        for rid, handle in list(self.recomputing.items()):
+            if handle.done():
+                del self.recomputing[rid]
+                try:
+                    self.outputs[rid] = handle.result()
+                except Exception as exc:
+                    self.log.warning("referee.recompute_failed", request=rid, reason=str(exc))
+
+    def start_local(self, action: LocalAction) -> TaskHandle | None:
+        if not isinstance(action, StartRecompute):
+            return super().start_local(action)
+        recompute = self.recompute
+        if recompute is None:
+            return None
+        request = self.protocol.court.get_request(action.request_id)
+        job = self.protocol.market.get_job(request.job_id)
+        handle = self.runner.submit(
+            f"recompute-{action.request_id}", lambda: recompute(request, job)
+        )
+        self.recomputing[int(action.request_id)] = handle
+        return handle
+
+
+__all__ = ["Recompute", "RequestView", "VerifierAgent", "replay_recompute"]

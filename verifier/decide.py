@@ -1,0 +1,176 @@
+"""The verifier's and referee's pure decisions: views, local work state and `now` -> actions.
+
+Verifier duty (`decide`), on a job where it is assigned (or any job, with `verify_all`):
+
+| job status | condition                                                   | action            |
+|------------|-------------------------------------------------------------|-------------------|
+| Submitted  | now <= challenge deadline, not the solver, no replay yet    | StartReplay       |
+| Submitted  | replay done, h_T and trace root match, assigned, no verdict | Attest            |
+| Submitted  | replay done, mismatch, no game of mine on the job yet       | Challenge         |
+| Submitted  | each game of mine: my turn, my clock running, openings seen | Choose            |
+| Submitted  | each game of mine: the solver's flag fell                   | Timeout           |
+| Submitted  | each game of mine: adjudication resolvable                  | ResolveAdjudication |
+| Finalized  | assigned, verifiers not released, now > reveal deadline     | ReleaseVerifiers  |
+| Failed     | assigned or the winner, solver not settled, now > reveal    | SettleFailure     |
+
+Referee duty (`decide_referee`), on an adjudication request:
+
+| condition                                                   | action              |
+|-------------------------------------------------------------|---------------------|
+| on the committee, not voted, window open, output recomputed | Vote                |
+| on the committee, not voted, window open, nothing yet       | StartRecompute      |
+| everyone voted or the window closed, not resolved           | ResolveAdjudication |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assay import game_player
+from assay.agents.actions import (
+    Action,
+    Attest,
+    Challenge,
+    Choose,
+    ReleaseVerifiers,
+    ResolveAdjudication,
+    SettleFailure,
+    StartOpTrace,
+    StartRecompute,
+    StartReplay,
+    Timeout,
+    Vote,
+    WorkState,
+)
+from assay.agents.views import GameView, JobView, RequestView
+from assay.chain.bindings import Assignment
+from assay.protocol.types import GameStatus, JobStatus, Party, StateHash
+
+
+@dataclass(frozen=True)
+class VerifierLocal:
+    """What the verifier knows off-chain about one job.
+
+    Attributes:
+        verify_all: policy: also replay (and challenge) jobs it was not assigned to.
+        can_replay: the job's spec is known locally (SpecSource) and within limits.
+        replay: state of the replay of this job.
+        steps: its own h_0..h_T once replayed.
+        trace_root: MerkleTree(steps).root once replayed.
+        op_traces: its own r_0..r_N of each step computed so far.
+        op_pending: steps whose op trace is being computed.
+    """
+
+    verify_all: bool = False
+    can_replay: bool = True
+    replay: WorkState = WorkState.NONE
+    steps: tuple[StateHash, ...] = ()
+    trace_root: StateHash | None = None
+    op_traces: Mapping[int, tuple[StateHash, ...]] = field(default_factory=dict)
+    op_pending: frozenset[int] = frozenset()
+
+    def traces(self) -> game_player.Traces:
+        return game_player.Traces(self.steps, lambda s: self.op_traces[s])
+
+
+def _same(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+def decide(
+    job: JobView, games: Sequence[GameView], local: VerifierLocal, now: int, me: str
+) -> list[Action]:
+    """The verifier's actions on `job`; `games` are its games on the job (resolved ones too)."""
+    mine = [gv for gv in games if gv.game.job_id == job.job_id and _same(gv.game.challenger, me)]
+    assignment = job.assignment(me)
+    status = job.status
+    actions: list[Action] = []
+    if status == JobStatus.SUBMITTED:
+        concerned = (assignment is not None or local.verify_all) and not _same(job.solver, me)
+        if concerned and now <= job.challenge_deadline:
+            actions.extend(_verdict(job, assignment, mine, local))
+        for gv in mine:
+            actions.extend(play(job, gv, local, now))
+    elif status == JobStatus.FINALIZED:
+        if assignment is not None and not job.job.verifiers_released and now > job.reveal_deadline:
+            actions.append(ReleaseVerifiers(job.job_id))
+    elif status == JobStatus.FAILED:
+        involved = assignment is not None or _same(job.job.winning_challenger, me)
+        if (
+            involved
+            and not job.job.solver_settled
+            and job.job.settled_at
+            and now > job.reveal_deadline
+        ):
+            actions.append(SettleFailure(job.job_id))
+    return actions
+
+
+def _verdict(
+    job: JobView,
+    assignment: Assignment | None,
+    mine: Sequence[GameView],
+    local: VerifierLocal,
+) -> list[Action]:
+    """Replay, then attest or challenge (once: never a second verdict on the same job)."""
+    if local.replay == WorkState.NONE:
+        return [StartReplay(job.job_id, job.job.spec_hash)] if local.can_replay else []
+    if local.replay != WorkState.DONE or not local.steps:
+        return []
+    decided = assignment is not None and (assignment.attested or assignment.challenged)
+    if decided or mine:
+        return []
+    honest = local.steps[-1] == job.job.final_state and local.trace_root == job.job.trace_root
+    if honest:
+        return [Attest(job.job_id)] if assignment is not None else []
+    return [Challenge(job.job_id, job.job.final_state, job.job.params.challengeBond)]
+
+
+def play(job: JobView, gv: GameView, local: VerifierLocal, now: int) -> list[Action]:
+    """The challenger's action in one game: its choice, a timeout claim, or a resolve."""
+    g = gv.game
+    if g.status == GameStatus.ADJUDICATING:
+        if gv.request is not None and gv.request.resolvable(now):
+            return [ResolveAdjudication(gv.request.request_id)]
+        return []
+    if not gv.moving:
+        return []
+    if g.turn == Party.SOLVER:
+        return [Timeout(g.game_id)] if gv.mover_flag_fell(now) else []
+    if gv.left(Party.CHALLENGER, now) == 0:
+        return []
+    if local.replay != WorkState.DONE:
+        if local.replay == WorkState.NONE and local.can_replay:
+            return [StartReplay(job.job_id, job.job.spec_hash)]
+        return []
+    if g.status == GameStatus.OP_BISECTION and g.step not in local.op_traces:
+        return [] if g.step in local.op_pending else [StartOpTrace(job.job_id, g.step)]
+    if gv.openings is None:
+        return []
+    move = game_player.challenger_move(g, gv.openings, local.traces(), gv.arity)
+    if move is None:
+        return []
+    return [Choose(g.game_id, move.lo, move.hi, move.openings, move.index, move.disputed)]
+
+
+@dataclass(frozen=True)
+class RefereeLocal:
+    """The referee's recompute of one request: the output once done, or that it is running."""
+
+    output: StateHash | None = None
+    pending: bool = False
+
+
+def decide_referee(req: RequestView, local: RefereeLocal, now: int, me: str) -> list[Action]:
+    """The referee's action on an adjudication request."""
+    r = req.request
+    if r.resolved:
+        return []
+    if req.on_committee(me) and req.my_vote.is_zero and now <= r.deadline:
+        if local.output is not None:
+            return [Vote(r.request_id, local.output)]
+        return [] if local.pending else [StartRecompute(r.request_id)]
+    if req.resolvable(now):
+        return [ResolveAdjudication(r.request_id)]
+    return []
