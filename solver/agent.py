@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 
-from assay.agents.actions import Action
+from assay.agents.actions import Action, WorkState
 from assay.agents.base import BaseAgent
+from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, load_game, load_job
+from assay.agents.work import JobWork
 from assay.protocol.types import GameId, JobId, JobStatus, Role
 from solver.decide import Policy, SolverLocal, accept_all, decide, same
+
+Publisher = Callable[[int, JobWork], str]
+"""Publishes a finished trace's artifacts and returns the artifactURI to submit."""
 
 _DONE = (JobStatus.CANCELLED, JobStatus.EXPIRED)
 
@@ -24,9 +30,25 @@ class SolverAgent(BaseAgent):
 
     role = "solver"
 
-    def __init__(self, *args: object, policy: Policy = accept_all, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        policy: Policy = accept_all,
+        publish: Publisher | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.policy = policy
+        self.publish = publish
+        self.published: dict[int, str] = {}
+
+    def _artifact_uri(self, job_id: int, w: JobWork) -> str:
+        """The URI to submit: the publisher's (once per trained job), else the work dir."""
+        if self.publish is None or w.state != WorkState.DONE:
+            return f"file://{w.directory}"
+        if job_id not in self.published:
+            self.published[job_id] = self.publish(job_id, w)
+        return self.published[job_id]
 
     def _accepts(self, job: JobView) -> bool:
         return self.specs.get(job.job.spec_hash) is not None and self.policy(job)
@@ -43,7 +65,7 @@ class SolverAgent(BaseAgent):
             steps=w.steps,
             op_traces=dict(w.op_traces),
             op_pending=w.op_pending,
-            artifact_uri=f"file://{w.directory}",
+            artifact_uri=self._artifact_uri(job.job_id, w),
             sealed_tag=tag,
         )
 
@@ -69,9 +91,11 @@ class SolverAgent(BaseAgent):
             games[int(g.job_id)].append(gv)
         actions: list[Action] = []
         for jid, job in jobs.items():
+            note_job(self.specs, job.job)
             actions.extend(decide(job, games[jid], self._local(job, stake_free), now, self.me))
             if self._finished(job, now):
                 self.forget_job(jid)
+                self.published.pop(jid, None)
                 self.monitor.forget(games={gv.game_id for gv in games[jid]})
         return actions
 

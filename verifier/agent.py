@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from assay.agents.actions import Action, LocalAction, StartRecompute
+from assay.agents.actions import Action, LocalAction, StartRecompute, WorkState
 from assay.agents.base import BaseAgent
 from assay.agents.runner import TaskHandle
+from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, RequestView, load_game, load_job, load_request
-from assay.agents.work import SpecSource, step_op_trace, train_trace
+from assay.agents.work import SpecSource, Trace, step_op_trace, train_trace
 from assay.chain.bindings import Job
 from assay.chain.bindings.court import Request
 from assay.protocol.types import GameId, JobId, JobStatus, RequestId, StateHash
@@ -23,6 +24,10 @@ from verifier.decide import RefereeLocal, VerifierLocal, decide, decide_referee
 
 Recompute = Callable[[Request, Job], StateHash]
 """The correct output r_j of the disputed operator j = request.op_index of step request.step."""
+
+Inspect = Callable[[Job, Trace], object]
+"""Called once per submitted job whose replay finished (e.g. a manifest cross-check); its
+result is logged as `verifier.inspected`. Informational: decisions stay with the replay."""
 
 
 def replay_recompute(specs: SpecSource, workdir: Path) -> Recompute:
@@ -52,10 +57,13 @@ class VerifierAgent(BaseAgent):
         verify: bool = True,
         verify_all: bool = False,
         recompute: Recompute | None = None,
+        inspect: Inspect | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.verify, self.verify_all, self.recompute = verify, verify_all, recompute
+        self.inspect = inspect
+        self.inspected: dict[int, object] = {}
         self.outputs: dict[int, StateHash] = {}
         self.recomputing: dict[int, TaskHandle] = {}
 
@@ -96,10 +104,13 @@ class VerifierAgent(BaseAgent):
         if self.verify:
             for jid in sorted(cursor.jobs):
                 job = load_job(self.protocol.market, JobId(jid))
+                note_job(self.specs, job.job)
+                self._inspect(job)
                 games = self._games(job) if job.status != JobStatus.OPEN else []
                 actions.extend(decide(job, games, self._local(job), now, self.me))
                 if self._finished(job):
                     self.forget_job(jid)
+                    self.inspected.pop(jid, None)
         if self.recompute is not None:
             self._collect_recomputes()
             for rid in sorted(cursor.requests):
@@ -110,6 +121,20 @@ class VerifierAgent(BaseAgent):
                     self.monitor.forget(requests={rid})
                     self.outputs.pop(rid, None)
         return actions
+
+    def _inspect(self, job: JobView) -> None:
+        w = self.work.get(job.job_id)
+        if (
+            self.inspect is None
+            or job.job_id in self.inspected
+            or job.status != JobStatus.SUBMITTED
+            or w is None
+            or w.state != WorkState.DONE
+        ):
+            return
+        result = self.inspect(job.job, w.steps)
+        self.inspected[job.job_id] = result
+        self.log.info("verifier.inspected", job=job.job_id, result=repr(result))
 
     def _finished(self, job: JobView) -> bool:
         s, j = job.status, job.job
@@ -142,6 +167,7 @@ class VerifierAgent(BaseAgent):
             return None
         request = self.protocol.court.get_request(action.request_id)
         job = self.protocol.market.get_job(request.job_id)
+        note_job(self.specs, job)
         handle = self.runner.submit(
             f"recompute-{action.request_id}", lambda: recompute(request, job)
         )

@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from assay.chain.deploy import main as deploy_main
+from assay.cli import devnet_state
+from assay.cli.agents import challenge, referee_app, solver_app, verifier_app
 from assay.cli.chainjob import register as register_chain_job_commands
 from assay.cli.dispute import dispute_app
 from assay.cli.job import job_app
@@ -34,6 +36,11 @@ app.add_typer(job_app, name="job")
 app.add_typer(stake_app, name="stake")
 app.add_typer(credits_app, name="credits")
 app.add_typer(dispute_app, name="dispute")
+app.add_typer(solver_app, name="solver")
+app.add_typer(verifier_app, name="verifier")
+app.add_typer(referee_app, name="referee")
+app.command("challenge")(challenge)
+devnet_state.register(devnet_app)
 console = Console()
 
 DEFAULT_DEVNET_DIR = Path(".assay/devnet")
@@ -107,7 +114,11 @@ def devnet_up(
             console.print(table)
             console.print(f"deployment: {deployment_file}   state: {state_file}")
             console.print("[bold green]devnet ready[/] — Ctrl-C to stop (the chain state is saved)")
-            stop.wait()
+            devnet_state.record(state_dir, net.node.url)
+            try:
+                stop.wait()
+            finally:
+                devnet_state.clear(state_dir)
     except AssayError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from None

@@ -1,0 +1,482 @@
+"""`assay solver run`, `assay verifier run`, `assay referee run`, `assay challenge JOB_ID`.
+
+Long-running agent processes: each connects as one account (assay/cli/context.py), serves its
+artifact store with a BlobServer, resolves job specs from their on-chain specURI
+(StoreSpecSource) and ticks its agent every `--interval` seconds until SIGINT/SIGTERM,
+`--once`, or `--until-idle N` consecutive ticks with nothing to do. Every action is printed on
+stdout (`role tick N: Action job=… -> outcome`) and logged (`agent.step`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import structlog
+import typer
+
+from assay.agents.actions import Challenge, describe
+from assay.agents.base import AgentConfig, BaseAgent, Step
+from assay.agents.manifest import ManifestChecker, ManifestPublisher
+from assay.agents.runner import InlineRunner, InProcessRunner, TaskRunner
+from assay.agents.specsource import StoreSpecSource
+from assay.cli.chainjob import DEFAULT_STORE, StoreDir, status_name
+from assay.cli.context import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_RPC_URL,
+    Chain,
+    ChainOptions,
+    DeploymentFile,
+    DevAccount,
+    KeystoreFile,
+    RpcUrl,
+    amount_parser,
+    connect,
+    console,
+    fail,
+    reporting,
+)
+from assay.net.blobs import BlobServer
+from assay.protocol.types import JobId, JobStatus
+from assay.store import LocalStore
+
+log = structlog.get_logger(__name__)
+
+solver_app = typer.Typer(no_args_is_help=True, help="Run a solver agent (claim, train, defend).")
+verifier_app = typer.Typer(
+    no_args_is_help=True, help="Run a verifier agent (replay, attest or challenge, play games)."
+)
+referee_app = typer.Typer(
+    no_args_is_help=True, help="Run a referee agent (recompute disputed operators, vote)."
+)
+
+DEFAULT_AGENTS_DIR = Path(".assay/agents")
+DEFAULT_BIND = "tcp://127.0.0.1:*"
+
+StateDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help="cursor and checkpoints (default .assay/agents/<role>-<address>); reuse it to resume",
+    ),
+]
+Interval = Annotated[float, typer.Option("--interval", min=0.0, help="seconds between ticks")]
+Once = Annotated[bool, typer.Option("--once", help="run one tick and exit (scripts, cron)")]
+UntilIdle = Annotated[
+    int | None,
+    typer.Option(
+        "--until-idle",
+        min=1,
+        metavar="N",
+        help="exit after N consecutive ticks with nothing to do and no local work running",
+    ),
+]
+Inline = Annotated[
+    bool,
+    typer.Option(
+        "--inline", help="train/replay inside the tick (blocks the loop; scripts and tests)"
+    ),
+]
+Bind = Annotated[
+    str,
+    typer.Option(
+        "--bind", help="the BlobServer's address (tcp://HOST:PORT, * = any port); advertised"
+    ),
+]
+
+
+def _credit_parser(text: str | int) -> int:
+    if isinstance(text, int):  # the default
+        return text
+    return 0 if text.strip() == "0" else amount_parser(text)
+
+
+MinCredit = Annotated[
+    int,
+    typer.Option(
+        "--min-credit",
+        parser=_credit_parser,
+        metavar="AMOUNT",
+        help="claim credit once it reaches this (0 = never claim)",
+    ),
+]
+Confirmations = Annotated[
+    int, typer.Option("--confirmations", min=0, help="blocks behind head treated as final")
+]
+
+
+# ------------------------------------------------------------------------------ the loop
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        text = "0x" + bytes(value).hex()
+        return text if len(text) <= 18 else text[:10] + "…" + text[-6:]
+    return str(int(value)) if isinstance(value, int) else str(value)
+
+
+def format_step(role: str, tick: int, step: Step) -> str:
+    """`solver tick 3: SubmitResult job=1 final_state=0x… -> sent`."""
+    a = step.action
+    fields = " ".join(
+        f"{f.name.removesuffix('_id')}={_fmt(getattr(a, f.name))}" for f in dataclasses.fields(a)
+    )
+    outcome = step.outcome if isinstance(step.outcome, str) else step.outcome.value
+    return f"{role} tick {tick}: {describe(a)} {fields} -> {outcome}"
+
+
+def busy(agent: BaseAgent) -> bool:
+    """Whether local work is running or finished but not yet collected by a tick."""
+    if any(not h.done() for h in agent.scheduler.running.values()):
+        return True
+    if any(w.task is not None or w.op_tasks for w in agent.work.values()):
+        return True
+    return bool(getattr(agent, "recomputing", None))
+
+
+def run_loop(
+    agent: BaseAgent,
+    stop: threading.Event,
+    *,
+    interval: float,
+    once: bool = False,
+    until_idle: int | None = None,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Tick until `stop`, once, or `until_idle` idle ticks; returns the exit code.
+
+    A failing tick (node unreachable, an unexpected revert) is logged and retried next tick;
+    with --once or --until-idle the command then exits 1.
+    """
+    idle, tick, failed = 0, 0, False
+    while not stop.is_set():
+        tick += 1
+        try:
+            steps = agent.tick()
+            failed = False
+        except Exception as exc:  # a long-running agent survives any one bad tick
+            log.exception("agent.tick_failed", agent=agent.role, tick=tick, reason=str(exc))
+            echo(f"{agent.role} tick {tick}: failed: {type(exc).__name__}: {exc}")
+            steps, failed = [], True
+        for step in steps:
+            echo(format_step(agent.role, tick, step))
+            log.info(
+                "agent.step",
+                agent=agent.role,
+                tick=tick,
+                action=describe(step.action),
+                outcome=str(step.outcome),
+            )
+        if once:
+            break
+        if until_idle is not None:
+            idle = idle + 1 if not steps and not busy(agent) else 0
+            if idle >= until_idle:
+                break
+        stop.wait(interval)
+    return 1 if failed and (once or until_idle is not None) else 0
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT/SIGTERM (handlers restored afterwards; main thread only)."""
+    stop = threading.Event()
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+@dataclasses.dataclass
+class AgentProcess:
+    """What one agent process holds: chain, store, blob server, spec source, runner."""
+
+    role: str
+    chain: Chain
+    state_dir: Path
+    store: LocalStore
+    server: BlobServer
+    specs: StoreSpecSource
+    runner: TaskRunner
+    config: AgentConfig
+
+
+@contextmanager
+def agent_process(
+    role: str,
+    opts: ChainOptions,
+    *,
+    state_dir: Path | None,
+    store: Path,
+    bind: str,
+    inline: bool,
+    min_credit: int,
+    confirmations: int,
+) -> Iterator[AgentProcess]:
+    """Connect, open the store, start the BlobServer; close everything on exit."""
+    chain = connect(opts)
+    directory = state_dir or DEFAULT_AGENTS_DIR / f"{role}-{chain.address.lower()}"
+    directory.mkdir(parents=True, exist_ok=True)
+    local = LocalStore(store)
+    runner: TaskRunner = InlineRunner() if inline else InProcessRunner()
+    config = AgentConfig(
+        cursor_path=directory / "cursor.json",
+        workdir=directory / "work",
+        start_block=chain.deployment.block_number,
+        confirmations=confirmations,
+        min_credit=min_credit,
+    )
+    server = BlobServer(local, bind)
+    try:
+        proc = AgentProcess(
+            role, chain, directory, local, server, StoreSpecSource(local), runner, config
+        )
+        console.print(
+            f"{role} agent for {chain.address}: state {directory}, store {store}, "
+            f"serving artifacts on {server.endpoint}",
+            soft_wrap=True,
+            markup=False,
+        )
+        log.info(
+            "agent.started",
+            agent=role,
+            account=chain.address,
+            state_dir=str(directory),
+            endpoint=server.endpoint,
+        )
+        yield proc
+    finally:
+        server.close()
+        if isinstance(runner, InProcessRunner):
+            runner.shutdown()
+        log.info("agent.stopped", agent=role, account=chain.address)
+
+
+def _run(
+    proc: AgentProcess,
+    make: Callable[[AgentProcess], BaseAgent],
+    *,
+    interval: float,
+    once: bool,
+    until_idle: int | None,
+) -> int:
+    agent = make(proc)
+    with stop_on_signals() as stop:
+        code = run_loop(
+            agent,
+            stop,
+            interval=interval,
+            once=once,
+            until_idle=until_idle,
+            echo=lambda line: console.print(line, soft_wrap=True, markup=False),
+        )
+        reason = "signal" if stop.is_set() else "once" if once else "idle"
+    console.print(f"{proc.role} agent stopped ({reason})")
+    return code
+
+
+def _referee_recompute(proc: AgentProcess) -> Any:
+    from verifier.agent import replay_recompute
+
+    return replay_recompute(proc.specs, proc.state_dir / "referee")
+
+
+# ------------------------------------------------------------------------------ commands
+
+
+@solver_app.command("run")
+def solver_run(
+    state_dir: StateDir = None,
+    store: StoreDir = DEFAULT_STORE,
+    interval: Interval = 2.0,
+    once: Once = False,
+    until_idle: UntilIdle = None,
+    inline: Inline = False,
+    bind: Bind = DEFAULT_BIND,
+    min_credit: MinCredit = 1,
+    confirmations: Confirmations = 0,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Claim open jobs whose spec resolves, train them, submit, defend the results in games.
+
+    Example: assay solver run --dev-account solver --interval 2
+    """
+    from solver.agent import SolverAgent
+
+    def make(p: AgentProcess) -> BaseAgent:
+        publish = ManifestPublisher(p.store, [p.server.endpoint])
+        return SolverAgent(p.chain.protocol, p.specs, p.config, runner=p.runner, publish=publish)
+
+    with reporting():
+        opts = ChainOptions(rpc_url, deployment, keystore, dev_account)
+        with agent_process(
+            "solver", opts, state_dir=state_dir, store=store, bind=bind, inline=inline,
+            min_credit=min_credit, confirmations=confirmations,
+        ) as proc:  # fmt: skip
+            code = _run(proc, make, interval=interval, once=once, until_idle=until_idle)
+    raise typer.Exit(code)
+
+
+@verifier_app.command("run")
+def verifier_run(
+    state_dir: StateDir = None,
+    store: StoreDir = DEFAULT_STORE,
+    interval: Interval = 2.0,
+    once: Once = False,
+    until_idle: UntilIdle = None,
+    inline: Inline = False,
+    bind: Bind = DEFAULT_BIND,
+    min_credit: MinCredit = 1,
+    confirmations: Confirmations = 0,
+    verify_all: Annotated[
+        bool,
+        typer.Option("--verify-all", help="replay every submitted job, not only assigned ones"),
+    ] = False,
+    referee: Annotated[
+        bool, typer.Option("--referee", help="also serve on adjudication committees")
+    ] = False,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Replay submitted results, attest or challenge, and play the games you open.
+
+    Example: assay verifier run --dev-account verifier1 --interval 2
+    """
+    from verifier.agent import VerifierAgent
+
+    def make(p: AgentProcess) -> BaseAgent:
+        recompute = _referee_recompute(p) if referee else None
+        return VerifierAgent(
+            p.chain.protocol, p.specs, p.config, runner=p.runner, verify_all=verify_all,
+            recompute=recompute, inspect=ManifestChecker(p.store),
+        )  # fmt: skip
+
+    with reporting():
+        opts = ChainOptions(rpc_url, deployment, keystore, dev_account)
+        with agent_process(
+            "verifier", opts, state_dir=state_dir, store=store, bind=bind, inline=inline,
+            min_credit=min_credit, confirmations=confirmations,
+        ) as proc:  # fmt: skip
+            code = _run(proc, make, interval=interval, once=once, until_idle=until_idle)
+    raise typer.Exit(code)
+
+
+@referee_app.command("run")
+def referee_run(
+    state_dir: StateDir = None,
+    store: StoreDir = DEFAULT_STORE,
+    interval: Interval = 2.0,
+    once: Once = False,
+    until_idle: UntilIdle = None,
+    inline: Inline = False,
+    bind: Bind = DEFAULT_BIND,
+    min_credit: MinCredit = 1,
+    confirmations: Confirmations = 0,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Serve on adjudication committees: recompute the disputed operator by replay and vote.
+
+    Example: assay referee run --dev-account referee
+    """
+    from verifier.agent import VerifierAgent
+
+    def make(p: AgentProcess) -> BaseAgent:
+        return VerifierAgent(
+            p.chain.protocol, p.specs, p.config, runner=p.runner, verify=False,
+            recompute=_referee_recompute(p),
+        )  # fmt: skip
+
+    with reporting():
+        opts = ChainOptions(rpc_url, deployment, keystore, dev_account)
+        with agent_process(
+            "referee", opts, state_dir=state_dir, store=store, bind=bind, inline=inline,
+            min_credit=min_credit, confirmations=confirmations,
+        ) as proc:  # fmt: skip
+            code = _run(proc, make, interval=interval, once=once, until_idle=until_idle)
+    raise typer.Exit(code)
+
+
+def challenge(
+    job_id: Annotated[int, typer.Argument(help="the job whose result to check")],
+    force: Annotated[
+        bool, typer.Option("--force", help="open a game even if the replay matches (bonded)")
+    ] = False,
+    state_dir: StateDir = None,
+    store: StoreDir = DEFAULT_STORE,
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreFile = None,
+    dev_account: DevAccount = None,
+) -> None:
+    """Replay a submitted job locally; open a dispute game if its result is wrong.
+
+    The game is then played by `assay verifier run --verify-all` as the same account.
+
+    Example: assay challenge 3 --dev-account challenger
+    """
+    from assay.agents.responder import Outcome, Responder
+    from assay.agents.work import train_trace
+    from assay.protocol.merkle import MerkleTree
+
+    with reporting():
+        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
+        market = chain.protocol.market
+        job = market.get_job(JobId(job_id))
+        if job.status != JobStatus.SUBMITTED:
+            fail(
+                f"job {job_id} is {status_name(job.status)}; only a Submitted result can be "
+                "challenged",
+                f"`assay job status {job_id}` shows where it stands",
+            )
+        specs = StoreSpecSource(LocalStore(store))
+        spec = specs.resolve(job.spec_hash, job.spec_uri)
+        directory = state_dir or DEFAULT_AGENTS_DIR / f"challenge-{chain.address.lower()}"
+        with console.status(f"replaying job {job_id} ({int(spec.training.steps)} steps)…"):
+            steps = train_trace(spec, directory / f"job_{job_id}")
+        root = MerkleTree(steps).root
+        matches = steps[-1] == job.final_state and root == job.trace_root
+        if matches:
+            console.print(f"job {job_id}: the replay matches the submitted result (h_T, root)")
+        else:
+            console.print(
+                f"job {job_id}: the replay DIFFERS from the submitted result "
+                f"(replay h_T {_fmt(steps[-1])}, submitted {_fmt(job.final_state)})",
+                markup=False,
+            )
+        if matches and not force:
+            raise typer.Exit(0)
+        bond = int(job.params.challengeBond)
+        outcome = Responder(chain.protocol).execute(Challenge(job.job_id, job.final_state, bond))
+        game = chain.protocol.game.game_of(job.job_id, chain.address)
+    if outcome == Outcome.FAILED or int(game) == 0:
+        fail(
+            "the challenge was refused (see the log line above)",
+            f"`assay dispute list --job {job_id}` shows the games already open",
+        )
+    console.print(
+        f"game {int(game)} opened against job {job_id} with a bond of {bond} wei; "
+        "play it with `assay verifier run --verify-all` as this account"
+    )
