@@ -1,0 +1,4 @@
+"""The whistleblower service: honeypot planning, planting, revealing and the verifier audit.
+
+See docs/whistleblower.md.
+"""

@@ -1,0 +1,227 @@
+"""The per-verifier audit: who caught the revealed honeypots, who missed them, who vouched.
+
+Built from the chain only (no secrets needed: a honeypot is public once revealed):
+ForcedErrorRevealed events (the jobs and their jackpots), each job's assignments (who attested,
+who challenged), and the StakeManager's Slashed / Credited events of the reveal transaction (the
+attesters' slashes and the winner's shares).
+
+Outcomes of one assigned verifier on one honeypot:
+  caught     challenged and won the game that failed the job (got the jackpot)
+  challenged challenged but did not win the game that failed the job
+  attested   vouched for the forced error (slashed at the reveal)
+  silent     neither (missed it, unslashed)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assay.chain.deploy import ProtocolContracts
+from assay.chain.events import EventReader, EventSource
+from assay.protocol.types import JobId, Role
+
+CAUGHT, CHALLENGED, ATTESTED, SILENT = "caught", "challenged", "attested", "silent"
+
+
+def _eq(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+@dataclass(frozen=True)
+class VerifierOutcome:
+    """One verifier on one revealed honeypot."""
+
+    verifier: str
+    outcome: str
+    assigned: bool = True
+    slashed: int = 0  # wei of Verifier stake slashed at the reveal
+    jackpot: int = 0  # wei of jackpot credited
+    slash_share: int = 0  # wei of other parties' slashes credited to it
+
+
+@dataclass(frozen=True)
+class HoneypotAudit:
+    """One revealed honeypot."""
+
+    job_id: int
+    whistleblower: str
+    solver: str
+    winning_challenger: str
+    jackpot: int
+    reveal_tx: str
+    block: int
+    solver_slashed: int
+    verifiers: tuple[VerifierOutcome, ...]
+
+
+@dataclass
+class VerifierTotals:
+    """One verifier over every revealed honeypot it was assigned to (or won)."""
+
+    verifier: str
+    assigned: int = 0
+    caught: int = 0
+    challenged: int = 0
+    missed: int = 0
+    attested: int = 0
+    slashed: int = 0
+    jackpot: int = 0
+    slash_share: int = 0
+
+    def add(self, o: VerifierOutcome) -> None:
+        self.assigned += int(o.assigned)
+        self.caught += int(o.outcome == CAUGHT)
+        self.challenged += int(o.outcome == CHALLENGED)
+        self.missed += int(o.outcome == SILENT)
+        self.attested += int(o.outcome == ATTESTED)
+        self.slashed += o.slashed
+        self.jackpot += o.jackpot
+        self.slash_share += o.slash_share
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Every revealed honeypot and the totals per verifier."""
+
+    honeypots: tuple[HoneypotAudit, ...]
+    totals: tuple[VerifierTotals, ...] = field(default_factory=tuple)
+
+    def total(self, verifier: str) -> VerifierTotals:
+        for t in self.totals:
+            if _eq(t.verifier, verifier):
+                return t
+        return VerifierTotals(verifier)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "honeypots": [asdict(h) for h in self.honeypots],
+            "totals": [asdict(t) for t in self.totals],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True)
+
+    def table(self) -> str:
+        """A plain-text report: one block per honeypot, then the totals per verifier."""
+        lines: list[str] = []
+        for h in self.honeypots:
+            lines.append(
+                f"honeypot job {h.job_id}: winner {h.winning_challenger or '-'}, "
+                f"jackpot {h.jackpot} wei, solver slashed {h.solver_slashed} wei"
+            )
+            for o in h.verifiers:
+                lines.append(
+                    f"  {o.verifier}  {o.outcome:<10}  slashed {o.slashed}  jackpot {o.jackpot}"
+                )
+        head = (
+            "verifier",
+            "assigned",
+            "caught",
+            "chall.",
+            "missed",
+            "attested",
+            "slashed",
+            "jackpot",
+        )
+        rows = [
+            (
+                t.verifier,
+                t.assigned,
+                t.caught,
+                t.challenged,
+                t.missed,
+                t.attested,
+                t.slashed,
+                t.jackpot,
+            )
+            for t in self.totals
+        ]
+        cells = [tuple(str(c) for c in head)] + [tuple(str(c) for c in r) for r in rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+        lines.append("")
+        for r in cells:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        return "\n".join(lines)
+
+
+def audit(
+    protocol: ProtocolContracts,
+    *,
+    whistleblower: str | None = None,
+    from_block: int = 0,
+    to_block: int | None = None,
+) -> AuditReport:
+    """The audit of every honeypot revealed in [from_block, to_block] (by `whistleblower`)."""
+    w3 = protocol.registry.sender.w3
+    reader = EventReader(
+        w3,
+        [EventSource(protocol.registry.contract, "ForcedErrorRegistry", ("ForcedErrorRevealed",))],
+    )
+    batch = reader.fetch(from_block, to_block)
+    honeypots: list[HoneypotAudit] = []
+    totals: dict[str, VerifierTotals] = {}
+    for rec in batch.records:
+        a = rec.args
+        if whistleblower is not None and not _eq(a["whistleblower"], whistleblower):
+            continue
+        h = _one(protocol, rec.args, rec.tx_hash, rec.block_number)
+        honeypots.append(h)
+        for o in h.verifiers:
+            totals.setdefault(o.verifier.lower(), VerifierTotals(o.verifier)).add(o)
+    ordered = tuple(sorted(totals.values(), key=lambda t: t.verifier.lower()))
+    return AuditReport(tuple(honeypots), ordered)
+
+
+def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int) -> HoneypotAudit:
+    job_id = JobId(int(args["jobId"]))
+    winner = str(args["winningChallenger"])
+    jackpot = int(args["jackpot"])
+    no_winner = int(winner, 16) == 0
+    job = protocol.market.get_job(job_id)
+    receipt = protocol.registry.sender.w3.eth.get_transaction_receipt(tx)  # type: ignore[arg-type]
+    slashes = protocol.stakes.events_in(receipt, "Slashed")
+
+    def slashed(account: str, role: Role) -> int:
+        return sum(
+            int(e.args["amount"])
+            for e in slashes
+            if _eq(e.args["account"], account) and int(e.args["role"]) == int(role)
+        )
+
+    def share(account: str) -> int:
+        return sum(
+            int(e.args["toBeneficiary"]) for e in slashes if _eq(e.args["beneficiary"], account)
+        )
+
+    outcomes: list[VerifierOutcome] = []
+    seen_winner = False
+    for asg in protocol.market.assignments(job_id):
+        v = str(asg.verifier)
+        won = not no_winner and _eq(v, winner)
+        seen_winner |= won
+        if asg.attested:
+            kind = ATTESTED
+        elif asg.challenged:
+            kind = CAUGHT if won else CHALLENGED
+        else:
+            kind = SILENT
+        outcomes.append(
+            VerifierOutcome(
+                v, kind, True, slashed(v, Role.VERIFIER), jackpot if won else 0, share(v)
+            )
+        )
+    if not no_winner and not seen_winner:  # an unassigned challenger won
+        outcomes.append(VerifierOutcome(winner, CAUGHT, False, 0, jackpot, share(winner)))
+    return HoneypotAudit(
+        job_id=int(job_id),
+        whistleblower=str(args["whistleblower"]),
+        solver=str(job.solver),
+        winning_challenger="" if no_winner else winner,
+        jackpot=jackpot,
+        reveal_tx=tx,
+        block=block,
+        solver_slashed=slashed(str(job.solver), Role.SOLVER),
+        verifiers=tuple(outcomes),
+    )

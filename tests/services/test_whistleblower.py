@@ -1,0 +1,381 @@
+"""The whistleblower: the pure planner (table-driven) and one honeypot journey on anvil.
+
+The journey: the whistleblower plants a honeypot (p = 1, one honeypot), solves it with a forced
+error, a diligent verifier agent challenges and wins, a lazy verifier attests without checking;
+the whistleblower reveals: the lazy one is slashed, the diligent one gets the jackpot, the
+honeypot solver (the whistleblower) keeps its stake, and the audit report says so.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog.testing
+
+from assay.agents.base import AgentConfig
+from assay.agents.runner import InlineRunner
+from assay.chain.deploy import ProtocolContracts
+from assay.devnet import Devnet
+from assay.protocol.spec import load_spec
+from assay.protocol.types import GameStatus, JobId, JobStatus, Role
+from services.whistleblower.audit import ATTESTED, CAUGHT, audit
+from services.whistleblower.planner import (
+    HoneypotPlan,
+    HoneypotState,
+    Posted,
+    Template,
+    is_honeypot,
+    load_state,
+    plan,
+    rate_gate,
+    save_state,
+)
+from services.whistleblower.service import Whistleblower, WhistleblowerConfig, forced_error_hooks
+from tests.e2e.conftest import devnet_session, net  # noqa: F401  (fixtures)
+from verifier.agent import VerifierAgent, replay_recompute
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = bytes(range(32))
+JOURNEY_KEY = bytes([3]) * 32  # forced error at step 5 (any key works; fixed to be reproducible)
+ETH = 10**18
+
+
+def _raw(name: str, steps: int = 6) -> dict[str, Any]:
+    raw: dict[str, Any] = load_spec(ROOT / "examples" / f"{name}.toml").model_dump(mode="json")
+    raw["training"]["steps"] = steps
+    raw["checkpoint"]["interval"] = 1
+    return raw
+
+
+TEMPLATES = (
+    Template("digits-mlp", _raw("digits-mlp"), seeds=1000, lrs=(0.001, 0.002, 0.0005)),
+    Template("digits-cnn", _raw("digits-cnn", 8), seeds=50),
+)
+
+
+# ---------------------------------------------------------------------------- planner
+
+
+@pytest.mark.parametrize(
+    ("p", "slots", "tolerance"),
+    [(0.01, 20_000, 0.004), (0.05, 20_000, 0.008), (0.25, 8_000, 0.03), (0.5, 4_000, 0.04)],
+)
+@pytest.mark.parametrize("key", [KEY, b"another secret key!!"], ids=["key1", "key2"])
+def test_plan_rate_is_p_within_tolerance(
+    p: float, slots: int, tolerance: float, key: bytes
+) -> None:
+    plans = plan(key, slots, p, TEMPLATES)
+    assert abs(len(plans) / slots - p) < tolerance
+    assert [x.slot for x in plans] == sorted({x.slot for x in plans})
+
+
+@pytest.mark.parametrize(("p", "expected"), [(0.0, 0), (1.0, 40)])
+def test_plan_extremes(p: float, expected: int) -> None:
+    assert len(plan(KEY, 40, p, TEMPLATES)) == expected
+
+
+def test_plan_respects_first_slot_and_is_a_prefix_as_jobs_grow() -> None:
+    small = plan(KEY, 300, 0.2, TEMPLATES, first_slot=100)
+    big = plan(KEY, 600, 0.2, TEMPLATES, first_slot=100)
+    assert small and all(x.slot >= 100 for x in small)
+    assert big[: len(small)] == small
+
+
+def test_plan_draws_are_in_range_and_varied() -> None:
+    plans = plan(KEY, 2_000, 0.5, TEMPLATES)
+    by_name = {t.name: t for t in TEMPLATES}
+    for x in plans:
+        t = by_name[x.template]
+        assert 1 <= x.step <= t.steps == x.steps
+        assert 0 <= x.seed < t.seeds
+        assert x.lr in (t.lrs or (None,))
+        assert len(x.salt) == 32
+        assert 1 <= x.op_index(57) <= 57
+        raw = t.materialize(x)
+        assert raw["training"]["seed"] == x.seed
+    assert {x.template for x in plans} == set(by_name)
+    assert len({x.salt for x in plans}) == len(plans)
+    assert len({x.step for x in plans}) > 3
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"rng_seed": b"short"}, "16 bytes"),
+        ({"rate_p": 1.5}, "rate_p"),
+        ({"templates": ()}, "template"),
+    ],
+)
+def test_plan_rejects_bad_inputs(kw: dict[str, Any], message: str) -> None:
+    args: dict[str, Any] = {"rng_seed": KEY, "jobs_seen": 10, "rate_p": 0.1, "templates": TEMPLATES}
+    with pytest.raises(ValueError, match=message):
+        plan(**{**args, **kw})
+
+
+def test_different_keys_plan_differently() -> None:
+    a = [x.slot for x in plan(KEY, 1_000, 0.1, TEMPLATES)]
+    b = [x.slot for x in plan(b"x" * 32, 1_000, 0.1, TEMPLATES)]
+    assert a != b
+
+
+def test_secrets_never_show_in_a_plan_or_state_repr() -> None:
+    state = HoneypotState(key=KEY)
+    for x in plan(KEY, 200, 0.2, TEMPLATES):
+        text = f"{x!r} {x} {state!r} {state}"
+        for secret in (x.salt.hex(), KEY.hex(), f"op_draw={x.op_draw}", f"step={x.step}"):
+            assert secret not in text
+        assert str(x.op_draw) not in text and "salt" not in text
+
+
+def test_restart_reproduces_plans_from_the_state_file(tmp_path: Path) -> None:
+    path = tmp_path / "wb" / "state.json"
+    fresh = load_state(path)  # no file: a new random key
+    assert len(fresh.key) == 32 and load_state(path).key != fresh.key
+    fresh.first_slot = 3
+    before = plan(fresh.key, 500, 0.1, TEMPLATES, fresh.first_slot)
+    fresh.posted[before[0].slot] = Posted(before[0], job_id=7, spec_hash="ab" * 32)
+    fresh.reveals.append(1_000)
+    save_state(path, fresh)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not [p for p in path.parent.iterdir() if p.name != "state.json"]  # no temp files left
+    again = load_state(path)
+    assert again.key == fresh.key and again.first_slot == 3 and again.reveals == [1_000]
+    assert again.posted[before[0].slot].plan == before[0]
+    assert plan(again.key, 500, 0.1, TEMPLATES, again.first_slot) == before
+    assert HoneypotPlan.from_json(json.loads(json.dumps(before[1].to_json()))) == before[1]
+
+
+@pytest.mark.parametrize(
+    ("reveals", "now", "maximum", "window", "expected"),
+    [
+        ([], 100, 1, 50, None),  # nothing revealed yet
+        ([100], 120, 2, 50, None),  # room left in the window
+        ([100, 110], 120, 2, 50, 150),  # full: wait for the window's end
+        ([100, 110], 150, 2, 50, None),  # a new window starts at its end
+        ([100, 110, 160], 170, 2, 50, None),  # the second window has one so far
+        ([100, 160, 170], 180, 2, 50, 210),  # the second window (from 160) is full
+        ([100], 101, 1, 1, None),
+    ],
+)
+def test_rate_gate_mirrors_the_registry_window(
+    reveals: list[int], now: int, maximum: int, window: int, expected: int | None
+) -> None:
+    assert rate_gate(reveals, now, maximum, window) == expected
+
+
+def test_forced_error_hooks_perturb_from_step_s_and_operator_j() -> None:
+    x = plan(KEY, 50, 1.0, TEMPLATES)[0]
+    steps, ops = forced_error_hooks(x)
+    trace = tuple(bytes([i]) * 32 for i in range(x.steps + 1))
+    wrong = steps(trace)  # type: ignore[arg-type]
+    assert wrong[: x.step] == trace[: x.step]
+    assert all(a != b for a, b in zip(wrong[x.step :], trace[x.step :], strict=True))
+    records = tuple(bytes([100 + i]) * 32 for i in range(11))
+    j = x.op_index(10)
+    forced = ops(x.step, records)  # type: ignore[arg-type]
+    assert forced[:j] == records[:j] and all(
+        a != b for a, b in zip(forced[j:], records[j:], strict=True)
+    )
+    assert ops(x.step + 1, records) == records  # type: ignore[arg-type]
+    assert is_honeypot(KEY, 0, 1.0) and not is_honeypot(KEY, 0, 0.0)
+
+
+# ---------------------------------------------------------------------------- the journey
+
+
+def _run_until(ticks: Sequence[Callable[[], object]], done: Callable[[], bool], limit: int) -> None:
+    for _ in range(limit):
+        if done():
+            return
+        for tick in ticks:
+            tick()
+    raise AssertionError(f"condition not reached after {limit} rounds of ticks")
+
+
+def attester(wb: Whistleblower, protocol: ProtocolContracts) -> Callable[[], None]:
+    """A lazy verifier: attests to every honeypot it is assigned to, without checking anything."""
+    me = protocol.market.sender.address
+
+    def tick() -> None:
+        for posted in wb.state.posted.values():
+            job_id = JobId(posted.job_id)
+            if protocol.market.job_status(job_id) != JobStatus.SUBMITTED:
+                continue
+            mine = [a for a in protocol.market.assignments(job_id) if a.verifier == me]
+            if mine and not mine[0].attested:
+                protocol.market.attest(job_id)
+
+    return tick
+
+
+@pytest.mark.anvil
+def test_honeypot_journey_diligent_wins_jackpot_lazy_slashed_solver_spared(
+    net: Devnet,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert net.deployment is not None
+    start = net.deployment.block_number
+    wb_actor = net.actor("whistleblower")
+    wb_actor.protocol.stakes.deposit(Role.SOLVER, 3 * ETH)  # the honeypot solver's stake
+    p = net.actor("deployer").protocol
+    runner = InlineRunner()
+    save_state(tmp_path / "wb" / "state.json", HoneypotState(key=JOURNEY_KEY))  # reproducible s, j
+    wb = Whistleblower(
+        wb_actor.protocol,
+        WhistleblowerConfig(
+            state_dir=tmp_path / "wb",
+            templates=TEMPLATES[:1],
+            rate_p=1.0,
+            max_honeypots=1,
+            start_block=start,
+            min_credit=0,
+        ),
+        runner=runner,
+    )
+
+    def cfg(name: str) -> AgentConfig:
+        return AgentConfig(tmp_path / name / "cursor.json", tmp_path / name / "work", start, 0, 0)
+
+    diligent = VerifierAgent(
+        net.actor("verifier1").protocol, wb.catalogue, cfg("v1"), runner=runner
+    )
+    referees = [
+        VerifierAgent(
+            net.actor(n).protocol,
+            wb.catalogue,
+            cfg(n),
+            runner=runner,
+            verify=False,
+            recompute=replay_recompute(wb.catalogue, tmp_path / n / "replay"),
+        )
+        for n in ("referee", "referee2")
+    ]
+    lazy_actor = net.actor("verifier2")
+    good, lazy, me = net.actor("verifier1").address, lazy_actor.address, wb_actor.address
+    lazy_stake = p.stakes.stake_of(lazy, Role.VERIFIER).amount
+    solver_stake = p.stakes.stake_of(me, Role.SOLVER)
+    credit_before = p.stakes.credit_of(good)
+
+    lazy_tick = attester(wb, lazy_actor.protocol)
+    ticks: list[Callable[[], object]] = [wb.tick, lazy_tick, diligent.tick]
+    ticks += [r.tick for r in referees]
+
+    with structlog.testing.capture_logs() as logs:
+        report = wb.tick()
+        assert len(report.posted) == 1
+        job_id = JobId(report.posted[0])
+        secret = wb.honeypot_of(job_id)
+        assert secret is not None
+        _run_until(ticks, lambda: p.market.job_status(job_id) == JobStatus.SUBMITTED, 10)
+        job = p.market.get_job(job_id)
+        assert job.solver == me
+        assert job.sealed_tag == p.registry.sealed_tag_for(job_id, secret.salt, me)
+        _run_until(ticks, lambda: wb.state.posted[secret.slot].revealed, 120)
+    assert {"whistleblower.posted", "whistleblower.revealed"} <= {e["event"] for e in logs}
+    for entry in logs:
+        text = repr(entry)
+        assert secret.salt.hex() not in text and wb.state.key.hex() not in text
+
+    # The diligent verifier won a game on the honeypot and failed the job.
+    job = p.market.get_job(job_id)
+    assert job.status == JobStatus.FAILED and job.winning_challenger == good and job.forced_error
+    game = p.game.get_game(p.game.game_of(job_id, good))
+    assert game.status == GameStatus.CHALLENGER_WON and game.step == secret.step
+    assert p.registry.revealed(job_id)
+    jackpot = wb.state.posted[secret.slot].jackpot
+    assert jackpot > 0
+    # The lazy attester was slashed; the honeypot solver keeps its whole stake, unlocked.
+    verifier_stake = job.params.verifierStake
+    assert p.stakes.stake_of(lazy, Role.VERIFIER).amount == lazy_stake - verifier_stake
+    after = p.stakes.stake_of(me, Role.SOLVER)
+    assert after.amount == solver_stake.amount and after.locked == 0
+    assert p.stakes.credit_of(good) > credit_before + jackpot - 1
+
+    rep = audit(p, whistleblower=me, from_block=start)
+    assert [h.job_id for h in rep.honeypots] == [job_id]
+    h = rep.honeypots[0]
+    assert h.winning_challenger == good and h.jackpot == jackpot and h.solver_slashed == 0
+    outcome = {o.verifier: o for o in h.verifiers}
+    assert outcome[good].outcome == CAUGHT and outcome[good].jackpot == jackpot
+    assert outcome[lazy].outcome == ATTESTED and outcome[lazy].slashed == verifier_stake
+    assert rep.total(good).caught == 1 and rep.total(good).slashed == 0
+    assert rep.total(lazy).attested == 1 and rep.total(lazy).caught == 0
+    assert json.loads(rep.dumps())["totals"][0]["assigned"] == 1
+    table = rep.table()
+    assert f"honeypot job {job_id}" in table and good in table and "attested" in table
+
+    # A restarted whistleblower plants nothing more (max 1) and knows the honeypot is closed.
+    again = Whistleblower(wb_actor.protocol, wb.config, runner=runner)
+    assert again.tick().posted == () and again.state.posted[secret.slot].closed == "revealed"
+
+
+@pytest.mark.anvil
+def test_unchallenged_honeypots_finalize_reveals_queue_on_the_rate_limit_and_slash_attesters(
+    net: Devnet,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert net.deployment is not None
+    start = net.deployment.block_number
+    p = net.actor("deployer").protocol
+    window = 120
+    p.registry.set_params(
+        p.registry.params().model_copy(update={"maxRevealsPerWindow": 1, "rateWindow": window})
+    )
+    wb_actor = net.actor("whistleblower")
+    wb_actor.protocol.stakes.deposit(Role.SOLVER, 3 * ETH)
+    wb = Whistleblower(
+        wb_actor.protocol,
+        WhistleblowerConfig(
+            state_dir=tmp_path / "wb",
+            templates=TEMPLATES[:1],
+            rate_p=1.0,
+            max_in_flight=2,
+            max_honeypots=2,
+            start_block=start,
+            min_credit=0,
+        ),
+        runner=InlineRunner(),
+    )
+    names = ("verifier1", "verifier2")
+    stake0 = {n: p.stakes.stake_of(net.actor(n).address, Role.VERIFIER).amount for n in names}
+    ticks: list[Callable[[], object]] = [wb.tick]
+    ticks += [attester(wb, net.actor(n).protocol) for n in names]
+
+    def all_attested() -> bool:
+        jobs = [JobId(x.job_id) for x in wb.state.posted.values()]
+        return len(jobs) == 2 and all(
+            p.market.assignments(j) and all(a.attested for a in p.market.assignments(j))
+            for j in jobs
+        )
+
+    _run_until(ticks, all_attested, 20)
+    jobs = sorted(JobId(x.job_id) for x in wb.state.posted.values())
+    net.node.increase_time(p.market.get_job(jobs[-1]).params.challengeWindow + 1)
+    net.node.mine()
+    # Nobody challenged: the honeypot solver finalizes both; one reveal fits the window.
+    _run_until(ticks, lambda: len(wb.state.reveals) == 1, 10)
+    first = wb.tick()
+    assert all(p.market.job_status(j) == JobStatus.FINALIZED for j in jobs)
+    assert first.revealed == {} and len(first.queued) == 1
+    (queued,) = first.queued
+    assert p.registry.revealed(JobId(next(j for j in jobs if j != queued)))
+    assert not p.registry.revealed(JobId(queued))
+    net.node.increase_time(window)
+    net.node.mine()
+    _run_until(ticks, lambda: p.registry.revealed(JobId(queued)), 5)
+    assert all(x.closed == "revealed" and x.jackpot == 0 for x in wb.state.posted.values())
+
+    stake_each = p.market.get_job(jobs[0]).params.verifierStake
+    rep = audit(p, whistleblower=wb_actor.address, from_block=start)
+    assert sorted(h.job_id for h in rep.honeypots) == jobs
+    for n in names:
+        address = net.actor(n).address
+        assert p.stakes.stake_of(address, Role.VERIFIER).amount == stake0[n] - 2 * stake_each
+        t = rep.total(address)
+        assert (t.assigned, t.attested, t.caught, t.slashed) == (2, 2, 0, 2 * stake_each)
+    assert all(h.winning_challenger == "" and h.jackpot == 0 for h in rep.honeypots)
