@@ -100,22 +100,25 @@ def decide(
         return []
     if status == JobStatus.CLAIMED:
         return _claimed(job, local, now)
+    # Every game on the job is answered to its end, whatever the job's status: after one
+    # challenger's win fails the job, the other games still run (and an honest solver still wins
+    # the ones brought by liars).
+    actions: list[Action] = []
+    for gv in games:
+        if gv.game.job_id == job.job_id and same(gv.game.solver, me):
+            actions.extend(answer(job, gv, local, now))
     if status == JobStatus.SUBMITTED:
-        actions: list[Action] = []
-        for gv in games:
-            if gv.game.job_id == job.job_id and same(gv.game.solver, me):
-                actions.extend(answer(job, gv, local, now))
         if job.job.open_games == 0 and now > job.challenge_deadline:
             actions.append(Finalize(job.job_id))
         return actions
     if status == JobStatus.FINALIZED:
         if not job.job.verifiers_released and now > job.reveal_deadline:
-            return [ReleaseVerifiers(job.job_id)]
-        return []
+            actions.append(ReleaseVerifiers(job.job_id))
+        return actions
     failed = status == JobStatus.FAILED and not job.job.solver_settled and job.job.settled_at
     if failed and now > job.reveal_deadline:
-        return [SettleFailure(job.job_id)]
-    return []
+        actions.append(SettleFailure(job.job_id))
+    return actions
 
 
 def _claimed(job: JobView, local: SolverLocal, now: int) -> list[Action]:

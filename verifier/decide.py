@@ -90,9 +90,11 @@ def decide(
         concerned = (assignment is not None or local.verify_all) and not _same(job.solver, me)
         if concerned and now <= job.challenge_deadline:
             actions.extend(_verdict(job, assignment, mine, local))
-        for gv in mine:
-            actions.extend(play(job, gv, local, now))
-    elif status == JobStatus.FINALIZED:
+    # A game outlives its job's status: another challenger's win fails the job while ours is still
+    # running, and it must still be played to the end (or our bond stays locked).
+    for gv in mine:
+        actions.extend(play(job, gv, local, now))
+    if status == JobStatus.FINALIZED:
         if assignment is not None and not job.job.verifiers_released and now > job.reveal_deadline:
             actions.append(ReleaseVerifiers(job.job_id))
     elif status == JobStatus.FAILED:

@@ -75,6 +75,8 @@ CASES: list[tuple[str, JobView, list[GameView], SolverLocal, int, list[type]]] =
     ("no settle inside reveal", job(JobStatus.FAILED, settled_at=2000), [], TRAINED,
      2000 + PARAMS.revealWindow, []),
     ("cancelled", job(JobStatus.CANCELLED), [], TRAINED, 1301, []),
+    ("answer a game still open after the job failed", job(JobStatus.FAILED, open_games=1,
+     settled_at=1300), [game()], TRAINED, 1301, [Open]),
 ]  # fmt: skip
 
 

@@ -71,6 +71,9 @@ CASES: list[tuple[str, JobView, list[GameView], VerifierLocal, int, list[type]]]
      REVEAL, [SettleFailure]),
     ("settled", job(JobStatus.FAILED, assigned=MINE, settled_at=2000, solver_settled=True), [],
      REPLAYED, REVEAL, []),
+    ("keep playing after another's win failed the job",
+     job(JobStatus.FAILED, assigned=MINE, solver=OTHER, settled_at=1300),
+     [g(openings=(CHEAT[4],))], REPLAYED, 1301, [Choose]),
 ]  # fmt: skip
 
 
