@@ -20,12 +20,14 @@ from typing import Annotated, Any
 
 import structlog
 import typer
+from eth_hash.auto import keccak
 
 from assay.agents.actions import Challenge, describe
 from assay.agents.base import AgentConfig, BaseAgent, Step
 from assay.agents.manifest import ManifestChecker, ManifestPublisher
 from assay.agents.runner import InlineRunner, InProcessRunner, TaskRunner
 from assay.agents.specsource import StoreSpecSource
+from assay.agents.work import OpsHook, StepsHook, Trace
 from assay.cli.chainjob import DEFAULT_STORE, StoreDir, status_name
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
@@ -43,7 +45,7 @@ from assay.cli.context import (
     reporting,
 )
 from assay.net.blobs import BlobServer
-from assay.protocol.types import JobId, JobStatus
+from assay.protocol.types import JobId, JobStatus, StateHash
 from assay.store import LocalStore
 
 log = structlog.get_logger(__name__)
@@ -296,6 +298,39 @@ def _referee_recompute(proc: AgentProcess) -> Any:
     return replay_recompute(proc.specs, proc.state_dir / "referee")
 
 
+def _parse_cheat(text: str) -> tuple[int, int]:
+    try:
+        step, op = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise typer.BadParameter("--cheat-from takes STEP:OP, e.g. 4:37") from None
+    if step < 1 or op < 1:
+        raise typer.BadParameter("--cheat-from: STEP and OP start at 1")
+    return step, op
+
+
+def cheat_hooks(step: int, op: int) -> tuple[StepsHook, OpsHook]:
+    """Hooks committing h_step.. wrong and, in step `step`'s op trace, r_op.. (a demo cheat).
+
+    Consistent like a real cheater's trace: r_N of the cheated step is the wrong h_step, so
+    bisection isolates (step, op) and a replaying referee rules against the solver. An `op`
+    beyond the step's operators is clamped to the last one.
+    """
+
+    def bad(h: StateHash) -> StateHash:
+        return StateHash(keccak(b"assay-demo-cheat" + bytes(h)))
+
+    def steps(trace: Trace) -> Trace:
+        return tuple(h if i < step else bad(h) for i, h in enumerate(trace))
+
+    def ops(s: int, trace: Trace) -> Trace:
+        if s != step:
+            return trace
+        j = min(op, len(trace) - 1)
+        return tuple(h if i < j else bad(h) for i, h in enumerate(trace))
+
+    return steps, ops
+
+
 # ------------------------------------------------------------------------------ commands
 
 
@@ -314,6 +349,15 @@ def solver_run(
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
     dev_account: DevAccount = None,
+    cheat_from: Annotated[
+        str | None,
+        typer.Option(
+            "--cheat-from",
+            hidden=True,
+            metavar="STEP:OP",
+            help="DEVNET DEMO ONLY: commit a wrong trace from training step STEP, operator OP",
+        ),
+    ] = None,
 ) -> None:
     """Claim open jobs whose spec resolves, train them, submit, defend the results in games.
 
@@ -321,9 +365,18 @@ def solver_run(
     """
     from solver.agent import SolverAgent
 
+    hooks: tuple[StepsHook | None, OpsHook | None] = (None, None)
+    if cheat_from is not None:
+        if dev_account is None:
+            fail("--cheat-from is a devnet demo option: it needs --dev-account")
+        hooks = cheat_hooks(*_parse_cheat(cheat_from))
+
     def make(p: AgentProcess) -> BaseAgent:
         publish = ManifestPublisher(p.store, [p.server.endpoint])
-        return SolverAgent(p.chain.protocol, p.specs, p.config, runner=p.runner, publish=publish)
+        return SolverAgent(
+            p.chain.protocol, p.specs, p.config, runner=p.runner, publish=publish,
+            steps_hook=hooks[0], ops_hook=hooks[1],
+        )  # fmt: skip
 
     with reporting():
         opts = ChainOptions(rpc_url, deployment, keystore, dev_account)

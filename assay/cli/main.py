@@ -24,6 +24,7 @@ from assay.cli.dispute import dispute_app
 from assay.cli.job import job_app
 from assay.cli.repro import repro_app
 from assay.cli.stake import credits_app, stake_app
+from assay.cli.whistleblower import whistleblower_app
 from assay.errors import AssayError
 from assay.logs import configure as configure_logging
 
@@ -39,6 +40,7 @@ app.add_typer(dispute_app, name="dispute")
 app.add_typer(solver_app, name="solver")
 app.add_typer(verifier_app, name="verifier")
 app.add_typer(referee_app, name="referee")
+app.add_typer(whistleblower_app, name="whistleblower")
 app.command("challenge")(challenge)
 devnet_state.register(devnet_app)
 console = Console()

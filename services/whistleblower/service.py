@@ -214,6 +214,9 @@ class Whistleblower:
             On a real deployment both must be fresh accounts nobody can link to the
             whistleblower, or every honeypot is recognisable on sight.
         runner: where training runs (the agents' TaskRunner).
+        spec_uri: where each honeypot's spec is published (returns the specURI to post, e.g.
+            an assay:// URI naming a peer that serves it); default: the template's `uri`, else
+            `file://<template>.toml` (only in-process agents sharing the catalogue resolve it).
     """
 
     def __init__(
@@ -224,12 +227,14 @@ class Whistleblower:
         submitter: ProtocolContracts | None = None,
         solver: ProtocolContracts | None = None,
         runner: TaskRunner | None = None,
+        spec_uri: Callable[[JobSpec], str] | None = None,
     ) -> None:
         if not config.templates:
             raise ValueError("the whistleblower needs at least one template")
         self.protocol = protocol
         self.config = config
         self.submitter = submitter or protocol
+        self.spec_uri = spec_uri
         self.me = protocol.registry.sender.address
         self.w3 = protocol.registry.sender.w3
         self.templates = {t.name: t for t in config.templates}
@@ -338,7 +343,9 @@ class Whistleblower:
             return int(
                 market.post_job(
                     spec_hash=spec_hash(spec),
-                    spec_uri=t.uri or f"file://{t.name}.toml",
+                    spec_uri=self.spec_uri(spec)
+                    if self.spec_uri is not None
+                    else t.uri or f"file://{t.name}.toml",
                     steps=int(spec.training.steps),
                     graph_hash=graph_hash(spec, data),
                     initial_state=Trainer(spec, data).state_hash(),
