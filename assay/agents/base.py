@@ -26,11 +26,20 @@ from assay.agents.actions import (
 )
 from assay.agents.cursor import CursorFile
 from assay.agents.monitor import Monitor
+from assay.agents.progress import TrainingProgress
 from assay.agents.responder import Outcome, Responder
 from assay.agents.runner import InProcessRunner, TaskHandle, TaskRunner
 from assay.agents.scheduler import Scheduler
 from assay.agents.views import chain_now
-from assay.agents.work import JobWork, OpsHook, SpecSource, StepsHook, step_op_trace, train_trace
+from assay.agents.work import (
+    JobWork,
+    OpsHook,
+    SpecSource,
+    StepsHook,
+    Trace,
+    step_op_trace,
+    train_trace,
+)
 from assay.chain.deploy import ProtocolContracts
 
 log = structlog.get_logger(__name__)
@@ -77,6 +86,7 @@ class BaseAgent:
         runner: TaskRunner | None = None,
         steps_hook: StepsHook | None = None,
         ops_hook: OpsHook | None = None,
+        progress: TrainingProgress | None = None,
     ) -> None:
         self.protocol = protocol
         self.specs = specs
@@ -94,6 +104,7 @@ class BaseAgent:
         self.runner: TaskRunner = runner if runner is not None else InProcessRunner()
         self.work: dict[int, JobWork] = {}
         self.steps_hook, self.ops_hook = steps_hook, ops_hook
+        self.progress = progress
         self.log = log.bind(agent=self.role, account=self.me)
 
     # ------------------------------------------------------------------ the loop
@@ -143,9 +154,18 @@ class BaseAgent:
             w.spec = spec
             w.state = WorkState.RUNNING
             directory = w.directory
-            w.task = self.runner.submit(
-                f"trace-{action.job_id}", lambda: train_trace(spec, directory)
-            )
+            kind = "train" if isinstance(action, StartTraining) else "replay"
+            progress, job_id = self.progress, int(action.job_id)
+            report = progress.reporter(kind, job_id) if progress is not None else None
+
+            def run() -> Trace:
+                try:
+                    return train_trace(spec, directory, progress=report)
+                finally:
+                    if progress is not None:
+                        progress.finish(kind, job_id)
+
+            w.task = self.runner.submit(f"trace-{action.job_id}", run)
             return w.task
         if isinstance(action, StartOpTrace):
             w = self.job_work(action.job_id)

@@ -42,15 +42,30 @@ def _checkpoint(directory: Path, step: int) -> Path:
     return directory / f"step_{step}.safetensors"
 
 
-def train_trace(spec: Any, checkpoint_dir: Path) -> Trace:
-    """h_0..h_T of `spec`, with step_0 and every checkpoint.interval-th state saved."""
+def train_trace(
+    spec: Any,
+    checkpoint_dir: Path,
+    progress: Callable[[int, int, float | None], None] | None = None,
+) -> Trace:
+    """h_0..h_T of `spec`, with step_0 and every checkpoint.interval-th state saved.
+
+    `progress(step, total, loss)` is called after every step (assay.agents.progress).
+    """
     from assay.repro.data import load_dataset
     from assay.repro.trainer import Trainer
 
     data = load_dataset(spec.data, int(spec.training.seed))
     trainer = Trainer(spec, data, checkpoint_dir=checkpoint_dir)
     trainer.save(_checkpoint(checkpoint_dir, 0))
-    return tuple(r.state_hash for r in trainer.run())
+    if progress is None:
+        return tuple(r.state_hash for r in trainer.run())
+    total = int(spec.training.steps)
+    hashes: list[StateHash] = []
+    for r in trainer.run():
+        hashes.append(r.state_hash)
+        if r.loss is not None:
+            progress(r.step, total, r.loss)
+    return tuple(hashes)
 
 
 def step_op_trace(spec: Any, checkpoint_dir: Path, step: int) -> Trace:

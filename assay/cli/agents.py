@@ -13,7 +13,7 @@ import dataclasses
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -21,10 +21,21 @@ from typing import Annotated, Any
 import structlog
 import typer
 from eth_hash.auto import keccak
+from rich.live import Live
 
 from assay.agents.actions import Challenge, describe
 from assay.agents.base import AgentConfig, BaseAgent, Step
 from assay.agents.manifest import ManifestChecker, ManifestPublisher
+from assay.agents.preflight import (
+    DEFAULT_MAX_FLOPS,
+    Limits,
+    default_limits,
+    format_bytes,
+    parse_flops,
+    parse_size,
+    preflight_policy,
+)
+from assay.agents.progress import TrainingProgress
 from assay.agents.runner import InlineRunner, InProcessRunner, TaskRunner
 from assay.agents.specsource import StoreSpecSource
 from assay.agents.work import OpsHook, StepsHook, Trace
@@ -110,6 +121,42 @@ MinCredit = Annotated[
 ]
 Confirmations = Annotated[
     int, typer.Option("--confirmations", min=0, help="blocks behind head treated as final")
+]
+
+
+def _size_option(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _flops_option(text: str) -> int:
+    try:
+        return parse_flops(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+MaxMemory = Annotated[
+    int | None,
+    typer.Option(
+        "--max-memory",
+        parser=_size_option,
+        metavar="SIZE",
+        help="skip jobs whose estimated memory exceeds this (2GiB, 512MB, bytes; "
+        "default 25% of physical memory)",
+    ),
+]
+MaxFlops = Annotated[
+    int | None,
+    typer.Option(
+        "--max-flops",
+        parser=_flops_option,
+        metavar="FLOPS",
+        help=f"skip jobs whose estimated total FLOPs exceed this (e.g. 1e13; "
+        f"default {DEFAULT_MAX_FLOPS:.0e})",
+    ),
 ]
 
 
@@ -216,6 +263,7 @@ class AgentProcess:
     specs: StoreSpecSource
     runner: TaskRunner
     config: AgentConfig
+    progress: TrainingProgress
 
 
 @contextmanager
@@ -245,8 +293,10 @@ def agent_process(
     )
     server = BlobServer(local, bind)
     try:
+        # On a terminal the Live display shows progress; elsewhere train.progress is logged.
+        progress = TrainingProgress(log_steps=not console.is_terminal)
         proc = AgentProcess(
-            role, chain, directory, local, server, StoreSpecSource(local), runner, config
+            role, chain, directory, local, server, StoreSpecSource(local), runner, config, progress
         )
         console.print(
             f"{role} agent for {chain.address}: state {directory}, store {store}, "
@@ -278,7 +328,12 @@ def _run(
     until_idle: int | None,
 ) -> int:
     agent = make(proc)
-    with stop_on_signals() as stop:
+    live: AbstractContextManager[Any] = (
+        Live(proc.progress, console=console, refresh_per_second=4, transient=True)
+        if console.is_terminal
+        else nullcontext()
+    )
+    with stop_on_signals() as stop, live:
         code = run_loop(
             agent,
             stop,
@@ -345,6 +400,8 @@ def solver_run(
     bind: Bind = DEFAULT_BIND,
     min_credit: MinCredit = 1,
     confirmations: Confirmations = 0,
+    max_memory: MaxMemory = None,
+    max_flops: MaxFlops = None,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
@@ -370,12 +427,21 @@ def solver_run(
         if dev_account is None:
             fail("--cheat-from is a devnet demo option: it needs --dev-account")
         hooks = cheat_hooks(*_parse_cheat(cheat_from))
+    defaults = default_limits()
+    limits = Limits(
+        max_memory=max_memory if max_memory is not None else defaults.max_memory,
+        max_flops=max_flops if max_flops is not None else defaults.max_flops,
+    )
 
     def make(p: AgentProcess) -> BaseAgent:
         publish = ManifestPublisher(p.store, [p.server.endpoint])
+        mem = "no limit" if limits.max_memory is None else format_bytes(limits.max_memory)
+        flops = "no limit" if limits.max_flops is None else f"{limits.max_flops:.3g}"
+        console.print(f"solver limits: memory {mem}, flops {flops}", markup=False)
         return SolverAgent(
             p.chain.protocol, p.specs, p.config, runner=p.runner, publish=publish,
-            steps_hook=hooks[0], ops_hook=hooks[1],
+            steps_hook=hooks[0], ops_hook=hooks[1], progress=p.progress,
+            policy=preflight_policy(p.specs, limits),
         )  # fmt: skip
 
     with reporting():
@@ -421,7 +487,7 @@ def verifier_run(
         recompute = _referee_recompute(p) if referee else None
         return VerifierAgent(
             p.chain.protocol, p.specs, p.config, runner=p.runner, verify_all=verify_all,
-            recompute=recompute, inspect=ManifestChecker(p.store),
+            recompute=recompute, inspect=ManifestChecker(p.store), progress=p.progress,
         )  # fmt: skip
 
     with reporting():

@@ -143,6 +143,7 @@ def test_solver_and_verifier_processes_run_a_job_to_finalized(
                 assert f"Attest job={job_id} -> sent" in result.output, result.output
                 assert "verifier agent stopped (idle)" in result.output
                 assert "manifest matches the replay" in result.output, result.output
+                assert "train.progress" in result.output and "kind=replay" in result.output
                 # The spec came from the submitter's peer, the manifest from the solver's.
                 assert LocalStore(store).has(parse_uri(job.spec_uri).content_hash)
                 assert LocalStore(store).has(manifest_hash)
@@ -167,6 +168,7 @@ def test_solver_and_verifier_processes_run_a_job_to_finalized(
     assert code == 0, output
     assert "solver agent stopped (signal)" in output, output
     assert f"ClaimJob job={job_id} -> sent" in output
+    assert re.search(rf"train\.progress .*job={job_id}.*step=6 total=6", output), output
     assert f"SubmitResult job={job_id}" in output and f"Finalize job={job_id} -> sent" in output
 
 
