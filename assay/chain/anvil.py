@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -29,6 +31,26 @@ ANVIL_BIN_ENV = "ASSAY_ANVIL_BIN"
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEFAULT_CHAIN_ID = 31337
 DEFAULT_ACCOUNTS = 10
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM anvil when its parent dies.
+
+    A killed owner (kill -9 of an agent or of `assay devnet up`) would otherwise leave an orphan
+    node holding its port. Elsewhere this is a no-op and `stop()`/`__del__` are the only cleanup.
+    Linux ties this to the *thread* that started the node: start an Anvil from a thread that
+    outlives it (the main thread, as every caller here does).
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def anvil_binary() -> Path:
@@ -162,6 +184,7 @@ class Anvil:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self._wait_ready()
         return self

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +76,45 @@ def test_missing_binary_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("ASSAY_ANVIL_BIN", str(tmp_path / "nope"))
     with pytest.raises(NodeError, match="make setup"):
         Anvil().start()
+
+
+@pytest.mark.anvil
+@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signal is a Linux feature")
+def test_anvil_dies_when_its_owner_is_killed() -> None:
+    script = (
+        "import sys\n"
+        "from assay.chain.anvil import Anvil\n"
+        "node = Anvil().start()\n"
+        "print('PID=%d' % node._proc.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert owner.stdout is not None
+        line = owner.stdout.readline()
+        while line and not line.startswith("PID="):  # skip the owner's log lines
+            line = owner.stdout.readline()
+        anvil_pid = int(line.removeprefix("PID="))
+        os.kill(anvil_pid, 0)  # alive
+        owner.kill()  # SIGKILL: no cleanup code runs in the owner
+        owner.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(anvil_pid):
+            time.sleep(0.05)  # poll interval; the loop is bounded by the deadline
+        if not _alive(anvil_pid):
+            return
+        pytest.fail(f"anvil {anvil_pid} outlived its killed owner")
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Running, not gone and not a zombie waiting for a reaper that may never come."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
