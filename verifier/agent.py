@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from assay.agents.actions import Action, LocalAction, StartRecompute, WorkState
+from assay.agents.actions import (
+    Action,
+    LocalAction,
+    StartRecompute,
+    StartSampledReplay,
+    WorkState,
+)
 from assay.agents.base import BaseAgent
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
@@ -20,7 +26,9 @@ from assay.agents.work import SpecSource, Trace, step_op_trace, train_trace
 from assay.chain.bindings import Job
 from assay.chain.bindings.court import Request
 from assay.protocol.types import GameId, JobId, JobStatus, RequestId, StateHash
+from assay.store import LocalStore
 from verifier.decide import RefereeLocal, VerifierLocal, decide, decide_referee
+from verifier.sampling import ReplayPolicy, SampleResult, sampled_replay
 
 Recompute = Callable[[Request, Job], StateHash]
 """The correct output r_j of the disputed operator j = request.op_index of step request.step."""
@@ -58,11 +66,19 @@ class VerifierAgent(BaseAgent):
         verify_all: bool = False,
         recompute: Recompute | None = None,
         inspect: Inspect | None = None,
+        policy: ReplayPolicy | None = None,
+        store: LocalStore | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.verify, self.verify_all, self.recompute = verify, verify_all, recompute
         self.inspect = inspect
+        self.policy = policy if policy is not None else ReplayPolicy.full()
+        self.store = store
+        self.samples: dict[int, TaskHandle] = {}
+        self.sampled: dict[int, SampleResult] = {}
+        self.sampled_steps = 0
+        """Steps trained by sampled checks (all jobs): the cost of the sampled policy."""
         self.inspected: dict[int, object] = {}
         self.outputs: dict[int, StateHash] = {}
         self.recomputing: dict[int, TaskHandle] = {}
@@ -71,8 +87,20 @@ class VerifierAgent(BaseAgent):
     def _local(self, job: JobView) -> VerifierLocal:
         known = self.specs.get(job.job.spec_hash) is not None
         w = self.work.get(job.job_id)
+        jid = int(job.job_id)
+        result = self.sampled.get(jid)
+        sample = (
+            WorkState.RUNNING
+            if jid in self.samples
+            else WorkState.NONE
+            if result is None
+            else WorkState.DONE
+        )
+        sampled, ok = self.policy.is_sampled, result is not None and result.ok
         if w is None:
-            return VerifierLocal(self.verify_all, known)
+            return VerifierLocal(
+                self.verify_all, known, sampled=sampled, sample=sample, sample_ok=ok
+            )
         return VerifierLocal(
             self.verify_all,
             known,
@@ -81,6 +109,9 @@ class VerifierAgent(BaseAgent):
             trace_root=w.trace_root,
             op_traces=dict(w.op_traces),
             op_pending=w.op_pending,
+            sampled=sampled,
+            sample=sample,
+            sample_ok=ok,
         )
 
     def _games(self, job: JobView) -> list[GameView]:
@@ -102,6 +133,7 @@ class VerifierAgent(BaseAgent):
         actions: list[Action] = []
         cursor = self.monitor.cursor
         if self.verify:
+            self._collect_samples()
             for jid in sorted(cursor.jobs):
                 job = load_job(self.protocol.market, JobId(jid))
                 note_job(self.specs, job.job)
@@ -111,6 +143,7 @@ class VerifierAgent(BaseAgent):
                 if self._finished(job):
                     self.forget_job(jid)
                     self.inspected.pop(jid, None)
+                    self.sampled.pop(jid, None)
         if self.recompute is not None:
             self._collect_recomputes()
             for rid in sorted(cursor.requests):
@@ -149,6 +182,42 @@ class VerifierAgent(BaseAgent):
             return j.solver_settled
         return False
 
+    # ------------------------------------------------------------------ sampled replay
+    def _collect_samples(self) -> None:
+        for jid, handle in list(self.samples.items()):
+            if not handle.done():
+                continue
+            del self.samples[jid]
+            try:
+                result: SampleResult = handle.result()
+            except Exception as exc:
+                result = SampleResult(False, f"sampled check failed: {type(exc).__name__}: {exc}")
+            self.sampled[jid] = result
+            self.sampled_steps += result.trained_steps
+            self.log.info(
+                "verifier.sampled",
+                job=jid,
+                ok=result.ok,
+                reason=result.reason,
+                segments=repr(list(result.segments)),
+                trained_steps=result.trained_steps,
+                fallback="none" if result.ok else "full replay",
+            )
+
+    def _start_sample(self, action: StartSampledReplay) -> TaskHandle | None:
+        spec = self.specs.get(action.spec_hash)
+        store, policy = self.store, self.policy
+        if spec is None or store is None:
+            reason = "unknown spec" if spec is None else "no artifact store"
+            self.sampled[int(action.job_id)] = SampleResult(False, reason)
+            return None
+        job = self.protocol.market.get_job(action.job_id)
+        handle = self.runner.submit(
+            f"sample-{action.job_id}", lambda: sampled_replay(spec, job, store, policy)
+        )
+        self.samples[int(action.job_id)] = handle
+        return handle
+
     # ------------------------------------------------------------------ referee duty
     def _collect_recomputes(self) -> None:
         for rid, handle in list(self.recomputing.items()):
@@ -160,6 +229,8 @@ class VerifierAgent(BaseAgent):
                     self.log.warning("referee.recompute_failed", request=rid, reason=str(exc))
 
     def start_local(self, action: LocalAction) -> TaskHandle | None:
+        if isinstance(action, StartSampledReplay):
+            return self._start_sample(action)
         if not isinstance(action, StartRecompute):
             return super().start_local(action)
         recompute = self.recompute

@@ -5,6 +5,9 @@ Verifier duty (`decide`), on a job where it is assigned (or any job, with `verif
 | job status | condition                                                   | action            |
 |------------|-------------------------------------------------------------|-------------------|
 | Submitted  | now <= challenge deadline, not the solver, no replay yet    | StartReplay       |
+| Submitted  | same, sampled policy, no sampled check yet                  | StartSampledReplay|
+| Submitted  | sampled check passed, assigned, no verdict                  | Attest            |
+| Submitted  | sampled check failed (or errored), no full replay yet       | StartReplay       |
 | Submitted  | replay done, h_T and trace root match, assigned, no verdict | Attest            |
 | Submitted  | replay done, mismatch, no game of mine on the job yet       | Challenge         |
 | Submitted  | each game of mine: my turn, my clock running, openings seen | Choose            |
@@ -39,6 +42,7 @@ from assay.agents.actions import (
     StartOpTrace,
     StartRecompute,
     StartReplay,
+    StartSampledReplay,
     Timeout,
     Vote,
     WorkState,
@@ -60,6 +64,9 @@ class VerifierLocal:
         trace_root: MerkleTree(steps).root once replayed.
         op_traces: its own r_0..r_N of each step computed so far.
         op_pending: steps whose op trace is being computed.
+        sampled: policy: check sampled segments first (full replay only if that fails).
+        sample: state of the sampled-segment check.
+        sample_ok: the sampled check passed (meaningful once `sample` is DONE).
     """
 
     verify_all: bool = False
@@ -69,6 +76,9 @@ class VerifierLocal:
     trace_root: StateHash | None = None
     op_traces: Mapping[int, tuple[StateHash, ...]] = field(default_factory=dict)
     op_pending: frozenset[int] = frozenset()
+    sampled: bool = False
+    sample: WorkState = WorkState.NONE
+    sample_ok: bool = False
 
     def traces(self) -> game_player.Traces:
         return game_player.Traces(self.steps, lambda s: self.op_traces[s])
@@ -115,12 +125,25 @@ def _verdict(
     mine: Sequence[GameView],
     local: VerifierLocal,
 ) -> list[Action]:
-    """Replay, then attest or challenge (once: never a second verdict on the same job)."""
+    """Replay, then attest or challenge (once: never a second verdict on the same job).
+
+    Sampled policy: check sampled segments first; a pass attests, anything else falls back to
+    the full replay, whose result alone can challenge.
+    """
+    decided = assignment is not None and (assignment.attested or assignment.challenged)
+    if local.sampled and local.replay == WorkState.NONE:
+        if local.sample == WorkState.NONE:
+            return [StartSampledReplay(job.job_id, job.job.spec_hash)] if local.can_replay else []
+        if local.sample == WorkState.RUNNING:
+            return []
+        if local.sample == WorkState.DONE and local.sample_ok:
+            if decided or mine or assignment is None:
+                return []
+            return [Attest(job.job_id)]
     if local.replay == WorkState.NONE:
         return [StartReplay(job.job_id, job.job.spec_hash)] if local.can_replay else []
     if local.replay != WorkState.DONE or not local.steps:
         return []
-    decided = assignment is not None and (assignment.attested or assignment.challenged)
     if decided or mine:
         return []
     honest = local.steps[-1] == job.job.final_state and local.trace_root == job.job.trace_root

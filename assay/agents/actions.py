@@ -231,6 +231,18 @@ class StartReplay:
 
 
 @dataclass(frozen=True)
+class StartSampledReplay:
+    """Verifier (sampled replay policy): check sampled segments of the solver's trace."""
+
+    job_id: JobId
+    spec_hash: StateHash
+
+    @property
+    def key(self) -> Key:
+        return ("work", self.job_id)
+
+
+@dataclass(frozen=True)
 class StartOpTrace:
     """Either party: compute the op trace r_0..r_N of `step` from the checkpoint before it."""
 
@@ -269,10 +281,10 @@ ChainAction = (
     | ResolveAdjudication
     | ClaimCredit
 )
-LocalAction = StartTraining | StartReplay | StartOpTrace | StartRecompute
+LocalAction = StartTraining | StartReplay | StartSampledReplay | StartOpTrace | StartRecompute
 Action = ChainAction | LocalAction
 
-LOCAL_ACTIONS = (StartTraining, StartReplay, StartOpTrace, StartRecompute)
+LOCAL_ACTIONS = (StartTraining, StartReplay, StartSampledReplay, StartOpTrace, StartRecompute)
 
 
 def is_local(action: Action) -> bool:

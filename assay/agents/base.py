@@ -14,10 +14,10 @@ from pathlib import Path
 import structlog
 
 from assay.agents.actions import (
+    LOCAL_ACTIONS,
     Action,
     LocalAction,
     StartOpTrace,
-    StartRecompute,
     StartReplay,
     StartTraining,
     WorkState,
@@ -121,7 +121,7 @@ class BaseAgent:
             actions.extend(decide_credit(credit, self.config.min_credit))
         steps: list[Step] = []
         for action in self.scheduler.pick(actions):
-            if isinstance(action, StartTraining | StartReplay | StartOpTrace | StartRecompute):
+            if isinstance(action, LOCAL_ACTIONS):
                 handle = self.start_local(action)
                 if handle is not None:
                     self.scheduler.started(action.key, handle)

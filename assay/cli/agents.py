@@ -10,6 +10,7 @@ stdout (`role tick N: Action job=… -> outcome`) and logged (`agent.step`).
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -472,6 +473,23 @@ def verifier_run(
     referee: Annotated[
         bool, typer.Option("--referee", help="also serve on adjudication committees")
     ] = False,
+    replay: Annotated[
+        str,
+        typer.Option(
+            "--replay",
+            help="full: replay every step; sampled: check --segments random checkpoint-aligned "
+            "segments against the solver's manifest, full replay on any mismatch",
+        ),
+    ] = "full",
+    segments: Annotated[
+        int, typer.Option("--segments", min=1, help="segments checked by --replay sampled")
+    ] = 4,
+    replay_seed: Annotated[
+        int | None,
+        typer.Option(
+            "--replay-seed", help="secret seed choosing the segments (default: random per run)"
+        ),
+    ] = None,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
@@ -482,12 +500,19 @@ def verifier_run(
     Example: assay verifier run --dev-account verifier1 --interval 2
     """
     from verifier.agent import VerifierAgent
+    from verifier.sampling import ReplayPolicy
+
+    if replay not in ("full", "sampled"):
+        fail(f"--replay must be full or sampled, got {replay!r}")
+    seed = replay_seed if replay_seed is not None else secrets.randbits(128)
+    policy = ReplayPolicy.sampled(segments, seed) if replay == "sampled" else ReplayPolicy.full()
 
     def make(p: AgentProcess) -> BaseAgent:
         recompute = _referee_recompute(p) if referee else None
         return VerifierAgent(
             p.chain.protocol, p.specs, p.config, runner=p.runner, verify_all=verify_all,
             recompute=recompute, inspect=ManifestChecker(p.store), progress=p.progress,
+            policy=policy, store=p.store,
         )  # fmt: skip
 
     with reporting():

@@ -172,6 +172,62 @@ def test_solver_and_verifier_processes_run_a_job_to_finalized(
     assert f"SubmitResult job={job_id}" in output and f"Finalize job={job_id} -> sent" in output
 
 
+def test_sampled_verifier_attests_an_honest_job_without_a_full_replay(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    market = devnet.actor("deployer").protocol.market
+    submitter_store = LocalStore(tmp_path / "submitter-store")
+    with BlobServer(submitter_store) as spec_peer:
+        result = assay(
+            devnet, "job", "submit", str(small_job(tmp_path)), "--budget", "0.5ether",
+            "--peer", spec_peer.endpoint, "--store", str(submitter_store.root),
+            "--dev-account", "submitter",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        match = re.search(r"job (\d+) posted", result.output)
+        assert match, result.output
+        job_id = JobId(int(match.group(1)))
+        log = tmp_path / "solver.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+        env.update(ASSAY_RPC_URL=devnet.node.url, ASSAY_DEPLOYMENT=str(devnet.deployment_file))
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [
+                    sys.executable, "-m", "assay.cli.main", "solver", "run",
+                    "--dev-account", "solver", "--state-dir", str(tmp_path / "solver"),
+                    "--store", str(tmp_path / "solver-store"), "--interval", "0.2",
+                    "--min-credit", "0",
+                ],
+                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            wait_for(
+                lambda: market.job_status(job_id) == JobStatus.SUBMITTED, "Submitted", proc, log
+            )
+            assigned = {a.verifier.lower() for a in market.assignments(job_id)}
+            for name in ("verifier1", "verifier2"):
+                if devnet.actor(name).address.lower() not in assigned:
+                    continue
+                result = assay(
+                    devnet, "verifier", "run", "--dev-account", name,
+                    "--state-dir", str(tmp_path / name), "--store", str(tmp_path / f"{name}-s"),
+                    "--inline", "--until-idle", "2", "--interval", "0",
+                    "--replay", "sampled", "--segments", "1", "--replay-seed", "7",
+                    ASSAY_LOG_LEVEL="INFO",
+                )  # fmt: skip
+                assert result.exit_code == 0, result.output
+                assert f"StartSampledReplay job={job_id}" in result.output, result.output
+                assert f"Attest job={job_id} -> sent" in result.output, result.output
+                assert f"StartReplay job={job_id}" not in result.output, result.output
+                # One checkpoint-aligned segment of 2 steps trained, not the 6-step job.
+                assert "trained_steps=2" in result.output, result.output
+            assert assigned and all(a.attested for a in market.assignments(job_id))
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+            proc.wait(timeout=60)
+
+
 def small_spec(steps: int) -> JobSpec:
     raw = load_spec(EXAMPLE).model_dump(mode="json")
     raw["training"]["steps"] = steps
