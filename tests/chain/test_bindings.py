@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from assay.chain.anvil import Anvil
-from assay.chain.artifacts import ArtifactError, load_artifact
+from assay.chain.artifacts import load_artifact
 from assay.chain.bindings import JobMarket, StakeManager
 from assay.chain.exceptions import RevertError
 from assay.chain.params import ETHER, MarketParams, RegistryParams
@@ -15,13 +15,6 @@ from assay.chain.sender import TxSender
 from assay.protocol.types import JobId, JobStatus, Role, StateHash
 
 pytestmark = pytest.mark.anvil
-
-
-def _built(*names: str) -> bool:
-    try:
-        return all(load_artifact(n).deployable for n in names)
-    except ArtifactError:
-        return False
 
 
 @dataclass
@@ -35,8 +28,6 @@ class Market:
 @pytest.fixture
 def market(chain: Anvil) -> Market:
     """StakeManager, DevnetRandomness, JobMarket and the registry; no DisputeGame."""
-    if not _built("StakeManager", "DevnetRandomness", "JobMarket", "ForcedErrorRegistry"):
-        pytest.skip("StakeManager / JobMarket / registry implementations not built yet")
     owner = TxSender(chain.w3, chain.accounts[0].signer())
     stakes = owner.deploy(load_artifact("StakeManager"), owner.address, owner.address, 86_400)
     rnd = owner.deploy(load_artifact("DevnetRandomness"))

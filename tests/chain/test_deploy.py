@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assay.chain.anvil import Anvil
-from assay.chain.artifacts import ArtifactError, load_artifact
+from assay.chain.artifacts import load_artifact
 from assay.chain.deploy import DeployConfig, Deployment, deploy_protocol, main
 from assay.chain.params import ETHER, MarketParams
 from assay.chain.sender import TxSender
@@ -24,16 +24,9 @@ IMPLEMENTATIONS = (
 )
 
 
-def _have_implementations() -> bool:
-    try:
-        return all(load_artifact(n).deployable for n in IMPLEMENTATIONS)
-    except ArtifactError:
-        return False
-
-
-needs_implementations = pytest.mark.skipif(
-    not _have_implementations(), reason="protocol implementations not built yet"
-)
+def test_every_implementation_is_built_and_deployable(contracts_built: Path) -> None:
+    for name in IMPLEMENTATIONS:
+        assert load_artifact(name).deployable, f"{name} has no bytecode; run `make build`"
 
 
 def test_default_config_suits_a_devnet() -> None:
@@ -84,7 +77,6 @@ def test_cli_without_key_fails_cleanly(
 
 
 @pytest.mark.anvil
-@needs_implementations
 def test_deploy_wires_everything(chain: Anvil, tmp_path: Path) -> None:
     dep = deploy_protocol(chain.w3, chain.accounts[0].signer())
     c = dep.connect(TxSender(chain.w3, chain.accounts[0].signer()))
@@ -100,7 +92,6 @@ def test_deploy_wires_everything(chain: Anvil, tmp_path: Path) -> None:
 
 
 @pytest.mark.anvil
-@needs_implementations
 def test_cli_deploys_with_env_key(
     chain: Anvil, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
