@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {vm} from "../utils/Vm.sol";
 import {Traces} from "../utils/Traces.sol";
+import {MerkleTree} from "../utils/MerkleTree.sol";
 import {LibMerkle} from "../../src/libraries/LibMerkle.sol";
 import {LibBisection} from "../../src/libraries/LibBisection.sol";
 import {IStakeManager} from "../../src/interfaces/IStakeManager.sol";
@@ -329,7 +330,11 @@ contract ProtocolHandler {
             bytes32[] memory ops = Traces.opTrace(j.key, st.step, j.nOps, j.cheat, j.badStep, j.badOp);
             vm.prank(job.solver);
             try game.commitOpTrace(
-                GameId.wrap(g), _root(ops), j.nOps, Traces.proof(ops, 0), Traces.proof(ops, j.nOps)
+                GameId.wrap(g),
+                _root(ops),
+                j.nOps,
+                MerkleTree.proof(MerkleTree.build(ops), 0),
+                MerkleTree.proof(MerkleTree.build(ops), j.nOps)
             ) {
                 movesOf[g]++;
                 _afterMove(g, st);
@@ -349,8 +354,9 @@ contract ProtocolHandler {
         }
         if (st.turn == Party.Solver) {
             bytes32[][] memory proofs = new bytes32[][](pos.length);
+            bytes32[][] memory levels = MerkleTree.build(solverTrace);
             for (uint256 i; i < pos.length; ++i) {
-                proofs[i] = Traces.proof(solverTrace, pos[i]);
+                proofs[i] = MerkleTree.proof(levels, pos[i]);
             }
             vm.prank(job.solver);
             try game.open(GameId.wrap(g), st.lo, st.hi, hashes, proofs) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {LibMerkle} from "../../src/libraries/LibMerkle.sol";
 import {StateHash} from "../../src/types/Types.sol";
 
 /// @notice Deterministic toy traces for tests: an honest run, and a dishonest one that diverges from
@@ -59,25 +58,6 @@ library Traces {
             v[j] = StateHash.unwrap(
                 cheat ? dishonestOp(key, s, step, nOps, jBad, j) : honestOp(key, step, nOps, j)
             );
-        }
-    }
-
-    /// @dev Sibling path of leaf `index` in the LibMerkle tree over `values`.
-    function proof(bytes32[] memory values, uint256 index) internal pure returns (bytes32[] memory path) {
-        uint256 d = LibMerkle.depth(values.length);
-        uint256 size = 1 << d;
-        bytes32[] memory level = new bytes32[](size);
-        for (uint256 i; i < values.length; ++i) {
-            level[i] = LibMerkle.hashLeaf(values[i]);
-        }
-        path = new bytes32[](d);
-        for (uint256 lvl; lvl < d; ++lvl) {
-            path[lvl] = level[index ^ 1];
-            size >>= 1;
-            for (uint256 i; i < size; ++i) {
-                level[i] = LibMerkle.hashNode(level[2 * i], level[2 * i + 1]);
-            }
-            index >>= 1;
         }
     }
 }
