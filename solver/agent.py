@@ -8,16 +8,24 @@ test, tick by tick). A restart with the same cursor file resumes where the last 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from collections import defaultdict
 from collections.abc import Callable
 
 from assay.agents.actions import Action, WorkState
 from assay.agents.base import BaseAgent
+from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, load_game, load_job
-from assay.agents.work import JobWork
-from assay.protocol.types import GameId, JobId, JobStatus, Role
+from assay.agents.work import JobWork, step_trace
+from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Role
+from assay.store import LocalStore
 from solver.decide import Policy, SolverLocal, accept_all, decide, same
+
+# An honest result's sealed tag must be unpredictable: if anyone could compute it (say, as a hash
+# of the solver and the job), every tag that differs would mark a honeypot on sight.
+_TAG_KEY = secrets.token_bytes(32)
 
 Publisher = Callable[[int, JobWork], str]
 """Publishes a finished trace's artifacts and returns the artifactURI to submit."""
@@ -35,12 +43,35 @@ class SolverAgent(BaseAgent):
         *args: object,
         policy: Policy = accept_all,
         publish: Publisher | None = None,
+        op_inputs_store: LocalStore | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.policy = policy
         self.publish = publish
         self.published: dict[int, str] = {}
+        self.op_inputs_store = op_inputs_store
+        self.op_inputs: dict[tuple[int, int, int], TaskHandle] = {}
+
+    def _serve_op_inputs(self, job_id: int, gv: GameView) -> None:
+        """Once a game reaches adjudication, publish the disputed operator's inputs (one
+        background task per (job, step, op)) for the referees to fetch from our blob service."""
+        g, store, w = gv.game, self.op_inputs_store, self.work.get(job_id)
+        if store is None or g.status != GameStatus.ADJUDICATING or w is None or w.spec is None:
+            return
+        key = (job_id, g.step, g.hi)
+        if key in self.op_inputs or g.hi >= g.n_ops:  # r_N is the end state: no operator
+            return
+        from assay.agents.opinputs import publish_bundle
+
+        spec, directory, step, op = w.spec, w.directory, g.step, g.hi
+        committed = w.op_traces.get(step)
+
+        def publish() -> str:
+            trace, state = step_trace(spec, directory, step)
+            return publish_bundle(store, job_id, trace, state, op, committed)
+
+        self.op_inputs[key] = self.runner.submit(f"op-inputs-{job_id}-{step}-{op}", publish)
 
     def _artifact_uri(self, job_id: int, w: JobWork) -> str:
         """The URI to submit: the publisher's (once per trained job), else the work dir."""
@@ -55,7 +86,7 @@ class SolverAgent(BaseAgent):
 
     def _local(self, job: JobView, stake_free: int) -> SolverLocal:
         w = self.work.get(job.job_id)
-        tag = hashlib.sha256(f"{self.me}:{job.job_id}:sealed".encode()).digest()
+        tag = hmac.new(_TAG_KEY, f"{self.me}:{job.job_id}".encode(), hashlib.sha256).digest()
         if w is None:
             return SolverLocal(stake_free, self._accepts, sealed_tag=tag)
         return SolverLocal(
@@ -89,6 +120,7 @@ class SolverAgent(BaseAgent):
                 from_block=self.config.start_block,
             )
             games[int(g.job_id)].append(gv)
+            self._serve_op_inputs(int(g.job_id), gv)
         actions: list[Action] = []
         for jid, job in jobs.items():
             note_job(self.specs, job.job)
@@ -96,6 +128,8 @@ class SolverAgent(BaseAgent):
             if self._finished(job, now):
                 self.forget_job(jid)
                 self.published.pop(jid, None)
+                for key in [k for k in self.op_inputs if k[0] == jid]:
+                    del self.op_inputs[key]
                 self.monitor.forget(games={gv.game_id for gv in games[jid]})
         return actions
 

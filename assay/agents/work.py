@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assay.agents.actions import WorkState
 from assay.agents.runner import TaskHandle
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import StateHash
+
+if TYPE_CHECKING:
+    from assay.repro.state import TrainState
+    from assay.repro.tracer import StepTrace
 
 Trace = tuple[StateHash, ...]
 
@@ -68,8 +72,11 @@ def train_trace(
     return tuple(hashes)
 
 
-def step_op_trace(spec: Any, checkpoint_dir: Path, step: int) -> Trace:
-    """r_0..r_N of `step` (1-based), from the nearest checkpoint at or before step - 1."""
+def step_trace(spec: Any, checkpoint_dir: Path, step: int) -> tuple[StepTrace, TrainState]:
+    """Step `step`'s op trace with its values, and the state it starts from (h_{step-1}).
+
+    Rebuilt from the nearest checkpoint at or before step - 1 (training forward from it).
+    """
     from assay.repro.data import load_dataset
     from assay.repro.tracer import trace_step
     from assay.repro.trainer import Trainer
@@ -86,7 +93,13 @@ def step_op_trace(spec: Any, checkpoint_dir: Path, step: int) -> Trace:
     trainer.resume(_checkpoint(checkpoint_dir, saved[-1]))
     while trainer.step < step - 1:
         trainer.train_step()
-    return tuple(trace_step(spec, data, trainer.state, step).leaves())
+    state = trainer.state
+    return trace_step(spec, data, state, step), state
+
+
+def step_op_trace(spec: Any, checkpoint_dir: Path, step: int) -> Trace:
+    """r_0..r_N of `step` (1-based), from the nearest checkpoint at or before step - 1."""
+    return tuple(step_trace(spec, checkpoint_dir, step)[0].leaves())
 
 
 # A hook a test uses to play a cheating solver: rewrite the step trace / one step's op trace.

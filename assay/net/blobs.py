@@ -126,6 +126,12 @@ class BlobServer:
             log.debug("blob server ignored a malformed request", error=str(exc))
             return None
         try:
+            if msg.kind == wire.RESOLVE:
+                name = msg.fields[0].decode("ascii", "replace")
+                bound = self._store.resolve_name(name)
+                if bound is None:
+                    return wire.encode(wire.MISSING, msg.req, msg.fields[0])
+                return wire.encode(wire.NAMED, msg.req, msg.fields[0], bound)
             h = ContentHash(msg.fields[0].decode("ascii", "replace"))
             if msg.kind == wire.HAS:
                 if not self._store.has(h):
@@ -136,7 +142,7 @@ class BlobServer:
                 length = min(wire.decimal(msg.fields[2]), MAX_CHUNK_BYTES)
                 payload = self._store.read_range(h, offset, length)
                 return wire.encode(wire.DATA, msg.req, h, offset, payload)
-            return wire.encode(wire.ERR, msg.req, b"requests are HAS or GET")
+            return wire.encode(wire.ERR, msg.req, b"requests are HAS, GET or RESOLVE")
         except ArtifactNotFoundError:
             return wire.encode(wire.MISSING, msg.req, msg.fields[0])
         except (InvalidHashError, PeerError, StoreError, OSError) as exc:
@@ -199,6 +205,36 @@ class BlobClient:
             log.info("artifact fetched", peer=peer, hash=h)
             return self._store.path_of(h)
         raise ArtifactUnavailableError(h, candidates, reasons)
+
+    def resolve(self, name: str, peers: Sequence[str] | None = None) -> ContentHash:
+        """The content hash the first answering peer binds to `name`.
+
+        A name is only a hint (a lying peer can bind anything): callers fetch the hash and
+        check what they got. Raises ArtifactUnavailableError naming every peer tried.
+        """
+        candidates = list(self.peers if peers is None else peers)
+        reasons: list[str] = []
+        for peer in candidates:
+            try:
+                with self._connect(peer) as sock:
+                    req = self._req()
+                    sock.send_multipart(wire.encode(wire.RESOLVE, req, name))
+                    while True:
+                        msg = self._recv(sock, "RESOLVE")
+                        if msg.req == req:
+                            break
+                if msg.kind == wire.NAMED and msg.fields[0] == name.encode():
+                    return ContentHash(msg.fields[1].decode("ascii", "replace"))
+                if msg.kind == wire.MISSING:
+                    reasons.append("peer has no such name")
+                    continue
+                detail = msg.fields[-1][:200].decode("utf-8", "replace")
+                raise PeerError(f"peer answered {msg.kind.decode()} to RESOLVE: {detail}")
+            except (PeerError, InvalidHashError, zmq.ZMQError) as exc:
+                log.warning("peer failed to resolve; trying the next", peer=peer, name=name,
+                            reason=str(exc))  # fmt: skip
+                reasons.append(str(exc))
+        raise ArtifactUnavailableError(f"name {name}", candidates, reasons)
 
     def query(self, peer: str, content_hash: str) -> int | None:
         """The artifact's size at one peer, or None if it lacks it; raises PeerError."""

@@ -6,9 +6,11 @@ client's identity frame first, which zmq adds and strips.
 
     client → server   HAS  <req> <hash>
                       GET  <req> <hash> <offset> <length>
+                      RESOLVE <req> <name>
     server → client   SIZE    <req> <hash> <size>
                       DATA    <req> <hash> <offset> <payload>
-                      MISSING <req> <hash>
+                      MISSING <req> <hash>          (or <name>, for RESOLVE)
+                      NAMED   <req> <name> <hash>
                       ERR     <req> <message>
 """
 
@@ -25,8 +27,10 @@ SIZE = b"SIZE"
 DATA = b"DATA"
 MISSING = b"MISSING"
 ERR = b"ERR"
+RESOLVE = b"RESOLVE"
+NAMED = b"NAMED"
 
-_FIELDS = {HAS: 2, GET: 4, SIZE: 3, DATA: 4, MISSING: 2, ERR: 2}
+_FIELDS = {HAS: 2, GET: 4, SIZE: 3, DATA: 4, MISSING: 2, ERR: 2, RESOLVE: 2, NAMED: 3}
 _MAX_DECIMAL_DIGITS = 20
 
 

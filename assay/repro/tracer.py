@@ -1,9 +1,12 @@
 """Op traces: the ordered operator records of one step, for phase 2 of the dispute game.
 
 Leaves of the op-trace Merkle tree (DisputeGame phase 2): r_0 = h_{s-1} (state hash at the
-step's start), r_j = `OpRecord.leaf()` of the j-th operator ReproMode ran (forward, backward,
-clipping, optimizer), r_N = h_s. The referee recomputes one operator with `replay_op` from the
-inputs the parties agree on.
+step's start), r_j = `OpRecord.leaf(r_{j-1})` of the j-th operator ReproMode ran (forward,
+backward, clipping, optimizer), r_N = h_s. The record leaves are chained — r_j hashes r_{j-1}
+with record j — so two traces that differ once differ at every later record: bisection then
+finds the first differing record, and agreeing on r_{j-1} means agreeing on r_0 and every
+record before j, which are exactly the inputs of record j. The referee recomputes one
+operator with `replay_op` from those agreed inputs (assay.agents.opinputs).
 
 An input reference names where a tensor came from: "op:<j>" (output of record j; "op:<j>.<k>"
 for the k-th of a tuple), a state entry "param/<name>" / "optim/<slot>/<name>", a batch tensor
@@ -67,15 +70,22 @@ def decode(value: Any, inputs: dict[str, Tensor], device: torch.device) -> Any:
     return getattr(torch, value["torch"].removeprefix("torch."))
 
 
+def output_parts(out: Any) -> list[bytes]:
+    """What `output_hash` hashes: each output's content digest (a tensor) or repr (else)."""
+    return [
+        tensor_digest("", leaf) if isinstance(leaf, Tensor) else repr(leaf).encode()
+        for leaf in (out if isinstance(out, list | tuple) else [out])
+    ]
+
+
 def output_hash(out: Any) -> bytes:
     """sha256 over the content digests of an operator's outputs, in order."""
-    h = hashlib.sha256()
-    for leaf in out if isinstance(out, list | tuple) else [out]:
-        if isinstance(leaf, Tensor):
-            h.update(tensor_digest("", leaf))
-        else:
-            h.update(repr(leaf).encode())
-    return h.digest()
+    return parts_hash(output_parts(out))
+
+
+def parts_hash(parts: list[bytes]) -> bytes:
+    """sha256 of the concatenated output parts (see `output_parts`)."""
+    return hashlib.sha256(b"".join(parts)).digest()
 
 
 @dataclass(frozen=True)
@@ -115,10 +125,12 @@ class OpRecord:
                 "purpose": self.purpose, "seed": self.seed, "step": self.step,
                 "output_hash": "0x" + self.output_hash.hex()}  # fmt: skip
 
-    def leaf(self) -> StateHash:
-        """The op-trace leaf value r_index: sha256 of the canonical JSON."""
+    def leaf(self, prev: bytes) -> StateHash:
+        """The op-trace leaf r_index = sha256(r_{index-1} || canonical JSON of the record)."""
+        if len(prev) != 32:
+            raise ValueError(f"the previous leaf is 32 bytes, got {len(prev)}")
         text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
-        return StateHash(hashlib.sha256(text.encode()).digest())
+        return StateHash(hashlib.sha256(bytes(prev) + text.encode()).digest())
 
 
 class Recorder:
@@ -127,6 +139,7 @@ class Recorder:
     def __init__(self, keep_values: bool = True) -> None:
         self.records: list[OpRecord] = []
         self.values: dict[str, Tensor] = {}
+        self.parts: dict[int, list[bytes]] = {}  # record index -> output_parts
         self.keep_values = keep_values
         self._refs: dict[int, str] = {}
         self._alive: list[Tensor] = []  # keeps ids unique for the step
@@ -154,10 +167,13 @@ class Recorder:
     ) -> None:
         """Append the record of one operator and name its outputs "op:<index>"."""
         index = len(self.records) + 1
+        parts = output_parts(out)
         rec = OpRecord(index, op_name(func), encode(list(args), self.ref_of),
                        {k: encode(v, self.ref_of) for k, v in sorted(kwargs.items())},
-                       ctx.purpose, ctx.seed, ctx.step, output_hash(out))  # fmt: skip
+                       ctx.purpose, ctx.seed, ctx.step, parts_hash(parts))  # fmt: skip
         self.records.append(rec)
+        if self.keep_values:
+            self.parts[index] = parts
         if isinstance(out, Tensor):
             self._set(out, f"op:{index}")
         elif isinstance(out, list | tuple):
@@ -175,10 +191,11 @@ class StepTrace:
     end_hash: StateHash
     records: list[OpRecord]
     values: dict[str, Tensor] = field(default_factory=dict, repr=False)
+    parts: dict[int, list[bytes]] = field(default_factory=dict, repr=False)
 
     def leaves(self) -> list[StateHash]:
-        """r_0 = h_{s-1}, r_1..r_{N-1} = record leaves, r_N = h_s."""
-        return [self.start_hash, *(r.leaf() for r in self.records), self.end_hash]
+        """r_0 = h_{s-1}, r_1..r_{N-1} = chained record leaves, r_N = h_s."""
+        return [*chain_leaves(self.start_hash, self.records), self.end_hash]
 
     @property
     def op_root(self) -> StateHash:
@@ -188,6 +205,14 @@ class StepTrace:
     def inputs_of(self, record: OpRecord) -> dict[str, Tensor]:
         """Copies of the recorded input tensors of `record`, by reference."""
         return {ref: self.values[ref].clone() for ref in record.refs()}
+
+
+def chain_leaves(start: StateHash, records: list[OpRecord]) -> list[StateHash]:
+    """[r_0 = start, r_1, …] with r_j = records[j-1].leaf(r_{j-1})."""
+    leaves = [start]
+    for r in records:
+        leaves.append(r.leaf(leaves[-1]))
+    return leaves
 
 
 def trace_step(
@@ -204,7 +229,9 @@ def trace_step(
     start = trainer.state_hash()
     recorder = Recorder()
     trainer.train_step(recorder)
-    return StepTrace(step, start, trainer.state_hash(), recorder.records, recorder.values)
+    return StepTrace(
+        step, start, trainer.state_hash(), recorder.records, recorder.values, recorder.parts
+    )
 
 
 def replay_op(record: OpRecord, inputs: dict[str, Tensor], device: str = "cpu") -> bytes:

@@ -5,6 +5,7 @@ Layout under `root`:
     ab/cd/abcd…(64 hex digits)   the artifact, read-only, named by its hash without 0x
     .tmp/                        in-progress writes (same filesystem, so os.replace is atomic)
     .quarantine/                 artifacts that failed verification, kept for inspection
+    .names/                      names bound to content hashes (`bind_name`), one small file each
 
 A write goes to a temp file, is fsynced, then `os.replace`d onto its final name and the
 directory fsynced: a reader sees the whole artifact or none of it, whatever crashes.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -37,6 +39,19 @@ DEFAULT_MAX_ARTIFACT_BYTES = 64 * 1024**3
 IO_CHUNK_BYTES = 1024 * 1024
 TMP_DIR = ".tmp"
 QUARANTINE_DIR = ".quarantine"
+NAMES_DIR = ".names"
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*")
+MAX_NAME_CHARS = 200
+
+
+def check_name(name: str) -> str:
+    """A valid artifact name: lowercase path segments of [a-z0-9._-], no `..`, ≤ 200 chars."""
+    if len(name) > MAX_NAME_CHARS or not NAME_RE.fullmatch(name) or ".." in name:
+        raise StoreError(
+            f"invalid artifact name {name[:60]!r}: use lowercase segments of a-z, 0-9, '.', "
+            f"'_', '-' separated by '/', at most {MAX_NAME_CHARS} characters, no '..'"
+        )
+    return name
 
 
 def _fsync_dir(path: Path) -> None:
@@ -242,6 +257,32 @@ class LocalStore:
         with self._open_raw(ContentHash(content_hash)) as fh:
             fh.seek(offset)
             return fh.read(length)
+
+    # --- names: mutable pointers to immutable artifacts --------------------------------------
+
+    def bind_name(self, name: str, content_hash: ContentHash) -> None:
+        """Point `name` at a stored artifact (atomically replacing any earlier binding).
+
+        Names let a peer ask for "the op inputs of job 3, step 7, op 41" before it knows
+        the hash; whatever a name resolves to is still fetched and verified by hash, and
+        its meaning is checked by the reader (a name is a hint, never evidence).
+        """
+        content_hash = ContentHash(content_hash)
+        if not self.has(content_hash):
+            raise self._not_found(content_hash)
+        path = self.root / NAMES_DIR / check_name(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / TMP_DIR / f"name.{secrets.token_hex(8)}"
+        tmp.write_text(content_hash)
+        os.replace(tmp, path)
+
+    def resolve_name(self, name: str) -> ContentHash | None:
+        """The content hash bound to `name`, or None."""
+        path = self.root / NAMES_DIR / check_name(name)
+        try:
+            return ContentHash(path.read_text().strip())
+        except FileNotFoundError:
+            return None
 
     def _open_raw(self, content_hash: ContentHash) -> BinaryIO:
         try:

@@ -74,3 +74,9 @@ class StoreProtocol(Protocol):
 
     def path_of(self, content_hash: ContentHash) -> Path:
         """Where the artifact lives (or would live) locally."""
+
+    def bind_name(self, name: str, content_hash: ContentHash) -> None:
+        """Point a name at a stored artifact (see LocalStore.bind_name)."""
+
+    def resolve_name(self, name: str) -> ContentHash | None:
+        """The content hash bound to `name`, or None."""

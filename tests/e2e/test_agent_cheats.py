@@ -19,7 +19,7 @@ event of the game) <= 2 * maxRounds(T, N, k) + MOVE_OVERHEAD.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from eth_hash.auto import keccak
 
 from assay.agents.actions import Choose
 from assay.agents.base import AgentConfig, BaseAgent, Step
+from assay.agents.manifest import ManifestPublisher
 from assay.agents.responder import Outcome
 from assay.agents.runner import InlineRunner
 from assay.agents.views import chain_now, load_game
@@ -37,17 +38,20 @@ from assay.agents.work import MappingSpecSource, Trace, step_op_trace, train_tra
 from assay.chain.artifacts import load_abi
 from assay.devnet import Devnet
 from assay.game_player import choose_at, send
+from assay.net.blobs import BlobServer
 from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Party, StateHash
 from assay.repro import rng
 from assay.repro.data import load_dataset
 from assay.repro.graph import graph_hash
-from assay.repro.tracer import Recorder
+from assay.repro.tracer import Recorder, chain_leaves
 from assay.repro.trainer import Trainer
 from assay.repro.zoo import build_model
+from assay.store import LocalStore
 from solver.agent import SolverAgent
 from verifier.agent import VerifierAgent, replay_recompute
+from verifier.referee import PeerRecompute
 
 pytestmark = pytest.mark.anvil
 
@@ -158,9 +162,10 @@ Make = Callable[[JobSpec, Any], Trainer]
 def recorded_leaves(trainer: Trainer, step: int) -> list[StateHash]:
     """The record leaves r_1..r_{N-1} of `trainer`'s next step (which must be `step`)."""
     assert trainer.step == step - 1
+    start = trainer.state_hash()
     recorder = Recorder()
     trainer.train_step(recorder)
-    return [r.leaf() for r in recorder.records]
+    return chain_leaves(start, recorder.records)[1:]
 
 
 @dataclass(frozen=True)
@@ -262,11 +267,29 @@ def post(net: Devnet, spec: JobSpec, honest: Honest, data: Any) -> JobId:
 
 
 class Table:
-    """Builds agents for one test: one InlineRunner, one state dir per name, credits unclaimed."""
+    """Builds agents for one test: one InlineRunner, one state dir per name, credits unclaimed.
 
-    def __init__(self, net: Devnet, specs: MappingSpecSource, tmp: Path) -> None:
+    The solver serves its artifacts (manifest, operator inputs) from a real blob service, and
+    the referees recompute one operator from those inputs (`PeerRecompute`), replaying the job
+    only when the inputs cannot be had or do not check out.
+    """
+
+    def __init__(
+        self,
+        net: Devnet,
+        specs: MappingSpecSource,
+        tmp: Path,
+        store: LocalStore,
+        server: BlobServer,
+    ) -> None:
         self.net, self.specs, self.tmp, self.runner = net, specs, tmp, InlineRunner()
         self.p = net.actor("deployer").protocol
+        self.store, self.server = store, server
+        self.recomputes: list[PeerRecompute] = []
+
+    def referee_paths(self) -> dict[str, int]:
+        """How the referees answered: {"op-inputs": n, "replay": m}, summed."""
+        return {k: sum(r.paths[k] for r in self.recomputes) for k in ("op-inputs", "replay")}
 
     def config(self, name: str) -> AgentConfig:
         assert self.net.deployment is not None
@@ -281,9 +304,11 @@ class Table:
         hooks: dict[str, Any] = {}
         if cheat is not None:
             hooks = {"steps_hook": lambda _: cheat.steps, "ops_hook": cheat.ops}
+        store = self.store
         return SolverAgent(
             self.net.actor("solver").protocol, self.specs, self.config("solver"),
-            runner=self.runner, **hooks,
+            runner=self.runner, publish=ManifestPublisher(store, [self.server.endpoint]),
+            op_inputs_store=store, **hooks,
         )  # fmt: skip
 
     def verifier(self, actor: str, state: str | None = None, **kw: Any) -> VerifierAgent:
@@ -293,10 +318,16 @@ class Table:
         )  # fmt: skip
 
     def referees(self) -> list[VerifierAgent]:
-        return [
-            self.verifier(n, verify=False, recompute=replay_recompute(self.specs, self.tmp / n))
-            for n in ("referee", "referee2")
-        ]
+        agents = []
+        for n in ("referee", "referee2"):
+            fallback = replay_recompute(self.specs, self.tmp / n)
+            store = LocalStore(self.tmp / n / "store")
+            recompute = PeerRecompute(
+                self.specs, store, self.p.game.get_game, fallback, timeout=2.0
+            )
+            self.recomputes.append(recompute)
+            agents.append(self.verifier(n, verify=False, recompute=recompute))
+        return agents
 
     def game(self, game_id: GameId) -> Any:
         return self.p.game.get_game(game_id)
@@ -307,8 +338,10 @@ class Table:
 
 
 @pytest.fixture
-def table(net: Devnet, specs: MappingSpecSource, tmp_path: Path) -> Table:
-    return Table(net, specs, tmp_path)
+def table(net: Devnet, specs: MappingSpecSource, tmp_path: Path) -> Iterator[Table]:
+    store = LocalStore(tmp_path / "solver-store")
+    with BlobServer(store) as server:
+        yield Table(net, specs, tmp_path, store, server)
 
 
 def run_until(
@@ -420,6 +453,11 @@ def test_cheat_is_caught_and_the_verifier_wins_within_the_bound(
     assert g.status == GameStatus.CHALLENGER_WON
     req = p.court.get_request(g.request_id)
     assert req.resolved and req.decision == honest.ops[step][g.hi] != req.claimed_output
+    # Each referee recomputed the one operator from the solver's checked inputs, except when
+    # the disputed leaf is the end state r_N (no operator: the step is replayed).
+    paths = table.referee_paths()
+    used, unused = ("op-inputs", "replay") if g.hi < g.n_ops else ("replay", "op-inputs")
+    assert paths[used] >= 1 and paths[unused] == 0, paths
     job = p.market.get_job(job_id)
     assert job.status == JobStatus.FAILED and job.winning_challenger == me
     assert_bounded(table, game_id, honest)

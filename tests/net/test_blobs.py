@@ -244,3 +244,50 @@ def test_malformed_requests_do_not_kill_the_server(
 def test_client_rejects_bad_settings(dst: LocalStore, kw: dict[str, float], match: str) -> None:
     with pytest.raises(NetError, match=match):
         BlobClient([], dst, **kw)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------ names
+
+
+def test_resolve_returns_the_hash_a_peer_binds_to_a_name(
+    src: LocalStore, dst: LocalStore, server: BlobServer
+) -> None:
+    h = src.put_bytes(b"bundle")
+    src.bind_name("op-inputs/job-1/step-2/op-3", h)
+    client = BlobClient([server.endpoint], dst, timeout=TIMEOUT)
+    assert client.resolve("op-inputs/job-1/step-2/op-3") == h
+    client.fetch(h)
+    assert dst.get_bytes(h) == b"bundle"
+
+
+def test_resolve_skips_peers_without_the_name_and_dead_peers(
+    src: LocalStore, dst: LocalStore, server: BlobServer, tmp_path: Path
+) -> None:
+    other = LocalStore(tmp_path / "other")
+    with BlobServer(other) as empty:
+        h = src.put_bytes(b"x")
+        src.bind_name("a/b", h)
+        client = BlobClient(
+            [_free_endpoint(), empty.endpoint, server.endpoint], dst, timeout=TIMEOUT
+        )
+        assert client.resolve("a/b") == h
+
+
+def test_resolve_names_every_peer_when_no_one_has_the_name(
+    dst: LocalStore, server: BlobServer
+) -> None:
+    dead = _free_endpoint()
+    client = BlobClient([server.endpoint, dead], dst, timeout=TIMEOUT)
+    with pytest.raises(ArtifactUnavailableError) as err:
+        client.resolve("nobody/has/this")
+    assert server.endpoint in str(err.value) and dead in str(err.value)
+    assert "no such name" in str(err.value)
+
+
+def test_a_malformed_name_gets_an_error_reply_not_a_crash(
+    dst: LocalStore, server: BlobServer
+) -> None:
+    client = BlobClient([server.endpoint], dst, timeout=TIMEOUT)
+    with pytest.raises(ArtifactUnavailableError, match="invalid artifact name"):
+        client.resolve("../../etc/passwd")
+    assert server.running

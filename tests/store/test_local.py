@@ -235,3 +235,35 @@ def test_remove_stale_temp_keeps_fresh_writes(store: LocalStore) -> None:
         assert store.remove_stale_temp(older_than_s=60) == 1
         assert w.commit() == ContentHash.of(b"in progress")
     assert not stale.exists()
+
+
+# ------------------------------------------------------------------------------ names
+
+
+def test_bound_name_resolves_and_rebinding_replaces_it(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    a, b = store.put_bytes(b"a"), store.put_bytes(b"b")
+    assert store.resolve_name("op-inputs/job-1/step-2/op-3") is None
+    store.bind_name("op-inputs/job-1/step-2/op-3", a)
+    assert store.resolve_name("op-inputs/job-1/step-2/op-3") == a
+    store.bind_name("op-inputs/job-1/step-2/op-3", b)
+    assert store.resolve_name("op-inputs/job-1/step-2/op-3") == b
+    assert not list((tmp_path / ".tmp").iterdir())  # the temp file was renamed into place
+
+
+@pytest.mark.parametrize("name", ["", "/abs", "a/../b", "Upper", "a//b", "a b", "x" * 201, "a/"])
+def test_invalid_names_are_refused_with_the_rule(tmp_path: Path, name: str) -> None:
+    store = LocalStore(tmp_path)
+    h = store.put_bytes(b"a")
+    with pytest.raises(StoreError, match="invalid artifact name"):
+        store.bind_name(name, h)
+    with pytest.raises(StoreError, match="invalid artifact name"):
+        store.resolve_name(name)
+
+
+def test_a_name_can_only_point_at_a_stored_artifact(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    missing = ContentHash.of(b"never stored")
+    with pytest.raises(ArtifactNotFoundError):
+        store.bind_name("a", missing)
+    assert store.resolve_name("a") is None
