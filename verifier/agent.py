@@ -68,10 +68,13 @@ class VerifierAgent(BaseAgent):
         inspect: Inspect | None = None,
         policy: ReplayPolicy | None = None,
         store: LocalStore | None = None,
+        lazy: bool = False,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.verify, self.verify_all, self.recompute = verify, verify_all, recompute
+        self.lazy = lazy
+        """Devnet demo only: attest every assigned job unchecked (verifier.decide, lazy)."""
         self.inspect = inspect
         self.policy = policy if policy is not None else ReplayPolicy.full()
         self.store = store
@@ -85,7 +88,8 @@ class VerifierAgent(BaseAgent):
 
     # ------------------------------------------------------------------ verifier duty
     def _local(self, job: JobView) -> VerifierLocal:
-        known = self.specs.get(job.job.spec_hash) is not None
+        # A lazy verifier checks nothing, so it does not even fetch the spec.
+        known = not self.lazy and self.specs.get(job.job.spec_hash) is not None
         w = self.work.get(job.job_id)
         jid = int(job.job_id)
         result = self.sampled.get(jid)
@@ -99,7 +103,7 @@ class VerifierAgent(BaseAgent):
         sampled, ok = self.policy.is_sampled, result is not None and result.ok
         if w is None:
             return VerifierLocal(
-                self.verify_all, known, sampled=sampled, sample=sample, sample_ok=ok
+                self.verify_all, known, sampled=sampled, sample=sample, sample_ok=ok, lazy=self.lazy
             )
         return VerifierLocal(
             self.verify_all,
@@ -112,6 +116,7 @@ class VerifierAgent(BaseAgent):
             sampled=sampled,
             sample=sample,
             sample_ok=ok,
+            lazy=self.lazy,
         )
 
     def _games(self, job: JobView) -> list[GameView]:

@@ -16,6 +16,14 @@ Verifier duty (`decide`), on a job where it is assigned (or any job, with `verif
 | Finalized  | assigned, verifiers not released, now > reveal deadline     | ReleaseVerifiers  |
 | Failed     | assigned or the winner, solver not settled, now > reveal    | SettleFailure     |
 
+Lazy policy (`VerifierLocal.lazy`, devnet demo only: the verifier honeypots exist to catch),
+in place of the replay rows above (games, release and settlement rows unchanged):
+
+| job status | condition                                                   | action            |
+|------------|-------------------------------------------------------------|-------------------|
+| Submitted  | assigned, not the solver, now <= deadline, no verdict/game  | Attest, unchecked |
+| Submitted  | otherwise (not assigned, or decided)                        | none (no replay)  |
+
 Referee duty (`decide_referee`), on an adjudication request:
 
 | condition                                                   | action              |
@@ -67,6 +75,8 @@ class VerifierLocal:
         sampled: policy: check sampled segments first (full replay only if that fails).
         sample: state of the sampled-segment check.
         sample_ok: the sampled check passed (meaningful once `sample` is DONE).
+        lazy: policy (devnet demo only): attest every assigned job without replaying it, so a
+            honeypot's forced error gets this verifier slashed.
     """
 
     verify_all: bool = False
@@ -79,6 +89,7 @@ class VerifierLocal:
     sampled: bool = False
     sample: WorkState = WorkState.NONE
     sample_ok: bool = False
+    lazy: bool = False
 
     def traces(self) -> game_player.Traces:
         return game_player.Traces(self.steps, lambda s: self.op_traces[s])
@@ -128,9 +139,11 @@ def _verdict(
     """Replay, then attest or challenge (once: never a second verdict on the same job).
 
     Sampled policy: check sampled segments first; a pass attests, anything else falls back to
-    the full replay, whose result alone can challenge.
+    the full replay, whose result alone can challenge. Lazy policy: attest, checking nothing.
     """
     decided = assignment is not None and (assignment.attested or assignment.challenged)
+    if local.lazy:
+        return [] if decided or mine or assignment is None else [Attest(job.job_id)]
     if local.sampled and local.replay == WorkState.NONE:
         if local.sample == WorkState.NONE:
             return [StartSampledReplay(job.job_id, job.job.spec_hash)] if local.can_replay else []

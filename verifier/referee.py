@@ -1,7 +1,7 @@
 """The referee's recompute: one operator from inputs fetched from peers, checked, replayed.
 
 For a request (job, step s, op j) the referee
-1. derives record j's shape from the spec (`opinputs.expected_record`: step s up to op j from
+1. derives record j's shape from the spec (`opinputs.ShapeTracer`: step s up to op j from
    the initial state — no peer is trusted for which kernel runs on which scalars);
 2. resolves `op_inputs_name(job, s, j)` at the peers named in the job's artifact URI and
    fetches the bundle and its tensors (every byte hash-checked by the blob client);
@@ -28,8 +28,8 @@ import structlog
 from assay.agents.opinputs import (
     Agreed,
     OpInputsError,
+    ShapeTracer,
     check_inputs,
-    expected_record,
     load_bundle,
     load_tensors,
     op_inputs_name,
@@ -75,7 +75,7 @@ class PeerRecompute:
         self.timeout, self.publish_wait = timeout, publish_wait
         self._first_try: dict[int, float] = {}
         self.paths: dict[str, int] = {"op-inputs": 0, "replay": 0}
-        self._datasets: dict[bytes, Any] = {}
+        self._shape_tracers: dict[bytes, ShapeTracer] = {}
 
     def __call__(self, request: Request, job: Job) -> StateHash:
         try:
@@ -100,7 +100,7 @@ class PeerRecompute:
         if request.op_index >= g.n_ops:
             raise OpInputsError(f"op {request.op_index} is the end state r_N, not an operator")
         agreed = Agreed(request.input, request.step, request.op_index)
-        expected = expected_record(spec, self._dataset(spec, job), request.step, request.op_index)
+        expected = self._shapes(spec, job).record(request.step, request.op_index)
         _, peers = parse_uri(job.artifact_uri)
         client = BlobClient(peers, self.store, timeout=self.timeout)
         name = op_inputs_name(int(job.job_id), request.step, request.op_index)
@@ -127,13 +127,15 @@ class PeerRecompute:
                 raise OpInputsPendingError(f"{name} is not published yet; retrying") from None
             raise
 
-    def _dataset(self, spec: Any, job: Job) -> Any:
+    def _shapes(self, spec: Any, job: Job) -> ShapeTracer:
+        """One ShapeTracer (dataset, model) per spec, kept for the process's life."""
         from assay.repro.data import load_dataset
 
         key = bytes(job.spec_hash)
-        if key not in self._datasets:
-            self._datasets[key] = load_dataset(spec.data, int(spec.training.seed))
-        return self._datasets[key]
+        if key not in self._shape_tracers:
+            data = load_dataset(spec.data, int(spec.training.seed))
+            self._shape_tracers[key] = ShapeTracer(spec, data)
+        return self._shape_tracers[key]
 
 
 __all__ = ["OpInputsPendingError", "PeerRecompute"]

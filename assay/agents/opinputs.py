@@ -49,12 +49,14 @@ from torch import Tensor
 from assay.errors import AssayError
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import StateHash
+from assay.repro.kernels import op_name
 from assay.repro.state import TrainState, state_leaves, tensor_digest
 from assay.repro.tracer import (
     OpRecord,
     Recorder,
     StepTrace,
     chain_leaves,
+    encode,
     parts_hash,
     replay_op,
 )
@@ -184,9 +186,19 @@ class _ShapeRecorder(Recorder):
             self.values[ref] = tensor.detach().clone()
 
     def record(self, func: Any, ctx: Any, args: Any, kwargs: Any, out: Any) -> None:
-        super().record(func, ctx, args, kwargs, out)
-        if len(self.records) == self.target:
+        # Like Recorder.record without hashing the outputs: only record j's shape is wanted.
+        index = len(self.records) + 1
+        self.records.append(OpRecord(index, op_name(func), encode(list(args), self.ref_of),
+                                     {k: encode(v, self.ref_of) for k, v in sorted(kwargs.items())},
+                                     ctx.purpose, ctx.seed, ctx.step, b""))  # fmt: skip
+        if index == self.target:
             raise _StopAt
+        if isinstance(out, Tensor):
+            self._set(out, f"op:{index}")
+        elif isinstance(out, list | tuple):
+            for k, t in enumerate(out):
+                if isinstance(t, Tensor):
+                    self._set(t, f"op:{index}.{k}")
 
 
 @dataclass(frozen=True)
@@ -198,26 +210,45 @@ class ExpectedOp:
     local_values: dict[str, Tensor]
 
 
+class ShapeTracer:
+    """Derives record shapes for one spec (`expected_record`), keeping one Trainer and its
+    initial state between calls (building the model is most of the cost for small jobs)."""
+
+    def __init__(self, spec: Any, dataset: Any) -> None:
+        from assay.repro.trainer import Trainer
+
+        self.trainer = Trainer(spec, dataset)
+        st = self.trainer.state
+        self._initial = TrainState(st.step, st.seed, st.cursor,
+                                   {k: v.clone() for k, v in st.params.items()},
+                                   {k: v.clone() for k, v in st.moments.items()},
+                                   st.spec_hash)  # fmt: skip
+
+    def record(self, step: int, op_index: int) -> ExpectedOp:
+        """Record j of step s (see `expected_record`)."""
+        trainer = self.trainer
+        trainer.resume(self._initial)  # a stopped step may have updated parameters in place
+        trainer.step = step - 1
+        recorder = _ShapeRecorder(op_index)
+        with contextlib.suppress(_StopAt):
+            trainer.train_step(recorder)
+        if len(recorder.records) != op_index:
+            raise OpInputsError(
+                f"step {step} has {len(recorder.records)} operators; op {op_index} is not one "
+                "(the end state r_N is recomputed by replaying the step)"
+            )
+        return ExpectedOp(recorder.records[-1], recorder.values)
+
+
 def expected_record(spec: Any, dataset: Any, step: int, op_index: int) -> ExpectedOp:
     """Record j of step s, derived from the spec: step s run from the initial state to op j.
 
     Every record's kernel, input references, scalars and seed depend only on (spec, step),
     not on the weights or data values (tests/agents/test_opinputs.py checks this for the
     model zoo), so the initial state gives the same record shape as the real state h_{s-1}.
+    Outputs are not hashed and the step stops at op j: at most one step's forward/backward.
     """
-    from assay.repro.trainer import Trainer
-
-    trainer = Trainer(spec, dataset)
-    trainer.step = step - 1
-    recorder = _ShapeRecorder(op_index)
-    with contextlib.suppress(_StopAt):
-        trainer.train_step(recorder)
-    if len(recorder.records) != op_index:
-        raise OpInputsError(
-            f"step {step} has {len(recorder.records)} operators; op {op_index} is not one "
-            "(the end state r_N is recomputed by replaying the step)"
-        )
-    return ExpectedOp(recorder.records[-1], recorder.values)
+    return ShapeTracer(spec, dataset).record(step, op_index)
 
 
 @dataclass(frozen=True)
@@ -356,6 +387,7 @@ __all__ = [
     "Agreed",
     "ExpectedOp",
     "OpInputsError",
+    "ShapeTracer",
     "build_bundle",
     "check_inputs",
     "expected_record",

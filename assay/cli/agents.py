@@ -24,7 +24,7 @@ import typer
 from eth_hash.auto import keccak
 from rich.live import Live
 
-from assay.agents.actions import Challenge, describe
+from assay.agents.actions import describe
 from assay.agents.base import AgentConfig, BaseAgent, Step
 from assay.agents.manifest import ManifestChecker, ManifestPublisher
 from assay.agents.preflight import (
@@ -56,6 +56,7 @@ from assay.cli.context import (
     fail,
     reporting,
 )
+from assay.cli.units import format_wei
 from assay.net.blobs import BlobServer
 from assay.protocol.types import JobId, JobStatus, StateHash
 from assay.store import LocalStore
@@ -349,9 +350,12 @@ def _run(
 
 
 def _referee_recompute(proc: AgentProcess) -> Any:
+    """One operator from peers' checked inputs, falling back to a replay (verifier.referee)."""
     from verifier.agent import replay_recompute
+    from verifier.referee import PeerRecompute
 
-    return replay_recompute(proc.specs, proc.state_dir / "referee")
+    fallback = replay_recompute(proc.specs, proc.state_dir / "referee")
+    return PeerRecompute(proc.specs, proc.store, proc.chain.protocol.game.get_game, fallback)
 
 
 def _parse_cheat(text: str) -> tuple[int, int]:
@@ -441,7 +445,7 @@ def solver_run(
         console.print(f"solver limits: memory {mem}, flops {flops}", markup=False)
         return SolverAgent(
             p.chain.protocol, p.specs, p.config, runner=p.runner, publish=publish,
-            steps_hook=hooks[0], ops_hook=hooks[1], progress=p.progress,
+            op_inputs_store=p.store, steps_hook=hooks[0], ops_hook=hooks[1], progress=p.progress,
             policy=preflight_policy(p.specs, limits),
         )  # fmt: skip
 
@@ -494,6 +498,15 @@ def verifier_run(
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
     dev_account: DevAccount = None,
+    lazy: Annotated[
+        bool,
+        typer.Option(
+            "--lazy",
+            hidden=True,
+            help="DEVNET DEMO ONLY: attest every assigned job without replaying it (a lazy "
+            "verifier, slashed by honeypots)",
+        ),
+    ] = False,
 ) -> None:
     """Replay submitted results, attest or challenge, and play the games you open.
 
@@ -504,6 +517,10 @@ def verifier_run(
 
     if replay not in ("full", "sampled"):
         fail(f"--replay must be full or sampled, got {replay!r}")
+    if lazy and dev_account is None:
+        fail("--lazy is a devnet demo option: it needs --dev-account")
+    if lazy and replay != "full":
+        fail("--lazy replays nothing: drop --replay sampled")
     seed = replay_seed if replay_seed is not None else secrets.randbits(128)
     policy = ReplayPolicy.sampled(segments, seed) if replay == "sampled" else ReplayPolicy.full()
 
@@ -512,7 +529,7 @@ def verifier_run(
         return VerifierAgent(
             p.chain.protocol, p.specs, p.config, runner=p.runner, verify_all=verify_all,
             recompute=recompute, inspect=ManifestChecker(p.store), progress=p.progress,
-            policy=policy, store=p.store,
+            policy=policy, store=p.store, lazy=lazy,
         )  # fmt: skip
 
     with reporting():
@@ -563,6 +580,17 @@ def referee_run(
     raise typer.Exit(code)
 
 
+def _refuse_second_game(chain: Chain, job_id: JobId) -> None:
+    """Fail if this account already plays an unresolved game on the job (one per challenger)."""
+    game = chain.protocol.game.game_of(job_id, chain.address)
+    if int(game) != 0 and not chain.protocol.game.get_game(game).status.is_resolved:
+        fail(
+            f"{chain.address} already plays game {int(game)} on job {int(job_id)}",
+            f"`assay dispute show {int(game)}` shows it; play it with "
+            "`assay verifier run --verify-all` as this account",
+        )
+
+
 def challenge(
     job_id: Annotated[int, typer.Argument(help="the job whose result to check")],
     force: Annotated[
@@ -581,7 +609,6 @@ def challenge(
 
     Example: assay challenge 3 --dev-account challenger
     """
-    from assay.agents.responder import Outcome, Responder
     from assay.agents.work import train_trace
     from assay.protocol.merkle import MerkleTree
 
@@ -595,6 +622,7 @@ def challenge(
                 "challenged",
                 f"`assay job status {job_id}` shows where it stands",
             )
+        _refuse_second_game(chain, job.job_id)
         specs = StoreSpecSource(LocalStore(store))
         spec = specs.resolve(job.spec_hash, job.spec_uri)
         directory = state_dir or DEFAULT_AGENTS_DIR / f"challenge-{chain.address.lower()}"
@@ -613,13 +641,16 @@ def challenge(
         if matches and not force:
             raise typer.Exit(0)
         bond = int(job.params.challengeBond)
-        outcome = Responder(chain.protocol).execute(Challenge(job.job_id, job.final_state, bond))
-        game = chain.protocol.game.game_of(job.job_id, chain.address)
-    if outcome == Outcome.FAILED or int(game) == 0:
-        fail(
-            "the challenge was refused (see the log line above)",
-            f"`assay dispute list --job {job_id}` shows the games already open",
-        )
+        balance = int(chain.w3.eth.get_balance(chain.address))
+        if balance < bond:
+            fail(
+                f"{chain.address} holds {format_wei(balance)}, less than the challenge bond of "
+                f"{format_wei(bond)} (plus gas)",
+                "fund the account with at least the bond, then run the same command again",
+            )
+        # Sent directly, not through the agents' Responder: that one counts GameAlreadyOpen as
+        # done and logs other reverts, where this command must show the decoded error and a hint.
+        game = chain.protocol.game.challenge(job.job_id, job.final_state, bond)
     console.print(
         f"game {int(game)} opened against job {job_id} with a bond of {bond} wei; "
         "play it with `assay verifier run --verify-all` as this account"

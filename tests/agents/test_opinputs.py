@@ -13,6 +13,7 @@ import torch
 from assay.agents.opinputs import (
     Agreed,
     OpInputsError,
+    ShapeTracer,
     build_bundle,
     check_inputs,
     expected_record,
@@ -219,3 +220,20 @@ def test_unreadable_files_raise_op_inputs_errors(tmp_path: Path) -> None:
         load_bundle(tmp_path / "doc")
     with pytest.raises(OpInputsError, match="unreadable op-inputs tensors"):
         load_tensors(tmp_path / "t")
+
+
+def test_a_shape_tracer_reused_across_requests_gives_fresh_shapes(mlp: Case) -> None:
+    """The tracer resets its trainer: an optimizer op (which updates parameters in place
+    before the step is cut) does not leak into the next request's inputs or records."""
+    tracer = ShapeTracer(mlp.spec, mlp.data)
+    n = len(mlp.trace.records)
+    for j in (n, 2, n - 5, 2):
+        want = mlp.trace.records[j - 1].to_json()
+        got = tracer.record(STEP, j).record.to_json()
+        got.pop("output_hash"), want.pop("output_hash")
+        assert got == want
+    j = mlp.first_with("batch/")
+    doc, tensors = build_bundle(9, mlp.trace, mlp.state, j)
+    expected = tracer.record(STEP, j)
+    inputs = check_inputs(doc, tensors, expected, mlp.agreed(j))
+    assert recompute_leaf(expected, inputs, mlp.trace.leaves()[j - 1]) == mlp.trace.leaves()[j]
