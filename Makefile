@@ -56,6 +56,7 @@ bench: setup
 	cd contracts && $(FORGE) test --match-contract GasBench -vv
 	cd contracts && $(FORGE) snapshot --no-match-path 'test/invariant/*' --snap .gas-snapshot --check
 	$(PY) -m assay.bench
+	$(PY) -m assay.bench_dispute
 
 # Re-record the committed gas snapshot after an intended gas change (review the diff).
 gas-snapshot: setup

@@ -10,10 +10,12 @@ b. cheating: `assay solver run --cheat-from STEP:OP` (a hidden devnet-only optio
    wrong trace; verifier1 replays, challenges and plays both bisection phases; the referees
    (`assay referee run` ×2) recompute the isolated operator; the solver loses, and once the
    reveal window has passed its stake is slashed at settlement and the challenger is paid;
-c. honeypot: `assay whistleblower run` plants a honeypot and solves it wrong on purpose;
-   verifier1 catches it (jackpot), verifier2 attests without checking (the demo itself plays
-   this lazy verifier, a few lines in this process) and is slashed when the whistleblower
-   reveals.
+c. honeypot: `assay whistleblower run` plants a honeypot from fresh accounts of its own (not its
+   registered one, so nothing marks the job) and solves it wrong on purpose;
+   verifier1 catches it (jackpot), verifier2 attests without checking (`assay verifier run
+   --lazy`, a hidden devnet-only option) and is slashed when the whistleblower
+   reveals; the reveal pays the honeypot's tax back from the jackpot pool, and the whistleblower
+   empties the honeypot's accounts into its own.
 
 The demo moves anvil's clock past the challenge and reveal windows; everything else is done by
 the agents. It prints each journey as a story and writes `demo-report.json` (`--out`); it exits
@@ -213,7 +215,7 @@ ROLES = {
     "verifier2": Role.VERIFIER,
     "referee": Role.REFEREE,
     "referee2": Role.REFEREE,
-    "whistleblower": Role.SOLVER,
+    "whistleblower": Role.WHISTLEBLOWER,
 }
 
 
@@ -448,9 +450,11 @@ def honeypot(demo: Demo, report: dict[str, Any]) -> None:
     p = demo.net.actor("deployer").protocol
     names = ("whistleblower", "verifier1", "verifier2", "referee", "referee2")
     title = "c. a honeypot catches a lazy verifier"
-    lazy = demo.net.actor("verifier2").protocol
     start = demo.net.node.w3.eth.block_number
     with scenario(demo, "honeypot", title, names, report) as e:
+        demo.agent("verifier", "verifier2", "--lazy", label="verifier2-lazy")
+        _note("verifier2 is back as `assay verifier run --lazy`: it attests to every job it is "
+              "assigned without replaying it")  # fmt: skip
         demo.spawn(
             "whistleblower", "whistleblower", "run", "--dev-account", "whistleblower",
             "--template", str(demo.job_file), "--rate", "1", "--max-honeypots", "1",
@@ -462,25 +466,23 @@ def honeypot(demo: Demo, report: dict[str, Any]) -> None:
         count = p.market.job_count()
         demo.wait(lambda: p.market.job_count() > count, "the honeypot")
         wb_address = demo.net.actor("whistleblower").address
-        job_id = next(
-            JobId(j)
-            for j in range(p.market.job_count(), 0, -1)
-            if p.market.get_job(JobId(j)).submitter == wb_address
-        )
+        job_id = JobId(p.market.job_count())  # nobody else posts during this journey
         e["job_id"] = int(job_id)
-        _say(f"the whistleblower posted job {job_id}: to everyone else an ordinary job")
+        submitter = p.market.get_job(job_id).submitter
+        _say(f"the whistleblower posted job {job_id} from a fresh account {submitter}, funded "
+             "just before: to everyone else an ordinary job")  # fmt: skip
         demo.wait(lambda: p.market.job_status(job_id) == JobStatus.SUBMITTED, "the result")
-        _say("its embedded solver submitted a result wrong on purpose (sealed tag committed)")
-        me = lazy.market.sender.address
+        solver = p.market.get_job(job_id).solver
+        _say(f"its embedded solver, another fresh account ({solver}), submitted a result wrong "
+             "on purpose (sealed tag committed)")  # fmt: skip
+        me = demo.net.actor("verifier2").address
 
-        def lazy_attests() -> bool:
-            mine = [a for a in lazy.market.assignments(job_id) if a.verifier == me]
-            if mine and not mine[0].attested:
-                lazy.market.attest(job_id)
-                _say("verifier2 (lazy) attested without replaying anything")
-            return bool(mine)
+        def lazy_attested() -> bool:
+            return any(a.verifier == me and a.attested for a in p.market.assignments(job_id))
 
-        demo.wait(lazy_attests, "the lazy attestation")
+        demo.wait(lazy_attested, "the lazy attestation")
+        _say("verifier2 (lazy) attested without replaying anything")
+        demo.stop("verifier2-lazy")
         v1 = demo.net.actor("verifier1").address
         demo.wait(lambda: int(p.game.game_of(job_id, v1)) != 0, "the challenge")
         game_id = p.game.game_of(job_id, v1)
@@ -490,7 +492,9 @@ def honeypot(demo: Demo, report: dict[str, Any]) -> None:
         _say(f"verifier1 won: the forced error was at step {d['disputed_step']}, operator "
              f"{d['disputed_operator']}")  # fmt: skip
         demo.wait(lambda: p.registry.revealed(job_id), "the reveal")
-        _say("the whistleblower revealed the honeypot (its salt opens the sealed tag)")
+        _say("the whistleblower revealed the honeypot (its salt opens the sealed tag); the jackpot "
+             "pool paid the honeypot's tax back to its submitter")  # fmt: skip
+        swept = sweep_honeypot_accounts(demo, submitter, solver)
         demo.stop("whistleblower")
         rep = audit(p, whistleblower=demo.net.actor("whistleblower").address, from_block=start)
         console.print(rep.table(), soft_wrap=True, markup=False, highlight=False)
@@ -510,7 +514,41 @@ def honeypot(demo: Demo, report: dict[str, Any]) -> None:
                 if a in outcomes
             },
             honeypot_solver_slashed=h.solver_slashed,
+            honeypot_accounts={"submitter": submitter, "solver": solver},
+            posted_by_whistleblower=wb_address in (submitter, solver),
+            honeypot_tax=p.market.get_job(job_id).tax,
+            honeypot_cost=h.cost,
+            reimbursed=h.reimbursed,
+            accounts_swept=swept,
         )
+
+
+def sweep_honeypot_accounts(demo: Demo, submitter: str, solver: str) -> bool:
+    """Let the whistleblower empty the honeypot's accounts into its own; True once both are."""
+    p = demo.net.actor("deployer").protocol
+    w3 = demo.net.node.w3
+
+    def unbonding() -> bool:
+        return p.stakes.stake_of(solver, Role.SOLVER).pending_withdrawal > 0
+
+    demo.wait(lambda: p.stakes.credit_of(submitter) == 0 and unbonding(), "the honeypot's refund")
+    _say("the whistleblower claimed the submitter's refund and reimbursement, and unbonds the "
+         "honeypot solver's stake")  # fmt: skip
+    stake = p.stakes.stake_of(solver, Role.SOLVER)
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    demo.advance(max(stake.withdrawable_at - now, 0) + 1, "past the solver stake's unbonding delay")
+
+    def empty(account: str) -> bool:
+        balance = int(w3.eth.get_balance(account))  # type: ignore[arg-type]
+        return p.stakes.credit_of(account) == 0 and balance < 10**15  # dust: the sweep's gas
+
+    def swept() -> bool:
+        gone = p.stakes.stake_of(solver, Role.SOLVER).amount == 0
+        return gone and empty(solver) and empty(submitter)
+
+    demo.wait(swept, "the sweep")
+    _say("both honeypot accounts are empty again: what was left came back to the whistleblower")
+    return True
 
 
 # ---------------------------------------------------------------------------- checks
@@ -538,6 +576,12 @@ def check(report: dict[str, Any]) -> list[str]:
         bad.append("honeypot: the lazy verifier2 was not slashed")
     if not outcomes.get("verifier1", {}).get("jackpot"):
         bad.append("honeypot: verifier1 got no jackpot")
+    if c.get("posted_by_whistleblower", True):
+        bad.append("honeypot: posted or solved by the whistleblower's own account (recognisable)")
+    if not c.get("honeypot_tax") or c.get("reimbursed") != c.get("honeypot_tax"):
+        bad.append("honeypot: the reveal did not pay the honeypot's tax back")
+    if not c.get("accounts_swept"):
+        bad.append("honeypot: the honeypot's accounts were not swept back")
     return bad
 
 
@@ -554,10 +598,9 @@ def run(out: Path, steps: int, workdir: Path | None) -> dict[str, Any]:
         d = net.deployment
         assert d is not None
         net.stake_defaults()
-        net.actor("whistleblower").protocol.stakes.deposit(Role.SOLVER, 3 * ETH)
         _say(f"devnet up at {net.node.url} (chain {d.chain_id}); protocol deployed")
         _note("staked: solver, solver2 3 ETH; verifier1, verifier2, referee, referee2 2 ETH; "
-              "whistleblower 1 ETH (+3 ETH solver stake for its honeypots)")  # fmt: skip
+              "whistleblower 1 ETH")  # fmt: skip
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
         env.update(
             ASSAY_RPC_URL=net.node.url,

@@ -86,6 +86,12 @@ class RegistryParams(_StructModel):
     maxJackpotShareBps: int = Field(
         default=2000, ge=0, le=10_000, description="cap: share of the pool"
     )
+    maxReimbursementShareBps: int = Field(
+        default=5000,
+        ge=0,
+        le=10_000,
+        description="cap: share of the pool left after the jackpot that repays a honeypot's cost",
+    )
     maxRevealsPerWindow: int = Field(
         default=5, ge=1, description="reveals per whistleblower per window"
     )

@@ -150,13 +150,16 @@ def run(
 ) -> None:
     """Plant honeypots, solve them wrong on purpose, reveal them once settled.
 
-    The account must be a registered whistleblower with a Whistleblower stake; it also posts
-    (pays the budgets) and solves (needs a Solver stake) the honeypots.
+    The account must be a registered whistleblower with a Whistleblower stake. Each honeypot is
+    posted and solved by fresh accounts of its own, derived from the secret state; this account
+    funds them (budget + solver stake + gas; on a real deployment fund them from elsewhere, see
+    docs/whistleblower.md) and gets back what is left once the honeypot is closed, including the
+    cost the reveal reimbursed from the jackpot pool.
 
     Example: assay whistleblower run --dev-account whistleblower --template job.toml
     """
     from services.whistleblower.planner import Template
-    from services.whistleblower.service import Whistleblower, WhistleblowerConfig
+    from services.whistleblower.service import HoneypotSolver, Whistleblower, WhistleblowerConfig
 
     templates: list[Template] = []
     for path in template:
@@ -188,8 +191,13 @@ def run(
                 return make_uri(local.put_bytes(canonical_bytes(spec)), [server.endpoint])
 
             try:
-                wb = Whistleblower(chain.protocol, config, runner=runner, spec_uri=publish_spec)
-                wb.solver.publish = ManifestPublisher(local, [server.endpoint])
+                wb = Whistleblower(
+                    chain.protocol,
+                    config,
+                    runner=runner,
+                    spec_uri=publish_spec,
+                    publish=ManifestPublisher(local, [server.endpoint]),
+                )
                 console.print(
                     f"whistleblower for {chain.address}: state {directory}, store {store}, "
                     f"serving artifacts on {server.endpoint}",
@@ -201,14 +209,17 @@ def run(
                     report = wb.tick()
                     lines = [f"planted honeypot job={j}" for j in report.posted]
                     lines += [
-                        f"revealed honeypot job={j} jackpot={jp}"
+                        f"revealed honeypot job={j} jackpot={jp} "
+                        f"reimbursed={report.reimbursed.get(j, 0)}"
                         for j, jp in report.revealed.items()
                     ]
                     lines += [f"reveal queued (rate limit) job={j}" for j in report.queued]
+                    lines += [f"swept honeypot accounts job={j}" for j in report.swept]
                     lines += [
-                        format_step(wb.solver.role, 0, s).split(": ", 1)[1] for s in report.solver
+                        format_step(HoneypotSolver.role, 0, s).split(": ", 1)[1]
+                        for s in report.solver
                     ]
-                    return lines, busy(wb.solver)
+                    return lines, any(busy(s) for s in wb.solvers.values())
 
                 with stop_on_signals() as stop:
                     code = tick_loop(

@@ -8,7 +8,8 @@ import {IStakeManager} from "./interfaces/IStakeManager.sol";
 
 /// @title ForcedErrorRegistry
 /// @notice The forced-error jackpot (see IForcedErrorRegistry).
-/// @dev Solvency: `address(this).balance == pool` (a jackpot leaves as a StakeManager credit).
+/// @dev Solvency: `address(this).balance == pool` (jackpots and reimbursements leave as StakeManager
+/// credits).
 contract ForcedErrorRegistry is IForcedErrorRegistry {
     uint256 internal constant BPS = 10_000;
 
@@ -70,28 +71,33 @@ contract ForcedErrorRegistry is IForcedErrorRegistry {
     }
 
     /// @inheritdoc IForcedErrorRegistry
-    function reveal(JobId jobId, bytes32 salt) external returns (uint256 jackpot) {
+    function reveal(JobId jobId, bytes32 salt) external returns (uint256 jackpot, uint256 reimbursed) {
         // INVARIANT: only vetted whistleblowers can label a job forced (else any cheater would).
         if (!_whistleblowers[msg.sender]) revert NotWhistleblower(msg.sender);
         // INVARIANT: the stake that got the whistleblower registered must still be there.
         _checkStake(msg.sender);
         // INVARIANT: a job is revealed at most once.
         if (_revealed[JobId.unwrap(jobId)]) revert AlreadyRevealed(jobId);
-        bytes32 expected = market.getJob(jobId).sealedTag;
+        IJobMarket.Job memory job = market.getJob(jobId);
         bytes32 computed = sealedTagFor(jobId, salt, msg.sender);
         // INVARIANT: the tag was sealed into the result before anyone could know the outcome.
-        if (computed != expected) revert TagMismatch(jobId, expected, computed);
+        if (computed != job.sealedTag) revert TagMismatch(jobId, job.sealedTag, computed);
         _consumeRate(msg.sender);
         _revealed[JobId.unwrap(jobId)] = true;
 
         // Reverts when the job is not in a revealable state or its reveal window has closed.
-        address winner = market.onForcedErrorRevealed(jobId);
-        if (winner != address(0)) {
-            jackpot = jackpotAmount();
-            pool -= jackpot;
-        }
+        (address winner, uint256 cost) = market.onForcedErrorRevealed(jobId);
+        if (winner != address(0)) jackpot = jackpotAmount();
+        // The reimbursement goes to the submitter, who paid the tax and the budget the fees came
+        // out of: a whistleblower revealing someone else's job gains nothing from it.
+        reimbursed = reimbursementAmount(cost, jackpot);
+        // INVARIANT: the jackpot is at most its share of the pool and the reimbursement at most its
+        // share of the rest, so a reveal never pays out more than the pool holds.
+        pool -= jackpot + reimbursed;
         emit ForcedErrorRevealed(jobId, msg.sender, winner, jackpot);
+        emit HoneypotReimbursed(jobId, job.submitter, cost, reimbursed);
         if (jackpot > 0) stakes.credit{value: jackpot}(winner);
+        if (reimbursed > 0) stakes.credit{value: reimbursed}(job.submitter);
     }
 
     /// @inheritdoc IForcedErrorRegistry
@@ -106,6 +112,13 @@ contract ForcedErrorRegistry is IForcedErrorRegistry {
         uint256 fair = uint256(p.verificationCost) * BPS / p.forcedErrorRateBps;
         uint256 cap = pool * p.maxJackpotShareBps / BPS;
         return fair < cap ? fair : cap;
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function reimbursementAmount(uint256 cost, uint256 jackpot) public view returns (uint256) {
+        uint256 left = jackpot < pool ? pool - jackpot : 0;
+        uint256 cap = left * _params.maxReimbursementShareBps / BPS;
+        return cost < cap ? cost : cap;
     }
 
     /// @inheritdoc IForcedErrorRegistry
@@ -157,6 +170,10 @@ contract ForcedErrorRegistry is IForcedErrorRegistry {
         }
         if (p.maxJackpotShareBps == 0 || p.maxJackpotShareBps > BPS) {
             revert InvalidParams("maxJackpotShareBps", p.maxJackpotShareBps);
+        }
+        // Zero is allowed: governance may fund whistleblowers some other way.
+        if (p.maxReimbursementShareBps > BPS) {
+            revert InvalidParams("maxReimbursementShareBps", p.maxReimbursementShareBps);
         }
         if (p.maxRevealsPerWindow == 0) revert InvalidParams("maxRevealsPerWindow", 0);
         if (p.rateWindow == 0) revert InvalidParams("rateWindow", 0);

@@ -38,7 +38,7 @@ contract JobMarket is JobMarketBase {
         if (StateHash.unwrap(initialState) == bytes32(0)) revert EmptyHash("initialState");
 
         uint256 tax = msg.value * _params.protocolTaxBps / BPS;
-        jobId = _storeJob(specHash, specURI, steps, graphHash, initialState, msg.value - tax);
+        jobId = _storeJob(specHash, specURI, steps, graphHash, initialState, msg.value - tax, tax);
         _emitPosted(jobId, tax);
 
         if (tax > 0) IForcedErrorRegistry(forcedErrorRegistry).fund{value: tax}();
@@ -298,7 +298,10 @@ contract JobMarket is JobMarketBase {
     }
 
     /// @inheritdoc IJobMarket
-    function onForcedErrorRevealed(JobId jobId) external returns (address winningChallenger) {
+    function onForcedErrorRevealed(JobId jobId)
+        external
+        returns (address winningChallenger, uint256 honeypotCost)
+    {
         // INVARIANT: only the registry, after checking the sealed tag and rate limit, can spare a solver.
         if (msg.sender != forcedErrorRegistry || msg.sender == address(0)) {
             revert NotForcedErrorRegistry(msg.sender);
@@ -328,8 +331,19 @@ contract JobMarket is JobMarketBase {
         Params storage p = job.params;
         // The honeypot solver erred on purpose: it is spared.
         if (solverLocked) stakes.unlock(job.solver, Role.Solver, p.solverStake);
-        uint256 attestersSlashed =
-            _settleVerifiers(jobId, winningChallenger, p.verifierStake, p.slashWinnerShareBps);
+        uint256 attesters = _settleVerifiers(jobId, winningChallenger, p.verifierStake, p.slashWinnerShareBps);
+        uint256 attestersSlashed = attesters * p.verifierStake;
         emit ForcedErrorMarked(jobId, winningChallenger, attestersSlashed);
+
+        honeypotCost = job.tax;
+        if (status == JobStatus.Finalized && attesters > 0) {
+            // finalize paid each attester the same share of the budget (see there).
+            uint256 fees =
+                attesters * (job.budget * p.verifierFeeBps / BPS / _assignments[JobId.unwrap(jobId)].length);
+            // INVARIANT: the fees counted as lost never exceed the stake this reveal takes from the
+            // attesters, so a whistleblower paying fees to its own verifier accounts cannot turn the
+            // reimbursement into a profit.
+            honeypotCost += fees < attestersSlashed ? fees : attestersSlashed;
+        }
     }
 }

@@ -120,7 +120,8 @@ abstract contract JobMarketBase is IJobMarket {
         uint32 steps,
         bytes32 graphHash,
         StateHash initialState,
-        uint256 budget
+        uint256 budget,
+        uint256 tax
     ) internal returns (JobId jobId) {
         uint256 id = ++_jobCount;
         jobId = JobId.wrap(id);
@@ -129,8 +130,9 @@ abstract contract JobMarketBase is IJobMarket {
         job.status = JobStatus.Open;
         job.postedAt = uint64(block.timestamp);
         job.steps = steps;
-        // Total ETH supply is far below 2^128, so the narrowing cannot truncate.
+        // Total ETH supply is far below 2^128, so the narrowings cannot truncate.
         job.budget = uint128(budget);
+        job.tax = uint128(tax);
         job.specHash = specHash;
         job.graphHash = graphHash;
         job.initialState = initialState;
@@ -179,15 +181,16 @@ abstract contract JobMarketBase is IJobMarket {
     }
 
     /// @dev Slash every attester (share to `winner`, all to the treasury when zero), release the rest.
+    /// Returns the number of attesters slashed.
     function _settleVerifiers(JobId jobId, address winner, uint256 stake, uint256 winnerShareBps)
         internal
-        returns (uint256 slashed)
+        returns (uint256 attesters)
     {
         Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
         for (uint256 i; i < assigned.length; ++i) {
             if (assigned[i].attested) {
                 stakes.slash(assigned[i].verifier, Role.Verifier, stake, winner, winnerShareBps);
-                slashed += stake;
+                ++attesters;
             } else {
                 stakes.unlock(assigned[i].verifier, Role.Verifier, stake);
             }

@@ -62,11 +62,25 @@ contract ForcedErrorRegistryTest {
 
     // ---------------------------------------------------------------- helpers
 
+    /// @dev A fresh JobMarket and registry on the same StakeManager, the registry funded with `fund`.
+    function _deploy(IForcedErrorRegistry.Params memory p, uint256 fund) internal {
+        market = new JobMarket(address(this), sm, new DevnetRandomness(), _marketParams());
+        registry = new ForcedErrorRegistry(address(this), sm, market, p);
+        market.wire(address(this), address(registry));
+        sm.setProtocolContract(address(market), true);
+        sm.setProtocolContract(address(registry), true);
+        registry.registerWhistleblower(whistleblower);
+        vm.deal(stranger, stranger.balance + fund);
+        vm.prank(stranger);
+        registry.fund{value: fund}();
+    }
+
     function _defaultParams() internal pure returns (IForcedErrorRegistry.Params memory) {
         return IForcedErrorRegistry.Params({
             verificationCost: 0.01 ether,
             forcedErrorRateBps: 100, // 1%: fair jackpot = 1 ether
             maxJackpotShareBps: 5000,
+            maxReimbursementShareBps: 5000,
             maxRevealsPerWindow: 2,
             rateWindow: 1 days,
             minWhistleblowerStake: 1 ether
@@ -110,9 +124,35 @@ contract ForcedErrorRegistryTest {
         market.onGameResolved(id, GameId.wrap(JobId.unwrap(id)), challenger, true);
     }
 
-    function _reveal(JobId id, bytes32 salt) internal returns (uint256) {
+    function _reveal(JobId id, bytes32 salt) internal returns (uint256 jackpot) {
+        (jackpot,) = _revealBoth(id, salt);
+    }
+
+    function _revealBoth(JobId id, bytes32 salt) internal returns (uint256 jackpot, uint256 reimbursed) {
         vm.prank(whistleblower);
         return registry.reveal(id, salt);
+    }
+
+    /// @dev A honeypot that nobody caught: `attesters` of its verifiers attested, then it finalized.
+    function _missedHoneypot(bytes32 salt, uint256 attesters) internal returns (JobId id) {
+        id = _honeypot(salt);
+        IJobMarket.Assignment[] memory a = market.assignments(id);
+        for (uint256 i; i < attesters; ++i) {
+            vm.prank(a[i].verifier);
+            market.attest(id);
+        }
+        IJobMarket.Job memory j = market.getJob(id);
+        vm.warp(uint256(j.submittedAt) + j.params.challengeWindow + 1);
+        market.finalize(id);
+    }
+
+    /// @dev ETH an account holds, has staked (any role) and is owed by the protocol.
+    function _wealth(address a) internal view returns (uint256) {
+        uint256 staked;
+        for (uint8 r = 1; r <= 4; ++r) {
+            staked += sm.stakeOf(a, Role(r)).amount;
+        }
+        return a.balance + staked + sm.creditOf(a);
     }
 
     function _eq(uint256 a, uint256 b, string memory what) internal pure {
@@ -133,6 +173,7 @@ contract ForcedErrorRegistryTest {
 
     function test_constructor_setsState() public view {
         require(registry.owner() == address(this), "owner");
+        _eq(registry.params().maxReimbursementShareBps, 5000, "reimbursement cap");
         require(
             address(registry.market()) == address(market) && address(registry.stakes()) == address(sm),
             "wiring"
@@ -161,6 +202,13 @@ contract ForcedErrorRegistryTest {
         _eq(registry.params().maxRevealsPerWindow, 7, "updated");
     }
 
+    function test_setParams_acceptsZeroReimbursementShare() public {
+        IForcedErrorRegistry.Params memory p = _defaultParams();
+        p.maxReimbursementShareBps = 0;
+        registry.setParams(p);
+        _eq(registry.params().maxReimbursementShareBps, 0, "reimbursement off");
+    }
+
     function test_setParams_revertsNotOwner() public {
         vm.expectRevert(
             abi.encodeWithSelector(IForcedErrorRegistry.NotOwner.selector, stranger, address(this))
@@ -173,7 +221,7 @@ contract ForcedErrorRegistryTest {
         IForcedErrorRegistry.Params memory p = _defaultParams();
         string memory name;
         uint256 bad;
-        field = uint8(field % 6);
+        field = uint8(field % 7);
         if (field == 0) {
             (name, bad, p.verificationCost) = ("verificationCost", 0, 0);
         } else if (field == 1) {
@@ -182,6 +230,9 @@ contract ForcedErrorRegistryTest {
         } else if (field == 2) {
             bad = raw % 2 == 0 ? 0 : _bound(raw, 10_001, type(uint16).max);
             (name, p.maxJackpotShareBps) = ("maxJackpotShareBps", uint16(bad));
+        } else if (field == 6) {
+            bad = _bound(raw, 10_001, type(uint16).max);
+            (name, p.maxReimbursementShareBps) = ("maxReimbursementShareBps", uint16(bad));
         } else if (field == 3) {
             (name, bad, p.maxRevealsPerWindow) = ("maxRevealsPerWindow", 0, 0);
         } else if (field == 4) {
@@ -287,7 +338,8 @@ contract ForcedErrorRegistryTest {
         emit IForcedErrorRegistry.ForcedErrorRevealed(id, whistleblower, challenger, 1 ether);
         uint256 jackpot = _reveal(id, salt);
         _eq(jackpot, 1 ether, "jackpot");
-        _eq(registry.pool(), poolBefore - 1 ether, "pool");
+        // The pool also paid back the honeypot's tax (see the reimbursement tests).
+        _eq(registry.pool(), poolBefore - 1 ether - 0.1 ether, "pool");
         // Jackpot plus the winner's share of the slashed attesters (none attested here).
         _eq(sm.creditOf(challenger), 1 ether, "challenger credit");
         require(registry.revealed(id), "revealed");
@@ -306,7 +358,7 @@ contract ForcedErrorRegistryTest {
         market.finalize(id);
         uint256 poolBefore = registry.pool();
         _eq(_reveal(id, salt), 0, "no jackpot");
-        _eq(registry.pool(), poolBefore, "pool kept");
+        _eq(registry.pool(), poolBefore - 0.1 ether, "pool less the tax reimbursed, no jackpot");
         require(market.getJob(id).forcedError, "marked");
         _solvent();
     }
@@ -320,6 +372,131 @@ contract ForcedErrorRegistryTest {
         uint256 cap = registry.pool() * 5000 / 10_000;
         _eq(_reveal(id, salt), cap, "capped");
         _solvent();
+    }
+
+    // ---------------------------------------------------------------- reimbursement
+
+    function test_reveal_caughtHoneypotReimbursesTheTaxToItsSubmitter() public {
+        bytes32 salt = keccak256("salt");
+        uint256 before = _wealth(submitter);
+        JobId id = _caughtHoneypot(salt);
+        _eq(_wealth(submitter), before - 0.1 ether, "the honeypot cost its submitter the tax");
+        vm.expectEmit(true, true, false, true);
+        emit IForcedErrorRegistry.HoneypotReimbursed(id, submitter, 0.1 ether, 0.1 ether);
+        (, uint256 reimbursed) = _revealBoth(id, salt);
+        _eq(reimbursed, 0.1 ether, "tax back");
+        _eq(_wealth(submitter), before, "a revealed honeypot costs its submitter nothing");
+        _eq(sm.creditOf(whistleblower), 0, "the registered account is paid nothing");
+        _solvent();
+    }
+
+    function test_reveal_missedHoneypotReimbursesTaxAndAttesterFees() public {
+        bytes32 salt = keccak256("salt");
+        JobId id = _missedHoneypot(salt, 2);
+        // Budget 9.9 ether: 10% fee split among 3 verifiers, 2 of whom attested.
+        uint256 cost = 0.1 ether + 2 * 0.33 ether;
+        uint256 poolBefore = registry.pool();
+        uint256 creditBefore = sm.creditOf(submitter);
+        vm.expectEmit(true, true, false, true);
+        emit IForcedErrorRegistry.HoneypotReimbursed(id, submitter, cost, cost);
+        (uint256 jackpot, uint256 reimbursed) = _revealBoth(id, salt);
+        _eq(jackpot, 0, "nobody caught it");
+        _eq(reimbursed, cost, "reimbursed");
+        _eq(sm.creditOf(submitter) - creditBefore, cost, "credited to the submitter");
+        _eq(registry.pool(), poolBefore - cost, "from the pool");
+        _solvent();
+    }
+
+    function test_reveal_reimbursementCappedByPoolShare() public {
+        IForcedErrorRegistry.Params memory p = _defaultParams();
+        p.maxReimbursementShareBps = 1; // 0.01% of the pool left after the jackpot
+        registry.setParams(p);
+        bytes32 salt = keccak256("salt");
+        JobId id = _caughtHoneypot(salt);
+        uint256 cap = (registry.pool() - registry.jackpotAmount()) / 10_000;
+        require(cap < 0.1 ether, "the cap binds");
+        vm.expectEmit(true, true, false, true);
+        emit IForcedErrorRegistry.HoneypotReimbursed(id, submitter, 0.1 ether, cap);
+        (, uint256 reimbursed) = _revealBoth(id, salt);
+        _eq(reimbursed, cap, "capped");
+        _solvent();
+    }
+
+    function test_reveal_zeroShareReimbursesNothing() public {
+        IForcedErrorRegistry.Params memory p = _defaultParams();
+        p.maxReimbursementShareBps = 0;
+        registry.setParams(p);
+        bytes32 salt = keccak256("salt");
+        JobId id = _caughtHoneypot(salt);
+        uint256 creditBefore = sm.creditOf(submitter);
+        (, uint256 reimbursed) = _revealBoth(id, salt);
+        _eq(reimbursed, 0, "off");
+        _eq(sm.creditOf(submitter), creditBefore, "no credit");
+        _solvent();
+    }
+
+    /// @dev A whistleblower that also controls the submitter, the solver and every verifier drawn
+    /// pays the attesters fees larger than their stake: the reimbursement must not make that pay.
+    function test_reveal_washedFeesNeverProfitTheWhistleblower() public {
+        IJobMarket.Params memory mp = _marketParams();
+        mp.verifierStake = 0.1 ether; // each attester's 0.33 ether fee exceeds what it can lose
+        market.setParams(mp);
+        address[] memory party = new address[](6);
+        (party[0], party[1], party[2]) = (submitter, solver, whistleblower);
+        for (uint256 i; i < 3; ++i) {
+            party[3 + i] = vm.addr(0xF0 + i);
+        }
+        uint256 before;
+        for (uint256 i; i < party.length; ++i) {
+            before += _wealth(party[i]);
+        }
+        bytes32 salt = keccak256("salt");
+        _revealBoth(_missedHoneypot(salt, 3), salt);
+        uint256 afterReveal;
+        for (uint256 i; i < party.length; ++i) {
+            afterReveal += _wealth(party[i]);
+        }
+        require(afterReveal <= before, "the reimbursement paid for washed fees");
+        _solvent();
+    }
+
+    function testFuzz_reveal_neverPaysOutMoreThanThePool(
+        uint96 poolSeed,
+        uint16 jackpotShare,
+        uint16 reimbursementShare,
+        uint128 cost,
+        uint8 attesters
+    ) public {
+        IForcedErrorRegistry.Params memory p = _defaultParams();
+        p.verificationCost = uint128(_bound(cost, 1, type(uint128).max));
+        p.maxJackpotShareBps = uint16(_bound(jackpotShare, 1, 10_000));
+        p.maxReimbursementShareBps = uint16(_bound(reimbursementShare, 0, 10_000));
+        // A fresh market and registry: the pool is only what the fuzzer gives plus the honeypot's tax.
+        _deploy(p, poolSeed);
+        bytes32 salt = keccak256("salt");
+        JobId id = attesters % 2 == 0 ? _caughtHoneypot(salt) : _missedHoneypot(salt, attesters % 4);
+        uint256 poolBefore = registry.pool();
+        (uint256 jackpot, uint256 reimbursed) = _revealBoth(id, salt);
+        require(jackpot + reimbursed <= poolBefore, "paid more than the pool");
+        require(jackpot <= poolBefore * p.maxJackpotShareBps / 10_000, "jackpot over its cap");
+        require(
+            reimbursed <= (poolBefore - jackpot) * p.maxReimbursementShareBps / 10_000,
+            "reimbursement over its cap"
+        );
+        _solvent();
+    }
+
+    function testFuzz_reimbursementAmount_isMinOfCostAndCap(uint256 cost, uint256 jackpot, uint16 share)
+        public
+    {
+        IForcedErrorRegistry.Params memory p = _defaultParams();
+        p.maxReimbursementShareBps = uint16(_bound(share, 0, 10_000));
+        registry.setParams(p);
+        uint256 pool = registry.pool();
+        jackpot = _bound(jackpot, 0, pool + 1);
+        uint256 left = jackpot < pool ? pool - jackpot : 0;
+        uint256 cap = left * p.maxReimbursementShareBps / 10_000;
+        _eq(registry.reimbursementAmount(cost, jackpot), cost < cap ? cost : cap, "min(cost, cap)");
     }
 
     function test_reveal_revertsNotWhistleblower() public {

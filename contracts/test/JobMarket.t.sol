@@ -285,6 +285,7 @@ contract JobMarketTest {
         IJobMarket.Job memory j = market.getJob(id);
         require(j.submitter == submitter && j.status == JobStatus.Open, "job");
         _eq(j.budget, 9.9 ether, "net budget");
+        _eq(j.tax, 0.1 ether, "tax kept for the honeypot reimbursement");
         _eq(j.postedAt, block.timestamp, "postedAt");
         _eq(j.params.verifiersPerJob, 3, "snapshot");
         _eq(taxReceived, 0.1 ether, "tax");
@@ -911,8 +912,10 @@ contract JobMarketTest {
         address[] memory a = _assigned(id);
         vm.expectEmit(true, true, false, true);
         emit IJobMarket.ForcedErrorMarked(id, challenger, 2 ether);
-        address winner = market.onForcedErrorRevealed(id);
+        (address winner, uint256 cost) = market.onForcedErrorRevealed(id);
         require(winner == challenger, "winner");
+        // The budget was refunded when the challenger won: the honeypot cost its tax only.
+        _eq(cost, 0.1 ether, "cost: the tax");
         IJobMarket.Job memory j = market.getJob(id);
         require(j.forcedError && j.solverSettled && j.verifiersReleased, "flags");
         IStakeManager.Stake memory s = sm.stakeOf(solver, Role.Solver);
@@ -929,11 +932,31 @@ contract JobMarketTest {
     function test_onForcedErrorRevealed_finalizedJobSlashesAttestersToTreasury() public {
         (JobId id, address attester) = _finalizedJob();
         uint256 treasuryBefore = sm.creditOf(treasury);
-        address winner = market.onForcedErrorRevealed(id);
+        (address winner, uint256 cost) = market.onForcedErrorRevealed(id);
         require(winner == address(0), "no winner");
+        // Tax 0.1 + the attester's fee: 10% of the 9.9 budget split among 3 verifiers.
+        _eq(cost, 0.1 ether + 0.33 ether, "cost: tax + attester fee");
         _eq(sm.stakeOf(attester, Role.Verifier).amount, 8 ether, "attester slashed");
         _eq(sm.creditOf(treasury) - treasuryBefore, 2 ether, "all to treasury");
         require(market.getJob(id).verifiersReleased, "released");
+        _solvent();
+    }
+
+    function test_onForcedErrorRevealed_finalizedWithoutAttestersCostsTheTax() public {
+        JobId id = _postSubmitted();
+        vm.warp(_challengeDeadline(id) + 1);
+        market.finalize(id);
+        (, uint256 cost) = market.onForcedErrorRevealed(id);
+        _eq(cost, 0.1 ether, "silent verifiers' fees went back to the submitter");
+    }
+
+    function test_onForcedErrorRevealed_feesCountedAtMostTheAttestersSlash() public {
+        IJobMarket.Params memory p = _defaultParams();
+        p.verifierStake = 0.1 ether; // below the 0.33 ether fee each attester takes
+        market.setParams(p);
+        (JobId id,) = _finalizedJob();
+        (, uint256 cost) = market.onForcedErrorRevealed(id);
+        _eq(cost, 0.1 ether + 0.1 ether, "tax + the slashed stake, not the larger fee");
         _solvent();
     }
 

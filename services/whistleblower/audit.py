@@ -2,8 +2,9 @@
 
 Built from the chain only (no secrets needed: a honeypot is public once revealed):
 ForcedErrorRevealed events (the jobs and their jackpots), each job's assignments (who attested,
-who challenged), and the StakeManager's Slashed / Credited events of the reveal transaction (the
-attesters' slashes and the winner's shares).
+who challenged), and the events of the reveal transaction: the StakeManager's Slashed (the
+attesters' slashes and the winner's shares) and the registry's HoneypotReimbursed (what the
+honeypot cost its submitter and how much of it the jackpot pool paid back).
 
 Outcomes of one assigned verifier on one honeypot:
   caught     challenged and won the game that failed the job (got the jackpot)
@@ -54,6 +55,9 @@ class HoneypotAudit:
     block: int
     solver_slashed: int
     verifiers: tuple[VerifierOutcome, ...]
+    submitter: str = ""
+    cost: int = 0  # wei the honeypot cost its submitter and solver (tax, attesters' fees)
+    reimbursed: int = 0  # wei of that cost the reveal credited back to the submitter
 
 
 @dataclass
@@ -88,6 +92,11 @@ class AuditReport:
     honeypots: tuple[HoneypotAudit, ...]
     totals: tuple[VerifierTotals, ...] = field(default_factory=tuple)
 
+    @property
+    def reimbursed(self) -> int:
+        """Wei the jackpot pool paid back for every honeypot in the report."""
+        return sum(h.reimbursed for h in self.honeypots)
+
     def total(self, verifier: str) -> VerifierTotals:
         for t in self.totals:
             if _eq(t.verifier, verifier):
@@ -109,7 +118,8 @@ class AuditReport:
         for h in self.honeypots:
             lines.append(
                 f"honeypot job {h.job_id}: winner {h.winning_challenger or '-'}, "
-                f"jackpot {h.jackpot} wei, solver slashed {h.solver_slashed} wei"
+                f"jackpot {h.jackpot} wei, solver slashed {h.solver_slashed} wei, "
+                f"reimbursed {h.reimbursed} of {h.cost} wei to submitter {h.submitter or '-'}"
             )
             for o in h.verifiers:
                 lines.append(
@@ -182,6 +192,7 @@ def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int)
     job = protocol.market.get_job(job_id)
     receipt = protocol.registry.sender.w3.eth.get_transaction_receipt(tx)  # type: ignore[arg-type]
     slashes = protocol.stakes.events_in(receipt, "Slashed")
+    paid = protocol.registry.events_in(receipt, "HoneypotReimbursed")
 
     def slashed(account: str, role: Role) -> int:
         return sum(
@@ -224,4 +235,7 @@ def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int)
         block=block,
         solver_slashed=slashed(str(job.solver), Role.SOLVER),
         verifiers=tuple(outcomes),
+        submitter=str(job.submitter),
+        cost=int(paid[0].args["cost"]) if paid else 0,
+        reimbursed=int(paid[0].args["reimbursed"]) if paid else 0,
     )

@@ -15,7 +15,8 @@ N once the step's N operators are known) and the 32-byte salt sealed into the re
 operator and salt are secret: they never appear in a plan's repr (nor in logs).
 
 The state file (`HoneypotState`, JSON, written atomically, mode 0600) holds the key, the first slot
-and what became of each posted honeypot.
+and what became of each posted honeypot. The key also derives each honeypot's own submitter and
+solver accounts (accounts.py).
 """
 
 from __future__ import annotations
@@ -183,6 +184,9 @@ class Posted:
     revealed: bool = False
     closed: str = ""  # why it needs nothing more ("revealed", "expired", "missed window", ...)
     jackpot: int = 0
+    block: int = 0  # the block before it was posted (its solver scans from there; 0: unknown)
+    reimbursed: int = 0  # wei of its cost the reveal credited back to its submitter
+    swept: bool = False  # its submitter and solver accounts were emptied into the whistleblower's
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -192,6 +196,9 @@ class Posted:
             "revealed": self.revealed,
             "closed": self.closed,
             "jackpot": self.jackpot,
+            "block": self.block,
+            "reimbursed": self.reimbursed,
+            "swept": self.swept,
         }
 
     @classmethod
@@ -203,6 +210,9 @@ class Posted:
             bool(d["revealed"]),
             str(d["closed"]),
             int(d["jackpot"]),
+            int(d.get("block", 0)),
+            int(d.get("reimbursed", 0)),
+            bool(d.get("swept", False)),
         )
 
 

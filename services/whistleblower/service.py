@@ -3,40 +3,49 @@
 `Whistleblower.tick()`:
 
 1. plant  — plan over the market's slots (planner.plan) and post every planned honeypot not
-            posted yet (at most `max_in_flight` unrevealed at a time), funded from the
-            submitter account's balance;
-2. solve  — an embedded `HoneypotSolver` (a SolverAgent restricted to our honeypots) claims and
-            trains each one, forces the planned error at step s / operator j (the agents'
-            steps/ops hooks, per job), submits with sealedTag = keccak(jobId, salt, whistleblower)
-            and plays its committed (wrong) trace in any game, so a diligent challenger wins;
+            posted yet (at most `max_in_flight` unrevealed at a time) from the slot's own
+            submitter account, after the funder paid in its budget and the slot's own solver
+            account its stake (accounts.py: fresh accounts derived from the key, so nothing on
+            chain ties a live honeypot to the whistleblower);
+2. solve  — an embedded `HoneypotSolver` per honeypot (a SolverAgent on the slot's solver
+            account, restricted to that job) claims and trains it, forces the planned error at
+            step s / operator j (the agents' steps/ops hooks), submits with
+            sealedTag = keccak(jobId, salt, whistleblower) and plays its committed (wrong) trace
+            in any game, so a diligent challenger wins;
 3. reveal — once a honeypot is Failed (a challenger won) or Finalized (nobody did), reveal
             (jobId, salt) inside the reveal window, earliest deadline first, within the
-            registry's rate limit (reveals that do not fit wait for the next window).
+            registry's rate limit (reveals that do not fit wait for the next window). The reveal
+            credits the honeypot's cost (tax, attester fees) back to its submitter from the pool;
+4. settle — a closed honeypot's accounts are emptied into the registered account: credits
+            claimed, the solver's stake unbonded and withdrawn, balances swept.
 
 Everything secret lives in the state file (planner.HoneypotState); chain state is re-read every
-tick, so a restart with the same state_dir resumes (the solver's cursor lives there too).
+tick, so a restart with the same state_dir resumes (the solvers' cursors live there too).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
-from eth_hash.auto import keccak
 
 from assay.agents.base import AgentConfig, Step
 from assay.agents.runner import TaskRunner
-from assay.agents.views import JobView, chain_now
-from assay.agents.work import JobWork, OpsHook, StepsHook, Trace
+from assay.agents.views import chain_now
 from assay.chain.bindings import Job
 from assay.chain.deploy import ProtocolContracts
 from assay.chain.exceptions import ChainError, RevertError
-from assay.protocol.canonical import canonical_bytes, spec_hash
+from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, spec_from_dict
-from assay.protocol.types import JobId, JobStatus, StateHash
+from assay.protocol.types import JobId, JobStatus
+from services.whistleblower.accounts import HoneypotAccounts, Settled, fund, settle
+from services.whistleblower.honeypot_solver import (
+    HoneypotSolver,
+    SpecCatalogue,
+    forced_error_hooks,
+)
 from services.whistleblower.planner import (
     HoneypotPlan,
     HoneypotState,
@@ -47,116 +56,21 @@ from services.whistleblower.planner import (
     rate_gate,
     save_state,
 )
-from solver.agent import SolverAgent
-from solver.decide import SolverLocal
+from solver.agent import Publisher
+
+__all__ = [
+    "HoneypotSolver",
+    "SpecCatalogue",
+    "TickReport",
+    "Whistleblower",
+    "WhistleblowerConfig",
+    "forced_error_hooks",
+]
 
 log = structlog.get_logger(__name__)
 
 ZERO = "0x0000000000000000000000000000000000000000"
-GAS_RESERVE = 10**16  # wei kept back for gas when funding a honeypot's budget
-
-
-# ---------------------------------------------------------------------------- specs
-
-
-class SpecCatalogue:
-    """The honeypots' specs by hash: a SpecSource, backed by `directory/<hash>.json`.
-
-    Verifiers must be able to fetch a honeypot's spec like any other (today: give them this
-    catalogue or the files; later the content store / peers).
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._specs: dict[bytes, JobSpec] = {}
-
-    def put(self, spec: JobSpec) -> bytes:
-        h = bytes(spec_hash(spec))
-        if h not in self._specs:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / f"{h.hex()}.json").write_bytes(canonical_bytes(spec))
-            self._specs[h] = spec
-        return h
-
-    def get(self, spec_hash: bytes) -> JobSpec | None:
-        h = bytes(spec_hash)
-        if h not in self._specs:
-            path = self.directory / f"{h.hex()}.json"
-            if not path.exists():
-                return None
-            self._specs[h] = spec_from_dict(json.loads(path.read_text()))
-        return self._specs[h]
-
-
-# ---------------------------------------------------------------------------- the forced error
-
-
-def _wrong(h: StateHash) -> StateHash:
-    return StateHash(keccak(b"assay-forced-error" + bytes(h)))
-
-
-def forced_error_hooks(p: HoneypotPlan) -> tuple[StepsHook, OpsHook]:
-    """Hooks committing h_s..h_T wrong and, in step s, r_j..r_N wrong (r_N = the wrong h_s)."""
-    s = p.step
-
-    def steps(trace: Trace) -> Trace:
-        return tuple(h if i < s else _wrong(h) for i, h in enumerate(trace))
-
-    def ops(step: int, trace: Trace) -> Trace:
-        if step != s:
-            return trace
-        j = p.op_index(len(trace) - 1)
-        return tuple(h if i < j else _wrong(h) for i, h in enumerate(trace))
-
-    return steps, ops
-
-
-@dataclass
-class _HoneypotWork(JobWork):
-    """A job's work cache that always applies its own honeypot's hooks."""
-
-    forced_steps: StepsHook | None = None
-    forced_ops: OpsHook | None = None
-
-    def collect(self, steps_hook: StepsHook | None = None, ops_hook: OpsHook | None = None) -> None:
-        super().collect(self.forced_steps, self.forced_ops)
-
-
-class HoneypotSolver(SolverAgent):
-    """A SolverAgent that only claims our honeypots, errs where planned and seals the tag."""
-
-    role = "honeypot-solver"
-
-    def __init__(
-        self,
-        protocol: ProtocolContracts,
-        specs: SpecCatalogue,
-        config: AgentConfig,
-        *,
-        honeypot: Callable[[int], HoneypotPlan | None],
-        sealed_tag: Callable[[int], bytes],
-        runner: TaskRunner | None = None,
-    ) -> None:
-        self.honeypot, self.sealed_tag = honeypot, sealed_tag
-        super().__init__(protocol, specs, config, runner=runner, policy=self._ours)
-
-    def _ours(self, job: JobView) -> bool:
-        return self.honeypot(int(job.job_id)) is not None
-
-    def _local(self, job: JobView, stake_free: int) -> SolverLocal:
-        local = super()._local(job, stake_free)
-        if self.honeypot(int(job.job_id)) is None:
-            return local
-        return replace(local, sealed_tag=self.sealed_tag(int(job.job_id)))
-
-    def job_work(self, job_id: int) -> JobWork:
-        p = self.honeypot(job_id)
-        if job_id not in self.work and p is not None:
-            steps, ops = forced_error_hooks(p)
-            self.work[job_id] = _HoneypotWork(
-                self.config.workdir / f"job_{job_id}", forced_steps=steps, forced_ops=ops
-            )
-        return super().job_work(job_id)
+GAS_RESERVE = 10**16  # wei the funder keeps back for its own gas when funding a honeypot
 
 
 # ---------------------------------------------------------------------------- the service
@@ -171,6 +85,7 @@ class WhistleblowerConfig:
         templates: what honeypots look like (at least one).
         rate_p: honeypot rate; None reads the registry's forcedErrorRateBps (the jackpot's p).
         budget_wei: the budget escrowed with each honeypot (keep it like ordinary jobs').
+        gas_wei: wei each honeypot account (submitter, solver) gets for its own transactions.
         max_in_flight: honeypots posted but not yet revealed/closed, at most.
         max_honeypots: stop planting after this many (None: no limit).
         start_block: the deployment block (first block the embedded solver scans).
@@ -182,6 +97,7 @@ class WhistleblowerConfig:
     templates: tuple[Template, ...]
     rate_p: float | None = None
     budget_wei: int = 5 * 10**17
+    gas_wei: int = 10**16
     max_in_flight: int = 1
     max_honeypots: int | None = None
     start_block: int = 0
@@ -195,28 +111,34 @@ class WhistleblowerConfig:
 
 @dataclass(frozen=True)
 class TickReport:
-    """What one tick did: honeypot jobs posted, revealed (job id -> jackpot), solver steps."""
+    """What one tick did: honeypot jobs posted, revealed (job id -> jackpot) and reimbursed (job
+    id -> wei credited to its submitter), reveals queued, honeypots whose accounts were swept, and
+    the honeypot solvers' steps."""
 
     posted: tuple[int, ...] = ()
     revealed: Mapping[int, int] = field(default_factory=dict)
     queued: tuple[int, ...] = ()
     solver: tuple[Step, ...] = ()
+    reimbursed: Mapping[int, int] = field(default_factory=dict)
+    swept: tuple[int, ...] = ()
 
 
 class Whistleblower:
     """The whistleblower for one registered account.
 
     Args:
-        protocol: bindings acting as the registered whistleblower (it reveals).
+        protocol: bindings acting as the registered whistleblower (it reveals, and receives what
+            is left in a honeypot's accounts once it is closed).
         config: see WhistleblowerConfig.
-        submitter: bindings of the account that posts honeypots (default: `protocol`).
-        solver: bindings of the Solver-staked account that solves them (default: `protocol`).
-            On a real deployment both must be fresh accounts nobody can link to the
-            whistleblower, or every honeypot is recognisable on sight.
+        funder: bindings of the account that funds each honeypot's fresh submitter and solver
+            (default: `protocol`, fine on a devnet). Its transfers are public: on a real
+            deployment it must be an account nobody can link to the whistleblower or to earlier
+            honeypots (docs/whistleblower.md, "Funding").
         runner: where training runs (the agents' TaskRunner).
         spec_uri: where each honeypot's spec is published (returns the specURI to post, e.g.
             an assay:// URI naming a peer that serves it); default: the template's `uri`, else
             `file://<template>.toml` (only in-process agents sharing the catalogue resolve it).
+        publish: how the honeypot solvers publish their artifacts (see SolverAgent).
     """
 
     def __init__(
@@ -224,17 +146,19 @@ class Whistleblower:
         protocol: ProtocolContracts,
         config: WhistleblowerConfig,
         *,
-        submitter: ProtocolContracts | None = None,
-        solver: ProtocolContracts | None = None,
+        funder: ProtocolContracts | None = None,
         runner: TaskRunner | None = None,
         spec_uri: Callable[[JobSpec], str] | None = None,
+        publish: Publisher | None = None,
     ) -> None:
         if not config.templates:
             raise ValueError("the whistleblower needs at least one template")
         self.protocol = protocol
         self.config = config
-        self.submitter = submitter or protocol
+        self.funder = (funder or protocol).market.sender
+        self.runner = runner
         self.spec_uri = spec_uri
+        self.publish = publish
         self.me = protocol.registry.sender.address
         self.w3 = protocol.registry.sender.w3
         self.templates = {t.name: t for t in config.templates}
@@ -242,22 +166,12 @@ class Whistleblower:
         self.state: HoneypotState = load_state(config.state_path)
         save_state(config.state_path, self.state)  # a fresh key is persisted before any use
         self._tags: dict[int, bytes] = {}
+        self._accounts: dict[int, HoneypotAccounts] = {}
+        self.solvers: dict[int, HoneypotSolver] = {}  # slot -> the live honeypot's solver
         for posted in self.state.posted.values():  # restart: the catalogue knows our specs again
             self._spec_of(posted.plan)
-        self.solver = HoneypotSolver(
-            solver or protocol,
-            self.catalogue,
-            AgentConfig(
-                cursor_path=config.state_dir / "solver" / "cursor.json",
-                workdir=config.state_dir / "solver" / "work",
-                start_block=config.start_block,
-                confirmations=config.confirmations,
-                min_credit=config.min_credit,
-            ),
-            honeypot=self.honeypot_of,
-            sealed_tag=self.sealed_tag,
-            runner=runner,
-        )
+            if not posted.closed:
+                self._start_solver(posted)
         self.log = log.bind(agent="whistleblower", account=self.me)
 
     # ------------------------------------------------------------------ lookups
@@ -278,6 +192,34 @@ class Whistleblower:
             self._tags[job_id] = bytes(tag)
         return self._tags[job_id]
 
+    def accounts(self, slot: int) -> HoneypotAccounts:
+        """The submitter and solver accounts of honeypot slot `slot` (derived from the key)."""
+        if slot not in self._accounts:
+            self._accounts[slot] = HoneypotAccounts.derive(self.state.key, slot, self.protocol)
+        return self._accounts[slot]
+
+    def _start_solver(self, posted: Posted) -> HoneypotSolver:
+        """The embedded solver of one honeypot, on the slot's solver account."""
+        slot, job_id, p = posted.plan.slot, posted.job_id, posted.plan
+        cfg = self.config
+        solver = HoneypotSolver(
+            self.accounts(slot).solver,
+            self.catalogue,
+            AgentConfig(
+                cursor_path=cfg.state_dir / "solver" / f"slot_{slot}" / "cursor.json",
+                workdir=cfg.state_dir / "solver" / "work",
+                start_block=posted.block or cfg.start_block,
+                confirmations=cfg.confirmations,
+                min_credit=cfg.min_credit,
+            ),
+            honeypot=lambda j: p if j == job_id else None,
+            sealed_tag=self.sealed_tag,
+            runner=self.runner,
+        )
+        solver.publish = self.publish
+        self.solvers[slot] = solver
+        return solver
+
     def rate(self) -> float:
         if self.config.rate_p is not None:
             return self.config.rate_p
@@ -293,14 +235,22 @@ class Whistleblower:
 
     # ------------------------------------------------------------------ the loop
     def tick(self) -> TickReport:
-        """One pass: plant, let the honeypot solver act, reveal what is due."""
+        """One pass: plant, let the honeypot solvers act, reveal what is due, empty closed ones."""
         posted = self._plant()
-        steps = self.solver.tick()
-        revealed, queued = self._reveal(chain_now(self.w3))
-        return TickReport(tuple(posted), revealed, tuple(queued), tuple(steps))
+        steps: list[Step] = []
+        for solver in self.solvers.values():
+            steps += solver.tick()
+        revealed, reimbursed, queued = self._reveal(chain_now(self.w3))
+        for x in self.state.posted.values():  # a closed honeypot needs its solver no more
+            if x.closed:
+                self.solvers.pop(x.plan.slot, None)
+        swept = self._settle(chain_now(self.w3))
+        return TickReport(
+            tuple(posted), revealed, tuple(queued), tuple(steps), reimbursed, tuple(swept)
+        )
 
     def _plant(self) -> list[int]:
-        count = self.submitter.market.job_count()
+        count = self.protocol.market.job_count()
         if self.state.first_slot is None:
             self.state.first_slot = count
             self._save()
@@ -316,11 +266,14 @@ class Whistleblower:
                 break
             if in_flight >= cfg.max_in_flight:
                 break
+            block = int(self.w3.eth.block_number)
             job_id = self._post(p)
             if job_id is None:
                 break
-            state.posted[p.slot] = Posted(p, job_id, bytes(spec_hash(self._spec_of(p))).hex())
+            posted = Posted(p, job_id, bytes(spec_hash(self._spec_of(p))).hex(), block=block)
+            state.posted[p.slot] = posted
             self._save()
+            self._start_solver(posted)
             self.log.info("whistleblower.posted", job=job_id, slot=p.slot)
             in_flight += 1
             out.append(job_id)
@@ -333,13 +286,17 @@ class Whistleblower:
 
         spec = self._spec_of(p)
         t = self.templates[p.template]
-        market = self.submitter.market
-        balance = int(self.w3.eth.get_balance(market.sender.address))
-        if balance < self.config.budget_wei + GAS_RESERVE:
+        cfg = self.config
+        accounts = self.accounts(p.slot)
+        market = accounts.submitter.market
+        stake = self.protocol.market.params().solverStake
+        balance = self.funder.balance()
+        if balance < cfg.budget_wei + stake + 2 * cfg.gas_wei + GAS_RESERVE:
             self.log.warning("whistleblower.underfunded", balance=balance)
             return None
         data = load_dataset(spec.data, int(spec.training.seed))
         try:
+            fund(accounts, self.funder, budget=cfg.budget_wei, solver_stake=stake, gas=cfg.gas_wei)
             return int(
                 market.post_job(
                     spec_hash=spec_hash(spec),
@@ -349,24 +306,28 @@ class Whistleblower:
                     steps=int(spec.training.steps),
                     graph_hash=graph_hash(spec, data),
                     initial_state=Trainer(spec, data).state_hash(),
-                    budget_wei=self.config.budget_wei,
+                    budget_wei=cfg.budget_wei,
                 )
             )
         except ChainError as err:
             self.log.warning("whistleblower.post_failed", reason=str(err))
             return None
 
-    def _expire(self, job_id: int) -> str:
+    def _expire(self, x: Posted) -> str:
         """Nobody claimed the honeypot in time: take the budget back."""
+        job_id = x.job_id
         try:
-            self.submitter.market.expire_job(JobId(job_id))
+            self.accounts(x.plan.slot).submitter.market.expire_job(JobId(job_id))
         except ChainError as err:
             self.log.warning("whistleblower.expire_failed", job=job_id, reason=str(err))
             return ""
         return "expired"
 
-    def _reveal(self, now: int) -> tuple[dict[int, int], list[int]]:
-        """Reveal every due honeypot that fits the rate limit; the rest stay queued."""
+    def _reveal(self, now: int) -> tuple[dict[int, int], dict[int, int], list[int]]:
+        """Reveal every due honeypot that fits the rate limit; the rest stay queued.
+
+        Returns (job -> jackpot, job -> wei reimbursed to its submitter, queued jobs).
+        """
         registry, market = self.protocol.registry, self.protocol.market
         due: list[tuple[int, Posted]] = []
         for x in self.state.posted.values():
@@ -375,7 +336,7 @@ class Whistleblower:
             job = market.get_job(JobId(x.job_id))
             why = _closed_reason(job)
             if job.status == JobStatus.OPEN and now > job.posted_at + job.params.claimWindow:
-                why = self._expire(x.job_id)
+                why = self._expire(x)
             if registry.revealed(JobId(x.job_id)):
                 x.revealed, why = True, "revealed"
             if why:
@@ -394,6 +355,7 @@ class Whistleblower:
                 continue
             due.append((deadline, x))
         revealed: dict[int, int] = {}
+        reimbursed: dict[int, int] = {}
         queued: list[int] = []
         params = registry.params() if due else None
         for _, x in sorted(due, key=lambda d: (d[0], d[1].job_id)):
@@ -403,7 +365,7 @@ class Whistleblower:
                 queued.append(x.job_id)
                 continue
             try:
-                jackpot = registry.reveal(JobId(x.job_id), x.plan.salt)
+                paid = registry.reveal(JobId(x.job_id), x.plan.salt)
             except RevertError as err:
                 if err.name == "AlreadyRevealed":
                     x.revealed, x.closed = True, "revealed"
@@ -416,14 +378,39 @@ class Whistleblower:
                 queued.append(x.job_id)
                 self.log.warning("whistleblower.reveal_failed", job=x.job_id, reason=str(err))
                 continue
-            x.revealed, x.closed, x.jackpot = True, "revealed", jackpot
+            x.revealed, x.closed, x.jackpot = True, "revealed", paid.jackpot
+            x.reimbursed = paid.reimbursed
             self.state.reveals.append(chain_now(self.w3))
             self._save()
-            revealed[x.job_id] = jackpot
-            self.log.info("whistleblower.revealed", job=x.job_id, jackpot=jackpot)
+            revealed[x.job_id], reimbursed[x.job_id] = paid.jackpot, paid.reimbursed
+            self.log.info(
+                "whistleblower.revealed",
+                job=x.job_id,
+                jackpot=paid.jackpot,
+                cost=paid.cost,
+                reimbursed=paid.reimbursed,
+            )
         if queued:
             self.log.info("whistleblower.reveals_queued", jobs=queued)
-        return revealed, queued
+        return revealed, reimbursed, queued
+
+    def _settle(self, now: int) -> list[int]:
+        """Empty the accounts of closed honeypots into ours; returns the jobs swept this tick."""
+        swept: list[int] = []
+        for x in self.state.posted.values():
+            if not x.closed or x.swept:
+                continue
+            try:
+                where = settle(self.accounts(x.plan.slot), self.me, now)
+            except ChainError as err:
+                self.log.warning("whistleblower.settle_failed", job=x.job_id, reason=str(err))
+                continue
+            if where == Settled.SWEPT:
+                x.swept = True
+                self._save()
+                swept.append(x.job_id)
+                self.log.info("whistleblower.swept", job=x.job_id)
+        return swept
 
 
 def _closed_reason(job: Job) -> str:

@@ -614,13 +614,19 @@ def test_forced_error_reveal_pays_jackpot_and_slashes_lazy_attester(net: Devnet)
 
     advance(net, 60)  # inside the reveal window
     before = credits(net)
-    jackpot = net.actor("whistleblower").protocol.registry.reveal(pot.job_id, pot.salt)
+    paid = net.actor("whistleblower").protocol.registry.reveal(pot.job_id, pot.salt)
+    jackpot = paid.jackpot
     assert jackpot == expected
-    assert p.registry.pool() == pool - jackpot
+    # The job failed (budget refunded), so the honeypot cost its submitter the tax: paid back.
+    tax = BUDGET - ESCROW
+    assert paid.submitter == net.actor("submitter").address
+    assert paid.cost == paid.reimbursed == tax == p.market.get_job(pot.job_id).tax
+    assert p.registry.pool() == pool - jackpot - tax
     assert p.registry.revealed(pot.job_id)
     assert delta(before, credits(net)) == {
         "challenger": jackpot + VERIFIER_STAKE // 2,
         "deployer": VERIFIER_STAKE // 2,
+        "submitter": tax,
     }
     job = p.market.get_job(pot.job_id)
     assert job.forced_error and job.solver_settled and job.verifiers_released

@@ -1,9 +1,10 @@
 """The whistleblower: the pure planner (table-driven) and one honeypot journey on anvil.
 
-The journey: the whistleblower plants a honeypot (p = 1, one honeypot), solves it with a forced
-error, a diligent verifier agent challenges and wins, a lazy verifier attests without checking;
-the whistleblower reveals: the lazy one is slashed, the diligent one gets the jackpot, the
-honeypot solver (the whistleblower) keeps its stake, and the audit report says so.
+The journey: the whistleblower plants a honeypot (p = 1, one honeypot) from fresh accounts of its
+own, solves it with a forced error, a diligent verifier agent challenges and wins, a lazy verifier
+attests without checking; the whistleblower reveals: the lazy one is slashed, the diligent one gets
+the jackpot, the honeypot solver keeps its stake, the pool pays the honeypot's tax back, the
+honeypot's accounts are emptied into the whistleblower's, and the audit report says so.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from assay.chain.deploy import ProtocolContracts
 from assay.devnet import Devnet
 from assay.protocol.spec import load_spec
 from assay.protocol.types import GameStatus, JobId, JobStatus, Role
+from services.whistleblower.accounts import HoneypotAccounts, account_key, fund
 from services.whistleblower.audit import ATTESTED, CAUGHT, audit
 from services.whistleblower.planner import (
     HoneypotPlan,
@@ -185,6 +187,45 @@ def test_forced_error_hooks_perturb_from_step_s_and_operator_j() -> None:
     assert is_honeypot(KEY, 0, 1.0) and not is_honeypot(KEY, 0, 0.0)
 
 
+# ---------------------------------------------------------------------------- accounts
+
+
+def test_account_keys_are_derived_per_role_slot_and_key() -> None:
+    keys = {
+        account_key(k, role, slot)
+        for k in (KEY, JOURNEY_KEY)
+        for role in ("submitter", "solver")
+        for slot in range(50)
+    }
+    assert len(keys) == 2 * 2 * 50  # never shared between honeypots, roles or whistleblowers
+    assert account_key(KEY, "solver", 7) == account_key(KEY, "solver", 7)  # a restart finds them
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    assert all(len(k) == 32 and 0 < int.from_bytes(k, "big") < n for k in keys)
+    with pytest.raises(ValueError, match="submitter or a solver"):
+        account_key(KEY, "verifier", 0)
+
+
+@pytest.mark.anvil
+def test_funding_is_idempotent_and_accounts_are_not_the_whistleblower(
+    net: Devnet,  # noqa: F811
+) -> None:
+    wb = net.actor("whistleblower")
+    accounts = HoneypotAccounts.derive(KEY, 3, wb.protocol)
+    addresses = {accounts.submitter_address, accounts.solver_address, wb.address}
+    assert len(addresses) == 3
+    assert account_key(KEY, "submitter", 3).hex() not in repr(accounts)
+    stake = wb.protocol.market.params().solverStake
+    sent = fund(accounts, wb.sender, budget=ETH // 2, solver_stake=stake, gas=10**16)
+    assert sent == ETH // 2 + stake + 2 * 10**16
+    solver = wb.protocol.stakes.stake_of(accounts.solver_address, Role.SOLVER)
+    assert solver.amount == stake and solver.locked == 0
+    # A restart after a (partial) funding only adds what is missing: no second budget or stake,
+    # just the gas the solver's deposit used.
+    again = fund(accounts, wb.sender, budget=ETH // 2, solver_stake=stake, gas=10**16)
+    assert 0 < again < 10**15
+    assert wb.protocol.stakes.stake_of(accounts.solver_address, Role.SOLVER).amount == stake
+
+
 # ---------------------------------------------------------------------------- the journey
 
 
@@ -195,6 +236,12 @@ def _run_until(ticks: Sequence[Callable[[], object]], done: Callable[[], bool], 
         for tick in ticks:
             tick()
     raise AssertionError(f"condition not reached after {limit} rounds of ticks")
+
+
+def after_unbonding_requested(p: ProtocolContracts, solver: str) -> bool:
+    """The honeypot solver asked to withdraw its whole (unlocked) stake."""
+    stake = p.stakes.stake_of(solver, Role.SOLVER)
+    return stake.locked == 0 and stake.pending_withdrawal == stake.amount > 0
 
 
 def attester(wb: Whistleblower, protocol: ProtocolContracts) -> Callable[[], None]:
@@ -221,8 +268,8 @@ def test_honeypot_journey_diligent_wins_jackpot_lazy_slashed_solver_spared(
     assert net.deployment is not None
     start = net.deployment.block_number
     wb_actor = net.actor("whistleblower")
-    wb_actor.protocol.stakes.deposit(Role.SOLVER, 3 * ETH)  # the honeypot solver's stake
     p = net.actor("deployer").protocol
+    p.registry.fund(ETH)  # a pool like a live market's: the share caps do not bind
     runner = InlineRunner()
     save_state(tmp_path / "wb" / "state.json", HoneypotState(key=JOURNEY_KEY))  # reproducible s, j
     wb = Whistleblower(
@@ -258,8 +305,8 @@ def test_honeypot_journey_diligent_wins_jackpot_lazy_slashed_solver_spared(
     lazy_actor = net.actor("verifier2")
     good, lazy, me = net.actor("verifier1").address, lazy_actor.address, wb_actor.address
     lazy_stake = p.stakes.stake_of(lazy, Role.VERIFIER).amount
-    solver_stake = p.stakes.stake_of(me, Role.SOLVER)
     credit_before = p.stakes.credit_of(good)
+    balance_before = wb_actor.sender.balance()
 
     lazy_tick = attester(wb, lazy_actor.protocol)
     ticks: list[Callable[[], object]] = [wb.tick, lazy_tick, diligent.tick]
@@ -273,13 +320,21 @@ def test_honeypot_journey_diligent_wins_jackpot_lazy_slashed_solver_spared(
         assert secret is not None
         _run_until(ticks, lambda: p.market.job_status(job_id) == JobStatus.SUBMITTED, 10)
         job = p.market.get_job(job_id)
-        assert job.solver == me
+        # Posted and solved by the slot's own fresh accounts: nothing on chain names the
+        # whistleblower until the reveal.
+        accounts = wb.accounts(secret.slot)
+        assert job.submitter == accounts.submitter_address != me
+        assert job.solver == accounts.solver_address != me
         assert job.sealed_tag == p.registry.sealed_tag_for(job_id, secret.salt, me)
         _run_until(ticks, lambda: wb.state.posted[secret.slot].revealed, 120)
     assert {"whistleblower.posted", "whistleblower.revealed"} <= {e["event"] for e in logs}
+    account_keys = [
+        account_key(wb.state.key, r, secret.slot).hex() for r in ("submitter", "solver")
+    ]
     for entry in logs:
         text = repr(entry)
         assert secret.salt.hex() not in text and wb.state.key.hex() not in text
+        assert not any(k in text for k in account_keys)
 
     # The diligent verifier won a game on the honeypot and failed the job.
     job = p.market.get_job(job_id)
@@ -292,14 +347,29 @@ def test_honeypot_journey_diligent_wins_jackpot_lazy_slashed_solver_spared(
     # The lazy attester was slashed; the honeypot solver keeps its whole stake, unlocked.
     verifier_stake = job.params.verifierStake
     assert p.stakes.stake_of(lazy, Role.VERIFIER).amount == lazy_stake - verifier_stake
-    after = p.stakes.stake_of(me, Role.SOLVER)
-    assert after.amount == solver_stake.amount and after.locked == 0
+    after = p.stakes.stake_of(job.solver, Role.SOLVER)
+    assert after.amount == job.params.solverStake and after.locked == 0
     assert p.stakes.credit_of(good) > credit_before + jackpot - 1
+    # The budget came back when the job failed; the reveal paid the tax back from the pool.
+    assert job.tax > 0 and wb.state.posted[secret.slot].reimbursed == job.tax
+
+    # Closed: the accounts are emptied into the whistleblower's once the solver stake unbonds.
+    _run_until([wb.tick], lambda: after_unbonding_requested(p, job.solver), 5)
+    net.node.increase_time(p.stakes.unbonding_delay() + 1)
+    net.node.mine()
+    _run_until([wb.tick], lambda: wb.state.posted[secret.slot].swept, 5)
+    for account in (job.submitter, job.solver):
+        assert p.stakes.credit_of(account) == 0 and net.node.w3.eth.get_balance(account) < 10**15
+    assert p.stakes.stake_of(job.solver, Role.SOLVER).amount == 0
+    # Budget, stake and the reimbursed tax all came back: the honeypot cost the whistleblower gas.
+    assert 0 < balance_before - wb_actor.sender.balance() < 10**16
 
     rep = audit(p, whistleblower=me, from_block=start)
     assert [h.job_id for h in rep.honeypots] == [job_id]
     h = rep.honeypots[0]
     assert h.winning_challenger == good and h.jackpot == jackpot and h.solver_slashed == 0
+    assert h.submitter == job.submitter and h.cost == h.reimbursed == job.tax
+    assert rep.reimbursed == job.tax
     outcome = {o.verifier: o for o in h.verifiers}
     assert outcome[good].outcome == CAUGHT and outcome[good].jackpot == jackpot
     assert outcome[lazy].outcome == ATTESTED and outcome[lazy].slashed == verifier_stake
@@ -308,6 +378,7 @@ def test_honeypot_journey_diligent_wins_jackpot_lazy_slashed_solver_spared(
     assert json.loads(rep.dumps())["totals"][0]["assigned"] == 1
     table = rep.table()
     assert f"honeypot job {job_id}" in table and good in table and "attested" in table
+    assert f"reimbursed {job.tax} of {job.tax} wei" in table
 
     # A restarted whistleblower plants nothing more (max 1) and knows the honeypot is closed.
     again = Whistleblower(wb_actor.protocol, wb.config, runner=runner)
@@ -322,12 +393,12 @@ def test_unchallenged_honeypots_finalize_reveals_queue_on_the_rate_limit_and_sla
     assert net.deployment is not None
     start = net.deployment.block_number
     p = net.actor("deployer").protocol
+    p.registry.fund(ETH)  # a pool like a live market's: the share caps do not bind
     window = 120
     p.registry.set_params(
         p.registry.params().model_copy(update={"maxRevealsPerWindow": 1, "rateWindow": window})
     )
     wb_actor = net.actor("whistleblower")
-    wb_actor.protocol.stakes.deposit(Role.SOLVER, 3 * ETH)
     wb = Whistleblower(
         wb_actor.protocol,
         WhistleblowerConfig(
@@ -373,6 +444,18 @@ def test_unchallenged_honeypots_finalize_reveals_queue_on_the_rate_limit_and_sla
     stake_each = p.market.get_job(jobs[0]).params.verifierStake
     rep = audit(p, whistleblower=wb_actor.address, from_block=start)
     assert sorted(h.job_id for h in rep.honeypots) == jobs
+    # Missed honeypots cost their tax and the fees both attesters took: all paid back.
+    for h in rep.honeypots:
+        job = p.market.get_job(JobId(h.job_id))
+        fee = min(job.budget * job.params.verifierFeeBps // 10_000 // 2, stake_each)
+        assert h.cost == h.reimbursed == job.tax + 2 * fee
+        assert wb.honeypot_of(h.job_id) is not None
+        assert (
+            next(x for x in wb.state.posted.values() if x.job_id == h.job_id).reimbursed == h.cost
+        )
+    submitters = {p.market.get_job(j).submitter for j in jobs}
+    solvers = {p.market.get_job(j).solver for j in jobs}
+    assert len(submitters) == len(solvers) == 2 and wb_actor.address not in submitters | solvers
     for n in names:
         address = net.actor(n).address
         assert p.stakes.stake_of(address, Role.VERIFIER).amount == stake0[n] - 2 * stake_each

@@ -3,7 +3,7 @@
 from assay.chain.bindings.court import RefereeCourt, Request
 from assay.chain.bindings.game import Clocks, DisputeGame, Game
 from assay.chain.bindings.market import Assignment, Job, JobMarket
-from assay.chain.bindings.registry import ForcedErrorRegistry
+from assay.chain.bindings.registry import ForcedErrorRegistry, Revealed
 from assay.chain.bindings.stakes import Stake, StakeManager
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "JobMarket",
     "RefereeCourt",
     "Request",
+    "Revealed",
     "Stake",
     "StakeManager",
 ]

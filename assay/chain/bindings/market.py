@@ -31,6 +31,7 @@ class Job:
     forced_error: bool
     solver_settled: bool
     budget: int
+    tax: int
     winning_challenger: ChecksumAddress
     spec_hash: StateHash
     graph_hash: StateHash
@@ -60,16 +61,17 @@ class Job:
             bool(t[10]),
             bool(t[11]),
             int(t[12]),
-            t[13],
-            StateHash(t[14]),
+            int(t[13]),
+            t[14],
             StateHash(t[15]),
             StateHash(t[16]),
             StateHash(t[17]),
             StateHash(t[18]),
             StateHash(t[19]),
-            str(t[20]),
+            StateHash(t[20]),
             str(t[21]),
-            MarketParams.from_tuple(t[22]),
+            str(t[22]),
+            MarketParams.from_tuple(t[23]),
         )
 
 

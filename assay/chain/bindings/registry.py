@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from web3.types import TxReceipt
 
 from assay.chain.bindings._base import Binding
 from assay.chain.params import RegistryParams
 from assay.protocol.types import JobId, StateHash
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """What one reveal paid: the jackpot to the winning challenger (none if nobody won) and the
+    honeypot's cost reimbursed to its submitter (`cost` is what it cost; `reimbursed` may be less
+    when the pool share cap binds)."""
+
+    job_id: JobId
+    winning_challenger: str
+    jackpot: int
+    submitter: str
+    cost: int
+    reimbursed: int
 
 
 class ForcedErrorRegistry(Binding):
@@ -27,10 +43,23 @@ class ForcedErrorRegistry(Binding):
         """Owner: remove a whistleblower."""
         return self._send("removeWhistleblower", whistleblower)
 
-    def reveal(self, job_id: JobId, salt: bytes) -> int:
-        """Whistleblower: reveal a honeypot; returns the jackpot paid."""
+    def reveal(self, job_id: JobId, salt: bytes) -> Revealed:
+        """Whistleblower: reveal a honeypot; returns the jackpot and the reimbursement paid."""
         receipt = self._send("reveal", job_id, bytes(salt))
-        return int(self._one_event(receipt, "ForcedErrorRevealed").args["jackpot"])
+        return self.revealed_in(receipt)
+
+    def revealed_in(self, receipt: TxReceipt) -> Revealed:
+        """The payouts of the reveal transaction `receipt`."""
+        revealed = self._one_event(receipt, "ForcedErrorRevealed").args
+        paid = self._one_event(receipt, "HoneypotReimbursed").args
+        return Revealed(
+            JobId(int(revealed["jobId"])),
+            str(revealed["winningChallenger"]),
+            int(revealed["jackpot"]),
+            str(paid["submitter"]),
+            int(paid["cost"]),
+            int(paid["reimbursed"]),
+        )
 
     def set_params(self, params: RegistryParams) -> TxReceipt:
         """Owner: set the registry parameters."""
@@ -43,6 +72,10 @@ class ForcedErrorRegistry(Binding):
     def jackpot_amount(self) -> int:
         """The jackpot a reveal would pay now."""
         return int(self._call("jackpotAmount"))
+
+    def reimbursement_amount(self, cost: int, jackpot: int = 0) -> int:
+        """What a reveal would reimburse now for a honeypot that cost `cost`, after `jackpot`."""
+        return int(self._call("reimbursementAmount", cost, jackpot))
 
     def pool(self) -> int:
         """The jackpot pool in wei."""

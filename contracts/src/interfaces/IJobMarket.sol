@@ -51,6 +51,7 @@ interface IJobMarket {
         bool forcedError; // revealed as a forced error
         bool solverSettled; // solver's locked stake unlocked or slashed
         uint128 budget; // escrowed, net of the protocol tax
+        uint128 tax; // protocol tax paid at posting (sent to the jackpot pool)
         address winningChallenger; // first challenger who won a game (Failed jobs)
         bytes32 specHash; // hash of the canonical job spec
         bytes32 graphHash; // hash of the per-step operator graph
@@ -214,8 +215,13 @@ interface IJobMarket {
     function onGameResolved(JobId jobId, GameId gameId, address challenger, bool challengerWon) external;
 
     /// @notice ForcedErrorRegistry only: `jobId` was revealed as a forced error. Spares the solver,
-    /// slashes attesters. Returns the challenger who won a game on it (zero if none).
-    function onForcedErrorRevealed(JobId jobId) external returns (address winningChallenger);
+    /// slashes attesters. Returns the challenger who won a game on it (zero if none) and what the
+    /// honeypot cost its submitter and solver: the protocol tax, plus, for a Finalized job, the
+    /// verifier fees its attesters were paid (at most the stake this reveal slashes from them). A
+    /// Failed job's budget was refunded in full, so its cost is the tax alone.
+    function onForcedErrorRevealed(JobId jobId)
+        external
+        returns (address winningChallenger, uint256 honeypotCost);
 
     // ---------------------------------------------------------------- views
     function getJob(JobId jobId) external view returns (Job memory);

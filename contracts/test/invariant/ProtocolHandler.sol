@@ -64,6 +64,9 @@ contract ProtocolHandler {
     uint256 public ghostMovesAfterResolution;
     uint256 public ghostResolvedGames;
     uint256 public ghostCalls;
+    uint256 public ghostReimbursed; // wei reimbursed to honeypot submitters by reveals
+    uint256 public ghostHoneypotCost; // upper bound on what the revealed honeypots cost, from their terms
+    uint256 public ghostBadReimbursements; // reveals that paid more than the pool or not the submitter
 
     constructor(
         IStakeManager stakes_,
@@ -205,8 +208,32 @@ contract ProtocolHandler {
         if (jobIds.length == 0) return;
         uint256 id = jobIds[jobSeed % jobIds.length];
         if (!info[id].honeypot) return;
+        uint256 cost = _honeypotCostBound(JobId.wrap(id));
+        uint256 poolBefore = registry.pool();
+        uint256 creditBefore = stakes.creditOf(submitter);
         vm.prank(whistleblower);
-        try registry.reveal(JobId.wrap(id), info[id].salt) {} catch {}
+        try registry.reveal(JobId.wrap(id), info[id].salt) returns (uint256 jackpot, uint256 reimbursed) {
+            ghostReimbursed += reimbursed;
+            ghostHoneypotCost += cost;
+            // The submitter is never a verifier here, so the reveal credits it the reimbursement only.
+            bool paidSubmitter = stakes.creditOf(submitter) - creditBefore == reimbursed;
+            if (jackpot + reimbursed > poolBefore || !paidSubmitter) ghostBadReimbursements++;
+        } catch {}
+    }
+
+    /// @dev What a honeypot can have cost its submitter and solver, from its snapshotted terms: the tax,
+    /// plus each attester's fee (at most its stake) if it finalized.
+    function _honeypotCostBound(JobId id) internal view returns (uint256 cost) {
+        IJobMarket.Job memory job = market.getJob(id);
+        cost = job.tax;
+        if (job.status != JobStatus.Finalized) return cost;
+        IJobMarket.Assignment[] memory a = market.assignments(id);
+        if (a.length == 0) return cost;
+        uint256 fee = uint256(job.budget) * job.params.verifierFeeBps / 10_000 / a.length;
+        if (fee > job.params.verifierStake) fee = job.params.verifierStake;
+        for (uint256 i; i < a.length; ++i) {
+            if (a[i].attested) cost += fee;
+        }
     }
 
     // ------------------------------------------------------------------ money

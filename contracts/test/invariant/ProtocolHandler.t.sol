@@ -33,6 +33,17 @@ contract ProtocolHandlerTest is ProtocolSetup {
         require(handler.ghostResolvedGames() == 1 && handler.ghostHonestLosses() == 0, "ghosts");
     }
 
+    function test_handler_revealReimbursesTheHoneypotTax() public {
+        _gameToEnd(1); // mode 1: a wrong result sealed as a honeypot, caught by the challenger
+        (,,,,,, bool honeypot,) = handler.info(1);
+        require(honeypot, "mode 1 plants a honeypot");
+        handler.reveal(0);
+        require(registry.revealed(JobId.wrap(1)), "revealed");
+        uint256 tax = market.getJob(JobId.wrap(1)).tax;
+        require(tax > 0 && handler.ghostReimbursed() == tax, "the tax came back");
+        require(handler.ghostHoneypotCost() == tax && handler.ghostBadReimbursements() == 0, "ghosts");
+    }
+
     function test_handler_moveAfterResolutionReverts() public {
         _gameToEnd(1);
         handler.moveAfterResolution(0);

@@ -49,6 +49,7 @@ abstract contract ProtocolSetup {
                 verificationCost: 0.01 ether,
                 forcedErrorRateBps: 100,
                 maxJackpotShareBps: 2000,
+                maxReimbursementShareBps: 5000,
                 maxRevealsPerWindow: 50,
                 rateWindow: 1 days,
                 minWhistleblowerStake: 1 ether
@@ -135,6 +136,16 @@ contract ProtocolInvariants is ProtocolSetup {
         uint256 owed = stakes.totalStaked() + stakes.totalCredits() + market.totalEscrow() + game.totalBonds()
             + registry.pool();
         require(held == owed, "solvency: balances != stakes + credits + escrow + bonds + jackpot");
+    }
+
+    /// (a') A reveal pays the honeypot's submitter back at most what the honeypot cost (its tax and,
+    /// if it finalized, the fees its attesters took, each at most the attester's slashed stake),
+    /// to the submitter only, and never more than the pool held.
+    function invariant_reimbursementOnlyRepaysHoneypotCost() public view {
+        require(
+            handler.ghostReimbursed() <= handler.ghostHoneypotCost(), "reimbursed more than honeypots cost"
+        );
+        require(handler.ghostBadReimbursements() == 0, "a reveal overpaid or paid the wrong account");
     }
 
     /// (b) A resolved game has exactly one winner, and every game is counted open by its job until
