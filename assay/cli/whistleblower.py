@@ -197,6 +197,7 @@ def run(
                     runner=runner,
                     spec_uri=publish_spec,
                     publish=ManifestPublisher(local, [server.endpoint]),
+                    op_inputs_store=local,
                 )
                 console.print(
                     f"whistleblower for {chain.address}: state {directory}, store {store}, "

@@ -40,6 +40,7 @@ from assay.chain.exceptions import ChainError, RevertError
 from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, spec_from_dict
 from assay.protocol.types import JobId, JobStatus
+from assay.store import LocalStore
 from services.whistleblower.accounts import HoneypotAccounts, Settled, fund, settle
 from services.whistleblower.honeypot_solver import (
     HoneypotSolver,
@@ -139,6 +140,8 @@ class Whistleblower:
             an assay:// URI naming a peer that serves it); default: the template's `uri`, else
             `file://<template>.toml` (only in-process agents sharing the catalogue resolve it).
         publish: how the honeypot solvers publish their artifacts (see SolverAgent).
+        op_inputs_store: where the honeypot solvers publish a disputed operator's inputs for
+            the referees (served by the caller's blob service; see SolverAgent).
     """
 
     def __init__(
@@ -150,6 +153,7 @@ class Whistleblower:
         runner: TaskRunner | None = None,
         spec_uri: Callable[[JobSpec], str] | None = None,
         publish: Publisher | None = None,
+        op_inputs_store: LocalStore | None = None,
     ) -> None:
         if not config.templates:
             raise ValueError("the whistleblower needs at least one template")
@@ -159,6 +163,7 @@ class Whistleblower:
         self.runner = runner
         self.spec_uri = spec_uri
         self.publish = publish
+        self.op_inputs_store = op_inputs_store
         self.me = protocol.registry.sender.address
         self.w3 = protocol.registry.sender.w3
         self.templates = {t.name: t for t in config.templates}
@@ -217,6 +222,7 @@ class Whistleblower:
             runner=self.runner,
         )
         solver.publish = self.publish
+        solver.op_inputs_store = self.op_inputs_store
         self.solvers[slot] = solver
         return solver
 
