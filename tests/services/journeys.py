@@ -1,0 +1,187 @@
+"""Protocol journeys on a devnet, driven through the bindings, for the indexer tests: a paid job,
+a dispute through both phases and the court, a honeypot reveal, a cancelled job."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from eth_hash.auto import keccak
+
+from assay.chain.bindings import Game
+from assay.devnet import ACTORS, Actor, Devnet
+from assay.game_player import Traces, challenger_move, openings_in, send, solver_move
+from assay.protocol.merkle import MerkleTree
+from assay.protocol.types import GameId, GameStatus, JobId, Party, StateHash
+
+ETH = 10**18
+STEPS = 4
+N_OPS = 2
+ARITY = 2
+H0 = StateHash(keccak(b"indexer journeys h0"))
+
+
+def _op(prev: bytes, step: int, index: int) -> StateHash:
+    return StateHash(keccak(bytes(prev) + step.to_bytes(4, "big") + index.to_bytes(4, "big")))
+
+
+def make_traces(fault: tuple[int, int] | None = None) -> Traces:
+    """h_0..h_T with N_OPS operators per step; `fault` = (step, op) computed wrong, then on."""
+    steps, ops = [H0], {}
+    for s in range(1, STEPS + 1):
+        records = [steps[-1]]
+        for j in range(1, N_OPS + 1):
+            out = _op(records[-1], s, j)
+            records.append(StateHash(keccak(b"wrong" + out)) if fault == (s, j) else out)
+        ops[s] = records
+        steps.append(records[-1])
+    return Traces(steps, lambda s: ops[s])
+
+
+HONEST = make_traces()
+
+
+def by_address(net: Devnet, address: str) -> Actor:
+    """The devnet actor of an address."""
+    for name in ACTORS:
+        if net.actor(name).address.lower() == address.lower():
+            return net.actor(name)
+    raise AssertionError(f"{address} is no devnet actor")
+
+
+def advance(net: Devnet, seconds: int) -> None:
+    """Move the chain's clock forward (one empty block)."""
+    net.node.increase_time(seconds)
+    net.node.mine()
+
+
+def post_job(net: Devnet, submitter: str = "submitter", budget: int = ETH // 2) -> JobId:
+    """Post a STEPS-step job."""
+    return net.actor(submitter).protocol.market.post_job(
+        spec_hash=keccak(b"indexer job.toml"),
+        spec_uri="file://job.toml",
+        steps=STEPS,
+        graph_hash=keccak(b"indexer graph"),
+        initial_state=H0,
+        budget_wei=budget,
+    )
+
+
+def submitted_job(net: Devnet, traces: Traces = HONEST, sealed_tag: bytes | None = None) -> JobId:
+    """Posted, claimed by `solver` and submitted with `traces`."""
+    job_id = post_job(net)
+    market = net.actor("solver").protocol.market
+    market.claim_job(job_id)
+    tag = sealed_tag if sealed_tag is not None else secrets.token_bytes(32)
+    market.submit_result(
+        job_id, traces.steps[-1], MerkleTree(traces.steps).root, "file://model", tag
+    )
+    return job_id
+
+
+def attest_all(net: Devnet, job_id: JobId) -> None:
+    """Every assigned verifier attests."""
+    for a in net.actor("deployer").protocol.market.assignments(job_id):
+        by_address(net, a.verifier).protocol.market.attest(job_id)
+
+
+@dataclass(frozen=True)
+class Paid:
+    job_id: JobId
+
+
+def paid_job(net: Devnet) -> Paid:
+    """Post, claim, submit, both verifiers attest, finalize, the solver claims its credit,
+    the verifiers are released after the reveal window."""
+    job_id = submitted_job(net)
+    attest_all(net, job_id)
+    market = net.actor("deployer").protocol.market
+    params = market.get_job(job_id).params
+    advance(net, params.challengeWindow + 1)
+    market.finalize(job_id)
+    net.actor("solver").protocol.stakes.claim()
+    advance(net, params.revealWindow + 1)
+    market.release_verifiers(job_id)
+    return Paid(job_id)
+
+
+@dataclass(frozen=True)
+class Disputed:
+    job_id: JobId
+    game_id: GameId
+
+
+def disputed_job(net: Devnet) -> Disputed:
+    """A cheating solver (wrong op 2 of step 3), one attester, an honest challenger who wins
+    through both phases and the court; then the failure is settled."""
+    cheat = make_traces(fault=(3, 2))
+    job_id = submitted_job(net, cheat)
+    first = net.actor("deployer").protocol.market.assignments(job_id)[0]
+    by_address(net, first.verifier).protocol.market.attest(job_id)
+    challenger = net.actor("challenger").protocol
+    final = challenger.market.get_job(job_id).final_state
+    game_id = challenger.game.challenge(
+        job_id, final, challenger.market.get_job(job_id).params.challengeBond
+    )
+    g = play(net, game_id, cheat, HONEST)
+    assert g.status == GameStatus.ADJUDICATING, g
+    court = net.actor("deployer").protocol.court
+    req = court.get_request(g.request_id)
+    for member in court.committee(g.request_id):
+        by_address(net, member).protocol.court.vote(
+            g.request_id, _op(req.input, req.step, req.op_index)
+        )
+    court.resolve(g.request_id)
+    assert challenger.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
+    market = net.actor("deployer").protocol.market
+    advance(net, market.get_job(job_id).params.revealWindow + 1)
+    market.settle_failure(job_id)
+    return Disputed(job_id, game_id)
+
+
+def play(net: Devnet, game_id: GameId, solver_traces: Traces, truth: Traces) -> Game:
+    """Solver and honest challenger moves until the game leaves the bisection phases."""
+    solver = net.actor("solver").protocol.game
+    challenger = net.actor("challenger").protocol.game
+    openings: list[StateHash] = []
+    while True:
+        g = challenger.get_game(game_id)
+        if g.status not in (
+            GameStatus.STEP_BISECTION,
+            GameStatus.AWAITING_OP_TRACE,
+            GameStatus.OP_BISECTION,
+        ):
+            return g
+        if g.turn == Party.SOLVER:
+            move = solver_move(g, solver_traces, ARITY)
+            assert move is not None
+            receipt = send(solver, game_id, move)
+            if g.status != GameStatus.AWAITING_OP_TRACE:
+                openings = openings_in(solver, receipt)
+        else:
+            choice = challenger_move(g, openings, truth, ARITY)
+            assert choice is not None
+            send(challenger, game_id, choice)
+
+
+def honeypot_job(net: Devnet) -> JobId:
+    """A honeypot sealed for the whistleblower, attested by both verifiers, finalized, then
+    revealed: the attesters are slashed and the submitter reimbursed (HoneypotReimbursed)."""
+    wb = net.actor("whistleblower")
+    salt = secrets.token_bytes(32)
+    job_id = JobId(net.actor("deployer").protocol.market.job_count() + 1)
+    tag = wb.protocol.registry.sealed_tag_for(job_id, salt, wb.address)
+    assert submitted_job(net, HONEST, sealed_tag=bytes(tag)) == job_id
+    attest_all(net, job_id)
+    market = net.actor("deployer").protocol.market
+    advance(net, market.get_job(job_id).params.challengeWindow + 1)
+    market.finalize(job_id)
+    wb.protocol.registry.reveal(job_id, salt)
+    return job_id
+
+
+def cancelled_job(net: Devnet, submitter: str = "submitter") -> JobId:
+    """Posted, then cancelled by its submitter (refund credited)."""
+    job_id = post_job(net, submitter)
+    net.actor(submitter).protocol.market.cancel_job(job_id)
+    return job_id
