@@ -6,6 +6,7 @@ same deployment path a real chain uses (`deploy_protocol` through a `TxSender`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +21,8 @@ from assay.chain.sender import TxSender
 from assay.protocol.types import Role
 
 log = structlog.get_logger(__name__)
+
+DEVNET_CHAIN_ID = 31337
 
 # Dev account index of each named actor. Account 0 deploys and owns the protocol.
 ACTORS: dict[str, int] = {
@@ -113,17 +116,63 @@ class Devnet:
 
     def stake_defaults(self) -> None:
         """Stake every role-holding actor with enough for a few jobs."""
-        eth = 10**18
-        plan = [
-            ("solver", Role.SOLVER, 3 * eth),
-            ("solver2", Role.SOLVER, 3 * eth),
-            ("verifier1", Role.VERIFIER, 2 * eth),
-            ("verifier2", Role.VERIFIER, 2 * eth),
-            ("referee", Role.REFEREE, 2 * eth),
-            ("referee2", Role.REFEREE, 2 * eth),
-            ("whistleblower", Role.WHISTLEBLOWER, 1 * eth),
-        ]
-        for name, role, wei in plan:
-            self.actor(name).protocol.stakes.deposit(role, wei)
-        owner = self.actor("deployer").protocol
-        owner.registry.register_whistleblower(self.actor("whistleblower").address)
+        _stake_defaults(lambda name: self.actor(name).protocol)
+
+
+_ETH = 10**18
+STAKE_PLAN: list[tuple[str, Role, int]] = [
+    ("solver", Role.SOLVER, 3 * _ETH),
+    ("solver2", Role.SOLVER, 3 * _ETH),
+    ("verifier1", Role.VERIFIER, 2 * _ETH),
+    ("verifier2", Role.VERIFIER, 2 * _ETH),
+    ("referee", Role.REFEREE, 2 * _ETH),
+    ("referee2", Role.REFEREE, 2 * _ETH),
+    ("whistleblower", Role.WHISTLEBLOWER, 1 * _ETH),
+]
+"""What `stake_defaults` deposits: (actor, role, wei)."""
+
+
+def _stake_defaults(protocol_of: Callable[[str], ProtocolContracts]) -> None:
+    for name, role, wei in STAKE_PLAN:
+        protocol_of(name).stakes.deposit(role, wei)
+    whistleblower = protocol_of("whistleblower").market.sender.address
+    protocol_of("deployer").registry.register_whistleblower(whistleblower)
+
+
+def init_external(rpc_url: str, out: Path, config: DeployConfig | None = None) -> Deployment:
+    """Deploy and stake the dev actors on an anvil someone else runs (docker compose).
+
+    The node must be a devnet (chain id 31337) funding anvil's dev mnemonic accounts; if `out`
+    already holds a deployment whose contracts exist on the node, nothing is sent again.
+    """
+    from web3 import HTTPProvider, Web3
+
+    from assay.chain.anvil import dev_accounts
+    from assay.chain.exceptions import ChainError
+
+    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+    try:
+        chain_id = w3.eth.chain_id
+    except Exception as exc:  # requests/web3 raise many kinds; all mean "no node there"
+        raise ChainError(f"no JSON-RPC node answers at {rpc_url}: {exc}") from exc
+    if chain_id != DEVNET_CHAIN_ID:
+        raise ChainError(
+            f"{rpc_url} is chain {chain_id}, not a devnet ({DEVNET_CHAIN_ID}); "
+            "deploy to real chains with `assay deploy`, which takes a key from the environment"
+        )
+    if out.exists():
+        existing = Deployment.load(out)
+        if w3.eth.get_code(existing.job_market) != b"":
+            log.info("devnet.init_existing", deployment=str(out))
+            return existing
+    accounts = dev_accounts(len(ACTORS))
+    deployer = accounts[ACTORS["deployer"]].signer()
+    deployment = deploy_protocol(w3, deployer, config or DeployConfig())
+
+    def protocol_of(name: str) -> ProtocolContracts:
+        return deployment.connect(TxSender(w3, accounts[ACTORS[name]].signer()))
+
+    _stake_defaults(protocol_of)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    deployment.save(out)
+    return deployment

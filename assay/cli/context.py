@@ -35,6 +35,8 @@ RPC_ENV = "ASSAY_RPC_URL"
 DEPLOYMENT_ENV = "ASSAY_DEPLOYMENT"
 KEY_ENV = "ASSAY_PRIVATE_KEY"
 KEYSTORE_PASSWORD_ENV = "ASSAY_KEYSTORE_PASSWORD"
+DEV_ACCOUNT_ENV = "ASSAY_DEV_ACCOUNT"
+DEVNET_CHAIN_ID = 31337
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_DEPLOYMENT = Path(".assay/devnet/deployment.json")
 
@@ -62,8 +64,9 @@ DevAccount = Annotated[
     str | None,
     typer.Option(
         "--dev-account",
+        envvar="ASSAY_DEV_ACCOUNT",
         help="DEVNET ONLY: act as a named dev account (submitter, solver, verifier1, …) whose "
-        "key is public",
+        "key is public; refused on any chain but the devnet's (31337)",
     ),
 ]
 
@@ -164,6 +167,11 @@ def connect(opts: ChainOptions, *, signing: bool = True) -> Chain:
         raise NodeError(
             f"cannot reach a node at {opts.rpc_url}; start one with `assay devnet up` "
             f"or point --rpc-url (${RPC_ENV}) at it"
+        )
+    if opts.dev_account and w3.eth.chain_id != DEVNET_CHAIN_ID:
+        raise ConfigError(
+            f"--dev-account (${DEV_ACCOUNT_ENV}) names a public devnet key, but {opts.rpc_url} "
+            f"is chain {w3.eth.chain_id}; use --keystore or ${KEY_ENV} on real chains"
         )
     can_sign = signing or opts.names_an_account
     signer = load_signer(opts) if can_sign else WatchOnlySigner(deployment.deployer)
