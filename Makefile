@@ -36,8 +36,8 @@ test-python: $(STAMP_PY) build
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: setup
-	$(VENV)/bin/ruff check assay solver verifier services tests
-	$(VENV)/bin/ruff format --check assay solver verifier services tests
+	$(VENV)/bin/ruff check assay solver verifier services tests migrations
+	$(VENV)/bin/ruff format --check assay solver verifier services tests migrations
 	$(VENV)/bin/mypy
 	cd contracts && $(FORGE) fmt --check
 
@@ -57,6 +57,7 @@ bench: setup
 	cd contracts && $(FORGE) snapshot --no-match-path 'test/invariant/*' --snap .gas-snapshot --check
 	$(PY) -m assay.bench
 	$(PY) -m assay.bench_dispute
+	$(PY) -m services.bench
 
 # Re-record the committed gas snapshot after an intended gas change (review the diff).
 gas-snapshot: setup
