@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from assay.agents import tasks
 from assay.agents.actions import (
     Action,
     LocalAction,
@@ -22,7 +24,7 @@ from assay.agents.base import BaseAgent
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, RequestView, load_game, load_job, load_request
-from assay.agents.work import SpecSource, Trace, step_op_trace, train_trace
+from assay.agents.work import SpecSource, Trace
 from assay.chain.bindings import Job
 from assay.chain.bindings.court import Request
 from assay.protocol.types import GameId, JobId, JobStatus, RequestId, StateHash
@@ -38,20 +40,34 @@ Inspect = Callable[[Job, Trace], object]
 result is logged as `verifier.inspected`. Informational: decisions stay with the replay."""
 
 
-def replay_recompute(specs: SpecSource, workdir: Path) -> Recompute:
-    """A referee recompute by replay: train up to the step, record it, take leaf r_j."""
+class ReplayRecompute:
+    """A referee recompute by replay: train up to the step, record it, take leaf r_j.
 
-    def recompute(request: Request, job: Job) -> StateHash:
-        spec = specs.get(job.spec_hash)
+    Also a named task (`assay.recompute`, `task_args`), so a VerifierAgent given one runs it
+    through its runner, on a Celery worker when configured; called directly, it runs here.
+    """
+
+    def __init__(self, specs: SpecSource, workdir: Path, store: Path | None = None) -> None:
+        self.specs, self.workdir = specs, workdir
+        self.store = LocalStore(store if store is not None else workdir / "store")
+
+    def task_args(self, request: Request, job: Job) -> dict[str, Any]:
+        """The ids and paths of `assay.recompute` for this request (the spec put in the store)."""
+        spec = self.specs.get(job.spec_hash)
         if spec is None:
             raise LookupError(f"the referee does not know spec {job.spec_hash}")
-        directory = workdir / f"referee_job_{int(job.job_id)}"
-        if not (directory / "step_0.safetensors").exists():
-            train_trace(spec, directory)
-        leaves = step_op_trace(spec, directory, request.step)
-        return leaves[request.op_index]
+        directory = self.workdir / f"referee_job_{int(job.job_id)}"
+        args = tasks.task_args(self.store, spec, directory)
+        return {**args, "step": int(request.step), "op_index": int(request.op_index)}
 
-    return recompute
+    def __call__(self, request: Request, job: Job) -> StateHash:
+        result: StateHash = tasks.call_task(tasks.RECOMPUTE, self.task_args(request, job))
+        return result
+
+
+def replay_recompute(specs: SpecSource, workdir: Path) -> Recompute:
+    """A referee recompute by replay (`ReplayRecompute`, checkpoints under `workdir`)."""
+    return ReplayRecompute(specs, workdir)
 
 
 class VerifierAgent(BaseAgent):
@@ -244,11 +260,15 @@ class VerifierAgent(BaseAgent):
         request = self.protocol.court.get_request(action.request_id)
         job = self.protocol.market.get_job(request.job_id)
         note_job(self.specs, job)
-        handle = self.runner.submit(
-            f"recompute-{action.request_id}", lambda: recompute(request, job)
-        )
+        key = f"recompute-{action.request_id}"
+        if isinstance(recompute, ReplayRecompute) and self.specs.get(job.spec_hash) is not None:
+            handle = self.runner.submit_task(
+                key, tasks.RECOMPUTE, recompute.task_args(request, job)
+            )
+        else:
+            handle = self.runner.submit(key, lambda: recompute(request, job))
         self.recomputing[int(action.request_id)] = handle
         return handle
 
 
-__all__ = ["Recompute", "RequestView", "VerifierAgent", "replay_recompute"]
+__all__ = ["Recompute", "ReplayRecompute", "RequestView", "VerifierAgent", "replay_recompute"]

@@ -9,10 +9,13 @@ the local work cache (recomputed after a restart).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import structlog
 
+from assay.agents import tasks
 from assay.agents.actions import (
     LOCAL_ACTIONS,
     Action,
@@ -28,19 +31,12 @@ from assay.agents.cursor import CursorFile
 from assay.agents.monitor import Monitor
 from assay.agents.progress import TrainingProgress
 from assay.agents.responder import Outcome, Responder
-from assay.agents.runner import InProcessRunner, TaskHandle, TaskRunner
+from assay.agents.runner import FinishOnDone, InProcessRunner, TaskHandle, TaskRunner
 from assay.agents.scheduler import Scheduler
 from assay.agents.views import chain_now
-from assay.agents.work import (
-    JobWork,
-    OpsHook,
-    SpecSource,
-    StepsHook,
-    Trace,
-    step_op_trace,
-    train_trace,
-)
+from assay.agents.work import JobWork, OpsHook, SpecSource, StepsHook
 from assay.chain.deploy import ProtocolContracts
+from assay.store import LocalStore
 
 log = structlog.get_logger(__name__)
 
@@ -55,6 +51,9 @@ class AgentConfig:
         start_block: first block to scan on a fresh cursor (the deployment block).
         confirmations: blocks behind head treated as final (0 on the devnet).
         min_credit: claim the account's credit once it reaches this many wei (0: never).
+        task_store: the artifact store the named tasks (training, op traces) read the spec
+            from and write their results to (default `workdir/store`); with Celery workers,
+            it and `workdir` must be visible to every worker at the same absolute path.
     """
 
     cursor_path: Path
@@ -62,6 +61,7 @@ class AgentConfig:
     start_block: int = 0
     confirmations: int = 0
     min_credit: int = 1
+    task_store: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class BaseAgent:
         self.work: dict[int, JobWork] = {}
         self.steps_hook, self.ops_hook = steps_hook, ops_hook
         self.progress = progress
+        self._task_store: LocalStore | None = None
         self.log = log.bind(agent=self.role, account=self.me)
 
     # ------------------------------------------------------------------ the loop
@@ -140,6 +141,13 @@ class BaseAgent:
             self.work[job_id] = JobWork(self.config.workdir / f"job_{job_id}")
         return self.work[job_id]
 
+    def task_args(self, spec: Any, directory: Path) -> dict[str, Any]:
+        """The ids and paths a named task of this job needs (the spec put in the task store)."""
+        if self._task_store is None:
+            root = self.config.task_store or self.config.workdir / "store"
+            self._task_store = LocalStore(root)
+        return tasks.task_args(self._task_store, spec, directory)
+
     def start_local(self, action: LocalAction) -> TaskHandle | None:
         """Hand local work to the runner; None if it could not start."""
         if isinstance(action, StartTraining | StartReplay):
@@ -151,30 +159,28 @@ class BaseAgent:
                     "agent.unknown_spec", job=action.job_id, spec=str(action.spec_hash)
                 )
                 return None
-            w.spec = spec
-            w.state = WorkState.RUNNING
-            directory = w.directory
             kind = "train" if isinstance(action, StartTraining) else "replay"
             progress, job_id = self.progress, int(action.job_id)
             report = progress.reporter(kind, job_id) if progress is not None else None
-
-            def run() -> Trace:
-                try:
-                    return train_trace(spec, directory, progress=report)
-                finally:
-                    if progress is not None:
-                        progress.finish(kind, job_id)
-
-            w.task = self.runner.submit(f"trace-{action.job_id}", run)
-            return w.task
+            try:
+                handle = self.runner.submit_task(
+                    f"trace-{job_id}", tasks.TRAIN, self.task_args(spec, w.directory), report
+                )
+            except Exception:  # not submitted (e.g. the broker is down): retried next tick
+                if progress is not None:
+                    progress.finish(kind, job_id)
+                raise
+            if progress is not None:
+                handle = FinishOnDone(handle, partial(progress.finish, kind, job_id))
+            w.spec, w.state, w.task = spec, WorkState.RUNNING, handle
+            return handle
         if isinstance(action, StartOpTrace):
             w = self.job_work(action.job_id)
             if w.spec is None or w.state != WorkState.DONE:
                 return None
-            spec, directory, step = w.spec, w.directory, action.step
-            handle = self.runner.submit(
-                f"ops-{action.job_id}-{step}", lambda: step_op_trace(spec, directory, step)
-            )
+            step = int(action.step)
+            kwargs = {**self.task_args(w.spec, w.directory), "step": step}
+            handle = self.runner.submit_task(f"ops-{action.job_id}-{step}", tasks.OP_TRACE, kwargs)
             w.op_tasks[step] = handle
             return handle
         return None

@@ -1,14 +1,21 @@
 """The TaskRunner seam: long local work (training, replay, op traces) off the tick loop.
 
-`InProcessRunner` runs tasks on a thread pool; a Celery-backed runner (services/workers) can
-implement the same two-method protocol. A key names the work so the agent asks once per key.
+Two ways to hand work over: `submit(key, fn)` runs a closure, `submit_task(key, name, kwargs)`
+runs a named task of assay/agents/tasks.py whose arguments are ids and paths only. Agents use
+named tasks for training, replay and op traces, so a runner may send those elsewhere:
+`InProcessRunner` (a thread pool) and `InlineRunner` (tests) call the task here, the Celery
+runner (services/workers) sends it to a worker. A key names the work so the agent asks once
+per key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
+
+ProgressFn = Callable[[int, int, float | None], None]
+"""Called with (step, total steps, loss or None) by tasks that report progress."""
 
 
 class TaskHandle(Protocol):
@@ -24,9 +31,26 @@ class TaskHandle(Protocol):
 
 
 class TaskRunner(Protocol):
-    """Runs `fn` somewhere and returns a handle to poll."""
+    """Runs work somewhere and returns a handle to poll."""
 
-    def submit(self, key: str, fn: Callable[[], Any]) -> TaskHandle: ...
+    def submit(self, key: str, fn: Callable[[], Any]) -> TaskHandle:
+        """Run the closure `fn` (always in this process)."""
+        ...
+
+    def submit_task(
+        self, key: str, name: str, kwargs: Mapping[str, Any], progress: ProgressFn | None = None
+    ) -> TaskHandle:
+        """Run the named task (assay.agents.tasks.TASKS); the handle's result() is its value.
+
+        `progress` is called as the task advances where the runner can (in-process only).
+        """
+        ...
+
+
+def _call_task(name: str, kwargs: Mapping[str, Any], progress: ProgressFn | None) -> Any:
+    from assay.agents.tasks import call_task  # tasks imports work, which imports this module
+
+    return call_task(name, kwargs, progress)
 
 
 class InProcessRunner:
@@ -40,6 +64,12 @@ class InProcessRunner:
         future = self._pool.submit(fn)
         self._futures[key] = future
         return future
+
+    def submit_task(
+        self, key: str, name: str, kwargs: Mapping[str, Any], progress: ProgressFn | None = None
+    ) -> TaskHandle:
+        args = dict(kwargs)
+        return self.submit(key, lambda: _call_task(name, args, progress))
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every submitted task finished (tests and shutdown); True if all did."""
@@ -72,3 +102,26 @@ class InlineRunner:
             return _Done(fn())
         except Exception as exc:
             return _Done(error=exc)
+
+    def submit_task(
+        self, key: str, name: str, kwargs: Mapping[str, Any], progress: ProgressFn | None = None
+    ) -> TaskHandle:
+        args = dict(kwargs)
+        return self.submit(key, lambda: _call_task(name, args, progress))
+
+
+class FinishOnDone:
+    """A handle that calls `finish()` once, the first time the task is seen done."""
+
+    def __init__(self, handle: TaskHandle, finish: Callable[[], None]) -> None:
+        self._handle, self._finish, self._finished = handle, finish, False
+
+    def done(self) -> bool:
+        done = self._handle.done()
+        if done and not self._finished:
+            self._finished = True
+            self._finish()
+        return done
+
+    def result(self) -> Any:
+        return self._handle.result()

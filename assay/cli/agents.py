@@ -10,6 +10,7 @@ stdout (`role tick N: Action job=… -> outcome`) and logged (`agent.step`).
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
 import signal
 import threading
@@ -57,6 +58,7 @@ from assay.cli.context import (
     reporting,
 )
 from assay.cli.units import format_wei
+from assay.errors import AssayError
 from assay.net.blobs import BlobServer
 from assay.protocol.types import JobId, JobStatus, StateHash
 from assay.store import LocalStore
@@ -101,7 +103,20 @@ Inline = Annotated[
 Bind = Annotated[
     str,
     typer.Option(
-        "--bind", help="the BlobServer's address (tcp://HOST:PORT, * = any port); advertised"
+        "--bind",
+        help="the BlobServer's address (tcp://HOST:PORT, * = any port); advertised to peers "
+        "unless $ASSAY_ADVERTISE names another (e.g. tcp://solver:7000 behind Docker)",
+    ),
+]
+TaskRunnerKind = Annotated[
+    str,
+    typer.Option(
+        "--runner",
+        envvar="ASSAY_TASK_RUNNER",
+        metavar="inprocess|celery",
+        help="where training, replay and op traces run: inprocess (a thread of this process) "
+        "or celery (`assay worker` processes via $ASSAY_BROKER_URL; they must see --state-dir "
+        "at the same absolute path)",
     ),
 ]
 
@@ -253,6 +268,22 @@ def stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(signum, old)
 
 
+ADVERTISE_ENV = "ASSAY_ADVERTISE"
+
+
+def advertised(server: BlobServer) -> str:
+    """The endpoint peers are told to use: $ASSAY_ADVERTISE if set, else the bound one."""
+    from assay.net.uri import validate_peer
+
+    override = os.environ.get(ADVERTISE_ENV, "").strip()
+    if not override:
+        return server.endpoint
+    try:
+        return validate_peer(override)
+    except AssayError as exc:
+        fail(f"${ADVERTISE_ENV}: {exc}", "set it to tcp://HOST:PORT that peers can reach")
+
+
 @dataclasses.dataclass
 class AgentProcess:
     """What one agent process holds: chain, store, blob server, spec source, runner."""
@@ -268,6 +299,40 @@ class AgentProcess:
     progress: TrainingProgress
 
 
+def make_runner(kind: str, inline: bool) -> TaskRunner:
+    """The TaskRunner `--runner` and `--inline` ask for; fails with a sentence if it cannot be.
+
+    Celery is checked at once: the broker and result backend must answer (else exit 1), and a
+    warning is printed if no worker consumes the queue yet (tasks then wait for one).
+    """
+    kind = kind.strip().lower()
+    if kind not in ("inprocess", "celery"):
+        fail(
+            f"--runner must be inprocess or celery, got {kind!r}",
+            "pass --runner inprocess|celery, or set $ASSAY_TASK_RUNNER to one of them",
+        )
+    if kind == "inprocess":
+        return InlineRunner() if inline else InProcessRunner()
+    if inline:
+        fail("--inline runs the work inside the tick: it cannot be combined with --runner celery")
+    from services.workers.errors import WorkerError
+    from services.workers.runner import CeleryRunner
+
+    try:
+        runner = CeleryRunner()
+        runner.check()
+    except WorkerError as exc:
+        fail(str(exc), "or run the agent with --runner inprocess; `assay worker --help` for setup")
+    workers = runner.workers()
+    console.print(
+        f"tasks go to Celery queue {runner.queue!r}: "
+        + (f"{len(workers)} worker(s) listening" if workers else "no worker listening yet "
+           "(tasks wait until `assay worker` runs)"),
+        markup=False,
+    )  # fmt: skip
+    return runner
+
+
 @contextmanager
 def agent_process(
     role: str,
@@ -279,13 +344,14 @@ def agent_process(
     inline: bool,
     min_credit: int,
     confirmations: int,
+    task_runner: str = "inprocess",
 ) -> Iterator[AgentProcess]:
     """Connect, open the store, start the BlobServer; close everything on exit."""
+    runner = make_runner(task_runner, inline)
     chain = connect(opts)
     directory = state_dir or DEFAULT_AGENTS_DIR / f"{role}-{chain.address.lower()}"
     directory.mkdir(parents=True, exist_ok=True)
     local = LocalStore(store)
-    runner: TaskRunner = InlineRunner() if inline else InProcessRunner()
     config = AgentConfig(
         cursor_path=directory / "cursor.json",
         workdir=directory / "work",
@@ -302,7 +368,7 @@ def agent_process(
         )
         console.print(
             f"{role} agent for {chain.address}: state {directory}, store {store}, "
-            f"serving artifacts on {server.endpoint}",
+            f"serving artifacts on {server.endpoint} (advertised as {advertised(server)})",
             soft_wrap=True,
             markup=False,
         )
@@ -316,8 +382,9 @@ def agent_process(
         yield proc
     finally:
         server.close()
-        if isinstance(runner, InProcessRunner):
-            runner.shutdown()
+        shutdown = getattr(runner, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
         log.info("agent.stopped", agent=role, account=chain.address)
 
 
@@ -402,6 +469,7 @@ def solver_run(
     once: Once = False,
     until_idle: UntilIdle = None,
     inline: Inline = False,
+    task_runner: TaskRunnerKind = "inprocess",
     bind: Bind = DEFAULT_BIND,
     min_credit: MinCredit = 1,
     confirmations: Confirmations = 0,
@@ -439,7 +507,7 @@ def solver_run(
     )
 
     def make(p: AgentProcess) -> BaseAgent:
-        publish = ManifestPublisher(p.store, [p.server.endpoint])
+        publish = ManifestPublisher(p.store, [advertised(p.server)])
         mem = "no limit" if limits.max_memory is None else format_bytes(limits.max_memory)
         flops = "no limit" if limits.max_flops is None else f"{limits.max_flops:.3g}"
         console.print(f"solver limits: memory {mem}, flops {flops}", markup=False)
@@ -453,7 +521,7 @@ def solver_run(
         opts = ChainOptions(rpc_url, deployment, keystore, dev_account)
         with agent_process(
             "solver", opts, state_dir=state_dir, store=store, bind=bind, inline=inline,
-            min_credit=min_credit, confirmations=confirmations,
+            min_credit=min_credit, confirmations=confirmations, task_runner=task_runner,
         ) as proc:  # fmt: skip
             code = _run(proc, make, interval=interval, once=once, until_idle=until_idle)
     raise typer.Exit(code)
@@ -467,6 +535,7 @@ def verifier_run(
     once: Once = False,
     until_idle: UntilIdle = None,
     inline: Inline = False,
+    task_runner: TaskRunnerKind = "inprocess",
     bind: Bind = DEFAULT_BIND,
     min_credit: MinCredit = 1,
     confirmations: Confirmations = 0,
@@ -536,7 +605,7 @@ def verifier_run(
         opts = ChainOptions(rpc_url, deployment, keystore, dev_account)
         with agent_process(
             "verifier", opts, state_dir=state_dir, store=store, bind=bind, inline=inline,
-            min_credit=min_credit, confirmations=confirmations,
+            min_credit=min_credit, confirmations=confirmations, task_runner=task_runner,
         ) as proc:  # fmt: skip
             code = _run(proc, make, interval=interval, once=once, until_idle=until_idle)
     raise typer.Exit(code)
@@ -550,6 +619,7 @@ def referee_run(
     once: Once = False,
     until_idle: UntilIdle = None,
     inline: Inline = False,
+    task_runner: TaskRunnerKind = "inprocess",
     bind: Bind = DEFAULT_BIND,
     min_credit: MinCredit = 1,
     confirmations: Confirmations = 0,
@@ -574,7 +644,7 @@ def referee_run(
         opts = ChainOptions(rpc_url, deployment, keystore, dev_account)
         with agent_process(
             "referee", opts, state_dir=state_dir, store=store, bind=bind, inline=inline,
-            min_credit=min_credit, confirmations=confirmations,
+            min_credit=min_credit, confirmations=confirmations, task_runner=task_runner,
         ) as proc:  # fmt: skip
             code = _run(proc, make, interval=interval, once=once, until_idle=until_idle)
     raise typer.Exit(code)

@@ -19,12 +19,15 @@ from rich.table import Table
 from assay.chain.deploy import main as deploy_main
 from assay.cli import devnet_state
 from assay.cli.agents import challenge, referee_app, solver_app, verifier_app
+from assay.cli.api import api
 from assay.cli.chainjob import register as register_chain_job_commands
 from assay.cli.dispute import dispute_app
+from assay.cli.indexer import indexer_app
 from assay.cli.job import job_app
 from assay.cli.repro import repro_app
 from assay.cli.stake import credits_app, stake_app
 from assay.cli.whistleblower import whistleblower_app
+from assay.cli.worker import worker
 from assay.errors import AssayError
 from assay.logs import configure as configure_logging
 
@@ -41,7 +44,10 @@ app.add_typer(solver_app, name="solver")
 app.add_typer(verifier_app, name="verifier")
 app.add_typer(referee_app, name="referee")
 app.add_typer(whistleblower_app, name="whistleblower")
+app.add_typer(indexer_app, name="indexer")
 app.command("challenge")(challenge)
+app.command("api")(api)
+app.command("worker")(worker)
 devnet_state.register(devnet_app)
 console = Console()
 
@@ -79,6 +85,32 @@ def deploy(
     if config is not None:
         argv += ["--config", str(config)]
     raise typer.Exit(deploy_main(argv))
+
+
+@devnet_app.command("init")
+def devnet_init(
+    rpc_url: Annotated[
+        str, typer.Option("--rpc-url", envvar="ASSAY_RPC_URL", help="the devnet node (anvil)")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", envvar="ASSAY_DEPLOYMENT", help="where to write the deployment JSON"),
+    ],
+) -> None:
+    """Deploy the protocol to an anvil you run, and stake the dev actors (docker compose).
+
+    Idempotent: with a deployment at --out whose contracts exist on the node, it sends nothing.
+
+    Example: assay devnet init --rpc-url http://anvil:8545 --out /data/deployment.json
+    """
+    from assay.devnet import init_external  # imported late: pulls in web3
+
+    try:
+        d = init_external(rpc_url, out)
+    except AssayError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"protocol on chain {d.chain_id}: JobMarket {d.job_market}; deployment {out}")
 
 
 @devnet_app.command("up")

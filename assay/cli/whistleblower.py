@@ -35,6 +35,7 @@ from assay.cli.agents import (
     Once,
     StateDir,
     UntilIdle,
+    advertised,
     busy,
     format_step,
     stop_on_signals,
@@ -188,7 +189,7 @@ def run(
         with BlobServer(local, bind) as server:
 
             def publish_spec(spec: JobSpec) -> str:
-                return make_uri(local.put_bytes(canonical_bytes(spec)), [server.endpoint])
+                return make_uri(local.put_bytes(canonical_bytes(spec)), [advertised(server)])
 
             try:
                 wb = Whistleblower(
@@ -196,7 +197,7 @@ def run(
                     config,
                     runner=runner,
                     spec_uri=publish_spec,
-                    publish=ManifestPublisher(local, [server.endpoint]),
+                    publish=ManifestPublisher(local, [advertised(server)]),
                     op_inputs_store=local,
                 )
                 console.print(

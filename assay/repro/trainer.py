@@ -10,6 +10,8 @@ computes the job's metric, also under ReproMode. Determinism is switched on in o
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,9 +181,18 @@ class Trainer:
             yield StepResult(self.step, loss, self.state_hash())
 
     def save(self, path: Path) -> None:
-        """Checkpoint the current state as safetensors."""
+        """Checkpoint the current state as safetensors, atomically.
+
+        Written beside its name, then renamed: a run killed mid-write (a worker SIGKILLed,
+        then retried) never leaves a truncated `step_<n>.safetensors` for a reader to load.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_checkpoint(path, self.state)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            save_checkpoint(tmp, self.state)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     # --- evaluation ------------------------------------------------------------------------
 
