@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from hypothesis import HealthCheck, settings
 from web3 import Web3
 
@@ -60,6 +61,15 @@ def contracts_built() -> Path:
         if result.returncode != 0 and not _artifacts_ok(out):
             pytest.fail(f"forge build failed:\n{result.stdout}\n{result.stderr}")
     return out
+
+
+@pytest.fixture(autouse=True)
+def _isolated_structlog() -> Iterator[None]:
+    """A command run in-process (CliRunner) configures logging for the process, e.g. to
+    WARNING; restore the configuration after each test so later tests see their own logs."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(scope="session")
