@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from web3 import Web3
 from assay.chain.anvil import Anvil, DevAccount
 from assay.chain.artifacts import contracts_out_dir, load_artifact
 from assay.chain.sender import TxSender
+from assay.devnet import ACTORS, Devnet
 
 # Shared CI machines are noisy: example timing must never fail a property test.
 settings.register_profile(
@@ -61,6 +63,18 @@ def contracts_built() -> Path:
         if result.returncode != 0 and not _artifacts_ok(out):
             pytest.fail(f"forge build failed:\n{result.stdout}\n{result.stderr}")
     return out
+
+
+@contextmanager
+def reverted(net: Devnet) -> Iterator[Devnet]:
+    """`net` snapshotted, then reverted on exit; every actor's cached nonce is resynced."""
+    snap = net.node.snapshot()
+    try:
+        yield net
+    finally:
+        net.node.revert(snap)
+        for name in ACTORS:
+            net.actor(name).sender.resync_nonce()
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
-import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any
 
 import structlog
@@ -56,6 +54,7 @@ from assay.cli.context import (
     console,
     fail,
     reporting,
+    stop_on_signals,
 )
 from assay.cli.units import format_wei
 from assay.errors import AssayError
@@ -247,25 +246,6 @@ def run_loop(
                 break
         stop.wait(interval)
     return 1 if failed and (once or until_idle is not None) else 0
-
-
-@contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT/SIGTERM (handlers restored afterwards; main thread only)."""
-    stop = threading.Event()
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, handler)
-    try:
-        yield stop
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 ADVERTISE_ENV = "ASSAY_ADVERTISE"

@@ -9,12 +9,9 @@ to every user of the machine).
 from __future__ import annotations
 
 import json
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import structlog
@@ -35,6 +32,7 @@ from assay.cli.context import (
     console,
     fail,
     reporting,
+    stop_on_signals,
 )
 from services.db import DATABASE_URL_ENV, database_url, make_engine, make_session_factory, upgrade
 from services.db.session import safe_url
@@ -72,24 +70,6 @@ def rpc_host(rpc_url: str) -> str:
     """The RPC URL without path, query or credentials (providers put API keys there)."""
     parts = urlsplit(rpc_url)
     return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    stop = threading.Event()
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, handler)
-    try:
-        yield stop
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 @contextmanager
@@ -171,7 +151,7 @@ def run(
             confirmations=confirmations,
             batch_blocks=batch_blocks,
         )
-        with _stop_on_signals() as stop:
+        with stop_on_signals() as stop:
             indexer.run(stop, interval=interval, once=once, until_idle=until_idle)
         with sessions() as session:
             _print_status(status(session, w3, indexer.deployment_id))

@@ -38,7 +38,6 @@ from assay.cli.agents import (
     advertised,
     busy,
     format_step,
-    stop_on_signals,
 )
 from assay.cli.chainjob import DEFAULT_STORE, StoreDir
 from assay.cli.context import (
@@ -54,6 +53,7 @@ from assay.cli.context import (
     console,
     fail,
     reporting,
+    stop_on_signals,
 )
 from assay.net.blobs import BlobServer
 from assay.net.uri import make_uri

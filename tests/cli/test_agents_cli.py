@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,14 +40,6 @@ FEE_EACH = 12_250_000_000_000_000
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    deployment = tmp_path_factory.mktemp("agents-cli") / "deployment.json"
-    with Devnet(deployment_file=deployment) as net:
-        net.stake_defaults()
-        yield net
 
 
 def env_of(net: Devnet) -> dict[str, str | None]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from typer.testing import CliRunner, Result
 from assay.agents.work import Trace, train_trace
 from assay.cli.chainjob import commitments
 from assay.cli.main import app
-from assay.devnet import ACTORS, Devnet
+from assay.devnet import Devnet
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.merkle import MerkleTree
@@ -35,26 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
 BUDGET = 10**18 // 2
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    deployment = tmp_path_factory.mktemp("challenge-cli") / "deployment.json"
-    with Devnet(deployment_file=deployment) as net:
-        net.stake_defaults()
-        yield net
-
-
-@pytest.fixture
-def net(devnet: Devnet) -> Iterator[Devnet]:
-    """The module devnet, reverted after each test."""
-    snap = devnet.node.snapshot()
-    try:
-        yield devnet
-    finally:
-        devnet.node.revert(snap)
-        for name in ACTORS:
-            devnet.actor(name).sender.resync_nonce()
 
 
 @cache

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from assay.cli import context as cli_context
 from assay.cli.main import app
-from assay.devnet import ACTORS, Devnet
+from assay.devnet import Devnet
 from assay.protocol.types import GameId, GameStatus, JobId
 from tests.e2e.test_protocol_journeys import (
     HONEST,
@@ -28,27 +26,6 @@ pytestmark = pytest.mark.anvil
 
 runner = CliRunner()
 CHEAT = make_traces(fault=(5, 3))
-
-
-@pytest.fixture(scope="module")
-def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    """A staked devnet for this module, its deployment written where the CLI reads it."""
-    deployment = tmp_path_factory.mktemp("dispute-cli") / "deployment.json"
-    with Devnet(deployment_file=deployment) as net:
-        net.stake_defaults()
-        yield net
-
-
-@pytest.fixture
-def net(devnet: Devnet) -> Iterator[Devnet]:
-    """The module devnet, reverted after each test."""
-    snap = devnet.node.snapshot()
-    try:
-        yield devnet
-    finally:
-        devnet.node.revert(snap)
-        for name in ACTORS:
-            devnet.actor(name).sender.resync_nonce()
 
 
 def assay(net: Devnet, *args: str) -> Result:

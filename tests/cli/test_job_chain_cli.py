@@ -12,27 +12,19 @@ from typer.testing import CliRunner, Result
 
 from assay.cli import chainjob
 from assay.cli.main import app
-from assay.devnet import ACTORS, Devnet
+from assay.devnet import Devnet
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.spec import load_spec
 from assay.protocol.types import JobId, JobStatus, StateHash
 from assay.store import LocalStore
+from tests.conftest import reverted
 
 pytestmark = pytest.mark.anvil
 
 ETH = 10**18
 runner = CliRunner()
 JOB_FILE = Path(__file__).resolve().parents[2] / "examples" / "digits-mlp.toml"
-
-
-@pytest.fixture(scope="module")
-def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    """A staked devnet for this module, its deployment written where the CLI reads it."""
-    deployment = tmp_path_factory.mktemp("job-cli") / "deployment.json"
-    with Devnet(deployment_file=deployment) as net:
-        net.stake_defaults()
-        yield net
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +62,8 @@ def submitted(devnet: Devnet, store: Path) -> tuple[JobId, str]:
 @pytest.fixture
 def net(devnet: Devnet, submitted: tuple[JobId, str]) -> Iterator[Devnet]:
     """The module devnet with the job posted, reverted after each test."""
-    snap = devnet.node.snapshot()
-    try:
+    with reverted(devnet):
         yield devnet
-    finally:
-        devnet.node.revert(snap)
-        for name in ACTORS:
-            devnet.actor(name).sender.resync_nonce()
 
 
 def field(output: str, label: str) -> str:

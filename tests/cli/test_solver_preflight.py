@@ -9,9 +9,7 @@ import pytest
 
 from assay.devnet import Devnet
 from assay.protocol.types import JobId, JobStatus
-from tests.cli.test_agents_cli import assay, devnet, small_job
-
-__all__ = ["devnet"]  # the module-scoped devnet fixture, reused
+from tests.cli.test_agents_cli import assay, small_job
 
 pytestmark = pytest.mark.anvil
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,27 +73,6 @@ def test_bad_amount_on_the_command_line_is_a_usage_error(amount: str) -> None:
 # ------------------------------------------------------------------------------ on the devnet
 
 pytestmark = pytest.mark.anvil
-
-
-@pytest.fixture(scope="module")
-def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    """A staked devnet for this module, its deployment written where the CLI reads it."""
-    deployment = tmp_path_factory.mktemp("stake-cli") / "deployment.json"
-    with Devnet(deployment_file=deployment) as net:
-        net.stake_defaults()
-        yield net
-
-
-@pytest.fixture
-def net(devnet: Devnet) -> Iterator[Devnet]:
-    """The module devnet, reverted after each test (cached senders forget their nonces)."""
-    snap = devnet.node.snapshot()
-    try:
-        yield devnet
-    finally:
-        devnet.node.revert(snap)
-        for name in ACTORS:
-            devnet.actor(name).sender.resync_nonce()
 
 
 def assay(net: Devnet, *args: str, key: str | None = None) -> Result:

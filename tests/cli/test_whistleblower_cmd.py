@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from typer.testing import CliRunner, Result
 
 from assay.agents.specsource import StoreSpecSource
 from assay.cli.main import app
-from assay.devnet import ACTORS, Devnet
+from assay.devnet import Devnet
 from assay.protocol.spec import load_spec
 from assay.protocol.types import GameStatus, JobId, JobStatus, Role
 from assay.store import LocalStore
@@ -42,26 +42,6 @@ EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
 WRONG = make_traces(fault=(5, 3))
 DEADLINE = 120.0
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def devnet(contracts_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    deployment = tmp_path_factory.mktemp("whistleblower-cli") / "deployment.json"
-    with Devnet(deployment_file=deployment) as net:
-        net.stake_defaults()
-        yield net
-
-
-@pytest.fixture
-def net(devnet: Devnet) -> Iterator[Devnet]:
-    """The module devnet, reverted after each test."""
-    snap = devnet.node.snapshot()
-    try:
-        yield devnet
-    finally:
-        devnet.node.revert(snap)
-        for name in ACTORS:
-            devnet.actor(name).sender.resync_nonce()
 
 
 def env_of(net: Devnet) -> dict[str, str | None]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assay.devnet import ACTORS, Devnet
+from assay.devnet import Devnet
+from tests.conftest import reverted
 
 
 @pytest.fixture(scope="session")
@@ -24,11 +25,5 @@ def net(devnet_session: Devnet) -> Iterator[Devnet]:
 
     A revert rolls every account's nonce back, so each cached sender forgets its local nonce.
     """
-    node = devnet_session.node
-    snap = node.snapshot()
-    try:
+    with reverted(devnet_session):
         yield devnet_session
-    finally:
-        node.revert(snap)
-        for name in ACTORS:
-            devnet_session.actor(name).sender.resync_nonce()
