@@ -57,6 +57,7 @@ bench: setup
 	cd contracts && $(FORGE) snapshot --no-match-path 'test/invariant/*' --snap .gas-snapshot --check
 	$(PY) -m assay.bench
 	$(PY) -m assay.bench_dispute
+	$(PY) -m services.workers.bench
 	$(PY) -m services.bench
 
 # Re-record the committed gas snapshot after an intended gas change (review the diff).
