@@ -38,30 +38,42 @@ DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # ------------------------------------------------------------------------------ the chain
 
 
-def post_jobs(net: Any, jobs: int) -> int:
-    """Post `jobs` jobs (half claimed) through unlocked dev accounts; returns the tx count."""
-    from assay.protocol.types import StateHash
+def post_jobs(net: Any, jobs: int, chunk: int = 200) -> int:
+    """Post `jobs` jobs (half claimed) through unlocked dev accounts; returns the tx count.
+
+    Transactions go out `chunk` at a time, then every receipt of the chunk is awaited and
+    checked (anvil's pool drops what it cannot keep, and a revert must not go unnoticed).
+    """
+    from assay.protocol.types import Role, StateHash
 
     w3 = net.node.w3
+    claims = (jobs + 1) // 2
+    solver_protocol = net.actor("solver").protocol
+    per_claim = solver_protocol.market.params().solverStake
+    solver_protocol.stakes.deposit(Role.SOLVER, claims * per_claim)
     market = net.actor("submitter").protocol.market.contract
     submitter = net.actor("submitter").address
     solver = net.actor("solver").address
     h = StateHash(b"\x11" * 32)
-    sent = 0
     first = int(market.functions.jobCount().call()) + 1
+    txs: list[dict[str, Any]] = []
     for i in range(jobs):
         call = market.functions.postJob(b"\x22" * 32, f"file://bench-{i}.toml", 100, b"\x33" * 32,
                                         bytes(h))  # fmt: skip
-        data = call._encode_transaction_data()
-        w3.eth.send_transaction({"from": submitter, "to": market.address, "data": data,
-                                 "value": 10**16, "gas": 400_000})  # fmt: skip
-        sent += 1
+        txs.append({"from": submitter, "to": market.address, "value": 10**16, "gas": 400_000,
+                    "data": call._encode_transaction_data()})  # fmt: skip
     for job_id in range(first, first + jobs, 2):
         data = market.functions.claimJob(job_id)._encode_transaction_data()
-        w3.eth.send_transaction({"from": solver, "to": market.address, "data": data,
-                                 "gas": 400_000})  # fmt: skip
-        sent += 1
-    return sent
+        txs.append({"from": solver, "to": market.address, "data": data, "gas": 400_000})
+    for start in range(0, len(txs), chunk):
+        hashes = [w3.eth.send_transaction(tx) for tx in txs[start : start + chunk]]
+        for tx_hash in hashes:
+            receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.005)
+            if receipt["status"] != 1:
+                raise RuntimeError(f"benchmark transaction {tx_hash.to_0x_hex()} reverted")
+    if int(market.functions.jobCount().call()) != first + jobs - 1:
+        raise RuntimeError("not every benchmark job was posted")
+    return len(txs)
 
 
 # ------------------------------------------------------------------------------ databases
