@@ -1,9 +1,9 @@
 """Local work of the agents: where specs come from, training/replay traces and op traces.
 
-`SpecSource` is the seam for fetching a job's spec by its hash (a local mapping for now; peers
-over assay/net later). `train_trace` runs the job and keeps checkpoints in a directory;
-`step_op_trace` rebuilds the state before a step from the nearest checkpoint and records the
-step's operators (r_0..r_N). `JobWork` is the agent's cache of both per job: it is only a
+`SpecSource` is the seam for fetching a job's spec by its hash (a local mapping here;
+`assay.agents.specsource.StoreSpecSource` fetches from peers). `train_trace` runs the job and
+keeps checkpoints in a directory; `step_trace` / `step_op_trace` rebuild the state before a step
+from the nearest checkpoint and record the step's operators (r_0..r_N). `JobWork` is the agent's cache of both per job: it is only a
 cache, a restarted agent recomputes it (training is deterministic).
 """
 
