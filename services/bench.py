@@ -38,12 +38,15 @@ DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # ------------------------------------------------------------------------------ the chain
 
 
-def post_jobs(net: Any, jobs: int, chunk: int = 200) -> int:
+def post_jobs(net: Any, jobs: int, chunk: int = 100) -> int:
     """Post `jobs` jobs (half claimed) through unlocked dev accounts; returns the tx count.
 
-    Transactions go out `chunk` at a time, then every receipt of the chunk is awaited and
-    checked (anvil's pool drops what it cannot keep, and a revert must not go unnoticed).
+    Transactions go out `chunk` at a time and are mined together, as many per block as its gas
+    limit allows (one block per transaction makes anvil slower with every block); every
+    receipt is checked (a revert must not go unnoticed).
     """
+    from web3.exceptions import TransactionNotFound
+
     from assay.protocol.types import Role, StateHash
 
     w3 = net.node.w3
@@ -65,12 +68,21 @@ def post_jobs(net: Any, jobs: int, chunk: int = 200) -> int:
     for job_id in range(first, first + jobs, 2):
         data = market.functions.claimJob(job_id)._encode_transaction_data()
         txs.append({"from": solver, "to": market.address, "data": data, "gas": 400_000})
-    for start in range(0, len(txs), chunk):
-        hashes = [w3.eth.send_transaction(tx) for tx in txs[start : start + chunk]]
-        for tx_hash in hashes:
-            receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.005)
-            if receipt["status"] != 1:
-                raise RuntimeError(f"benchmark transaction {tx_hash.to_0x_hex()} reverted")
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        for start in range(0, len(txs), chunk):
+            hashes = [w3.eth.send_transaction(tx) for tx in txs[start : start + chunk]]
+            for tx_hash in hashes:
+                receipt = None
+                while receipt is None:  # a block holds what its gas limit allows: mine on
+                    try:
+                        receipt = w3.eth.get_transaction_receipt(tx_hash)
+                    except TransactionNotFound:
+                        w3.provider.make_request("evm_mine", [])
+                if receipt["status"] != 1:
+                    raise RuntimeError(f"benchmark transaction {tx_hash.to_0x_hex()} reverted")
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
     if int(market.functions.jobCount().call()) != first + jobs - 1:
         raise RuntimeError("not every benchmark job was posted")
     return len(txs)
