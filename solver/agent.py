@@ -118,6 +118,7 @@ class SolverAgent(BaseAgent):
                 self.me,
                 arity=job.job.params.bisectionArity,
                 from_block=self.config.start_block,
+                cache=self.openings,
             )
             games[int(g.job_id)].append(gv)
             self._serve_op_inputs(int(g.job_id), gv)
@@ -131,6 +132,7 @@ class SolverAgent(BaseAgent):
                 for key in [k for k in self.op_inputs if k[0] == jid]:
                     del self.op_inputs[key]
                 self.monitor.forget(games={gv.game_id for gv in games[jid]})
+                self.openings.forget([int(gv.game_id) for gv in games[jid]])
         return actions
 
     def _finished(self, job: JobView, now: int) -> bool:

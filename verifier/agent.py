@@ -147,6 +147,7 @@ class VerifierAgent(BaseAgent):
                 self.me,
                 arity=job.job.params.bisectionArity,
                 from_block=self.config.start_block,
+                cache=self.openings,
             )
         ]
 

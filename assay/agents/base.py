@@ -33,7 +33,7 @@ from assay.agents.progress import TrainingProgress
 from assay.agents.responder import Outcome, Responder
 from assay.agents.runner import FinishOnDone, InProcessRunner, TaskHandle, TaskRunner
 from assay.agents.scheduler import Scheduler
-from assay.agents.views import chain_now
+from assay.agents.views import OpeningsCache, chain_now
 from assay.agents.work import JobWork, OpsHook, SpecSource, StepsHook
 from assay.chain.deploy import ProtocolContracts
 from assay.store import LocalStore
@@ -103,6 +103,7 @@ class BaseAgent:
         self.scheduler = Scheduler()
         self.runner: TaskRunner = runner if runner is not None else InProcessRunner()
         self.work: dict[int, JobWork] = {}
+        self.openings = OpeningsCache()  # game openings read so far (views read new blocks only)
         self.steps_hook, self.ops_hook = steps_hook, ops_hook
         self.progress = progress
         self._task_store: LocalStore | None = None

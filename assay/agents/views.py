@@ -152,18 +152,62 @@ def load_request(court: RefereeCourt, request_id: RequestId, me: str) -> Request
     )
 
 
-def latest_openings(game: DisputeGame, g: Game, from_block: int) -> tuple[StateHash, ...] | None:
-    """The hashes of the game's last `Opened` event, checked against its `openingsHash`."""
+def latest_openings(
+    game: DisputeGame, g: Game, from_block: int, cache: OpeningsCache | None = None
+) -> tuple[StateHash, ...] | None:
+    """The hashes of the game's last `Opened` event, checked against its `openingsHash`.
+
+    With a `cache`, only blocks not scanned before are read (falling back to a full scan from
+    `from_block` when nothing cached matches, e.g. after a reorg).
+    """
     if g.openings_hash.is_zero:
         return None
+    if cache is not None:
+        return cache.latest(game, g, from_block)
+    return _match(g, _opened(game, g.game_id, from_block, None))
+
+
+def _opened(
+    game: DisputeGame, game_id: GameId, from_block: int, to_block: int | None
+) -> list[tuple[StateHash, ...]]:
     logs = game.contract.events.Opened().get_logs(
-        from_block=from_block, argument_filters={"gameId": int(g.game_id)}
+        from_block=from_block,
+        to_block="latest" if to_block is None else to_block,
+        argument_filters={"gameId": int(game_id)},
     )
-    for entry in reversed(list(logs)):
-        hashes = tuple(StateHash(h) for h in entry["args"]["hashes"])
+    return [tuple(StateHash(h) for h in entry["args"]["hashes"]) for entry in logs]
+
+
+def _match(g: Game, found: Sequence[tuple[StateHash, ...]]) -> tuple[StateHash, ...] | None:
+    for hashes in reversed(found):
         if openings_hash(hashes) == g.openings_hash:
             return hashes
     return None
+
+
+@dataclass
+class OpeningsCache:
+    """Each game's `Opened` events seen so far and the last block scanned, so an agent's tick
+    reads only new blocks instead of the game's whole history."""
+
+    _seen: dict[int, tuple[int, list[tuple[StateHash, ...]]]] = field(default_factory=dict)
+
+    def latest(self, game: DisputeGame, g: Game, from_block: int) -> tuple[StateHash, ...] | None:
+        gid = int(g.game_id)
+        last, found = self._seen.get(gid, (from_block - 1, []))
+        head = int(game.sender.w3.eth.block_number)
+        if head > last:
+            found = found + _opened(game, g.game_id, last + 1, head)
+        hit = _match(g, found)
+        if hit is None:  # a reorg replaced scanned blocks: start over
+            found = _opened(game, g.game_id, from_block, head)
+            hit = _match(g, found)
+        self._seen[gid] = (head, found)
+        return hit
+
+    def forget(self, game_ids: Sequence[int]) -> None:
+        for gid in game_ids:
+            self._seen.pop(int(gid), None)
 
 
 def load_game(
@@ -174,6 +218,7 @@ def load_game(
     *,
     arity: int,
     from_block: int = 0,
+    cache: OpeningsCache | None = None,
 ) -> GameView:
     """The game, its pending openings when the challenger is to choose, and its request."""
     g = game.get_game(game_id)
@@ -182,7 +227,7 @@ def load_game(
         g.status in (GameStatus.STEP_BISECTION, GameStatus.OP_BISECTION)
         and g.turn == Party.CHALLENGER
     ):
-        openings = latest_openings(game, g, from_block)
+        openings = latest_openings(game, g, from_block, cache)
     request = None
     if int(g.request_id) != 0:
         request = load_request(court, g.request_id, me)

@@ -3,8 +3,9 @@
 `SpecSource` is the seam for fetching a job's spec by its hash (a local mapping here;
 `assay.agents.specsource.StoreSpecSource` fetches from peers). `train_trace` runs the job and
 keeps checkpoints in a directory; `step_trace` / `step_op_trace` rebuild the state before a step
-from the nearest checkpoint and record the step's operators (r_0..r_N). `JobWork` is the agent's cache of both per job: it is only a
-cache, a restarted agent recomputes it (training is deterministic).
+from the nearest checkpoint and record the step's operators (r_0..r_N). `JobWork` is the
+agent's cache of both per job: it is only a cache, a restarted agent recomputes it (training
+is deterministic).
 """
 
 from __future__ import annotations

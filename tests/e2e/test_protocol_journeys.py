@@ -658,3 +658,27 @@ def test_reveal_rejects_non_whistleblower_and_wrong_salt(net: Devnet) -> None:
     )
     # The honeypot's own tag only works for the whistleblower who sealed it.
     assert not registry.revealed(pot.job_id)
+
+
+def test_openings_cache_reads_only_new_blocks_and_agrees_with_a_full_scan(net: Devnet) -> None:
+    """At every challenger turn of a two-phase game, the agents' cached read of the pending
+    openings equals a full scan from the deployment block and the opened hashes themselves,
+    and each cached read starts after the block the previous one ended at."""
+    from assay.agents.views import OpeningsCache, latest_openings
+
+    cheat = make_traces(fault=(5, 3))
+    game_id = challenge(net, submitted_job(net, cheat))
+    assert net.deployment is not None
+    start, game = net.deployment.block_number, net.actor("challenger").protocol.game
+    cache, scanned = OpeningsCache(), []
+    honest = honest_chooser(HONEST)
+
+    def chooser(g: Game, openings: Sequence[StateHash]) -> Choose:
+        cached = latest_openings(game, g, start, cache)
+        assert cached == latest_openings(game, g, start) == tuple(openings)
+        scanned.append(cache._seen[int(g.game_id)][0])
+        return honest(g, openings)
+
+    g = play(net, game_id, cheat, chooser)
+    assert g.status == GameStatus.ADJUDICATING
+    assert len(scanned) == g.rounds and scanned == sorted(set(scanned))
