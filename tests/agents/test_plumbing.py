@@ -111,4 +111,3 @@ def test_responder_resyncs_the_nonce_on_a_transport_error() -> None:
 def test_local_actions_have_their_own_key() -> None:
     assert StartTraining(JobId(1), StateHash.zero()).key == ("work", 1)
     assert Finalize(JobId(1)).key == ("job", 1)
-
