@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from eth_utils.abi import get_abi_output_types
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.exceptions import BlockNotFound, Web3Exception
@@ -72,6 +73,7 @@ class ChainSource:
         )
         get_job = next(e for e in self._market.abi if e.get("name") == "getJob")
         self._job_output: Mapping[str, Any] = get_job["outputs"][0]  # type: ignore[typeddict-item]
+        (self._job_type,) = get_abi_output_types(get_job)
 
     def head(self) -> int:
         """The node's newest block number."""
@@ -127,13 +129,31 @@ class ChainSource:
             ref = headers.get(int(entry["blockNumber"]))
             if ref is None or ref.hash != "0x" + bytes(entry["blockHash"]).hex():
                 raise ChainMovedError(f"a log of block {entry['blockNumber']} is from another fork")
-        jobs = {
-            int(lg.args["jobId"]): self.job(int(lg.args["jobId"]), lg.block_hash)
-            for lg in logs
-            if lg.event == "JobPosted"
-        }
+        jobs = self.jobs([(int(lg.args["jobId"]), lg.block_hash) for lg in logs
+                          if lg.event == "JobPosted"])  # fmt: skip
         self._check_unchanged(last, start - 1, parent_hash)
         return Batch(start, end, logs, headers, jobs)
+
+    def jobs(self, wanted: list[tuple[int, str]]) -> dict[int, Mapping[str, Any]]:
+        """`job` for many (job id, block hash) pairs: getJob calls in JSON-RPC batches of up
+        to BATCH_SIZE (one round trip each), and one by one for a batch the node refuses."""
+        found: dict[int, Mapping[str, Any]] = {}
+        for i in range(0, len(wanted), BATCH_SIZE):
+            part = wanted[i : i + BATCH_SIZE]
+            try:
+                with self.w3.batch_requests() as batch:
+                    for job_id, block_hash in part:
+                        data = self._market.encode_abi("getJob", args=[job_id])
+                        call = {"to": self._market.address, "data": data}
+                        batch.add(self.w3.eth.call(call, block_identifier=block_hash))  # type: ignore[arg-type]
+                    results = batch.execute()
+                for (job_id, _), raw in zip(part, results, strict=True):
+                    (value,) = self.w3.codec.decode([self._job_type], bytes(raw))  # type: ignore[arg-type]
+                    found[job_id] = plain(self._job_output, value)
+            except (Web3Exception, ValueError, TypeError) as exc:
+                log.debug("indexer.get_job_batch_failed", jobs=len(part), reason=str(exc))
+                found |= {job_id: self.job(job_id, block_hash) for job_id, block_hash in part}
+        return found
 
     def job(self, job_id: int, block_hash: str) -> Mapping[str, Any]:
         """getJob(job_id) as of `block_hash` (else now: a node without that block's state, such

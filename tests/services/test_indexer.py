@@ -436,3 +436,26 @@ def test_decoder_skips_a_topic_in_no_abi(contracts_built: Path) -> None:
         assert decoder.decode([entry, entry]) == []  # type: ignore[list-item]
     assert decoder.unknown == 2
     assert [e["event"] for e in logs] == ["indexer.unknown_event"]  # warned once per topic
+
+
+def test_job_parameters_are_read_in_batches_and_one_by_one_alike(
+    net: Devnet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """getJob for many posted jobs in JSON-RPC batches gives what single calls give; a batch
+    the node refuses falls back to single calls."""
+    ids = [journeys.post_job(net) for _ in range(3)]
+    assert net.deployment is not None
+    source = ChainSource(net.node.w3, net.deployment)
+    head = net.node.w3.eth.get_block("latest")["hash"].to_0x_hex()
+    wanted = [(int(j), head) for j in ids]
+    batched = source.jobs(wanted)
+    assert batched == {j: source.job(j, h) for j, h in wanted}
+    assert {int(job["submitter"], 16) for job in batched.values()} == {
+        int(net.actor("submitter").address, 16)
+    }
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ValueError("batch requests are not supported by this node")
+
+    monkeypatch.setattr(source.w3, "batch_requests", refuse)
+    assert source.jobs(wanted) == batched
