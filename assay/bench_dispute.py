@@ -51,7 +51,6 @@ def _median_time(fn: Callable[[], Any], reps: int) -> float:
 
 def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str, Any]:
     """One full dispute on the devnet plus the per-role compute measurements."""
-    from eth_hash.auto import keccak  # noqa: F401 - imported early so timings exclude it
     from hexbytes import HexBytes
 
     from assay.agents.base import AgentConfig

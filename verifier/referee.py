@@ -99,15 +99,17 @@ class PeerRecompute:
         g = self.games(request.game_id)
         if request.op_index >= g.n_ops:
             raise OpInputsError(f"op {request.op_index} is the end state r_N, not an operator")
-        agreed = Agreed(request.input, request.step, request.op_index)
-        expected = self._shapes(spec, job).record(request.step, request.op_index)
         _, peers = parse_uri(job.artifact_uri)
         client = BlobClient(peers, self.store, timeout=self.timeout)
         name = op_inputs_name(int(job.job_id), request.step, request.op_index)
+        # Resolve first: while the solver is still publishing, a retry costs one round trip,
+        # not a shape derivation.
         doc = load_bundle(client.fetch(self._resolve(client, name, int(request.request_id))))
         if doc.get("job_id") != int(job.job_id):
             raise OpInputsError(f"bundle is for job {doc.get('job_id')}, not {int(job.job_id)}")
         tensors = load_tensors(client.fetch(str(doc.get("tensors"))))
+        expected = self._shapes(spec, job).record(request.step, request.op_index)
+        agreed = Agreed(request.input, request.step, request.op_index)
         inputs = check_inputs(doc, tensors, expected, agreed)
         leaf = recompute_leaf(expected, inputs, request.input)
         log.info("referee.recomputed", request=int(request.request_id), job=int(job.job_id),

@@ -237,3 +237,8 @@ def test_a_shape_tracer_reused_across_requests_gives_fresh_shapes(mlp: Case) -> 
     expected = tracer.record(STEP, j)
     inputs = check_inputs(doc, tensors, expected, mlp.agreed(j))
     assert recompute_leaf(expected, inputs, mlp.trace.leaves()[j - 1]) == mlp.trace.leaves()[j]
+
+
+def test_a_record_leaf_needs_a_32_byte_previous_leaf(mlp: Case) -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        mlp.trace.records[0].leaf(b"short")

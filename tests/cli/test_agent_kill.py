@@ -11,13 +11,9 @@ with a deadline.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,12 +25,12 @@ from assay.net.blobs import BlobServer
 from assay.protocol.spec import load_spec
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus
 from assay.store import LocalStore
+from tests.cli.agent_procs import AgentProcs
 
 pytestmark = pytest.mark.anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
-DEADLINE = 120.0
 
 
 @pytest.fixture
@@ -42,72 +38,6 @@ def devnet(contracts_built: Path, tmp_path: Path) -> Iterator[Devnet]:
     with Devnet(deployment_file=tmp_path / "deployment.json") as net:
         net.stake_defaults()
         yield net
-
-
-class Agents:
-    """`python -m assay.cli.main ARGS…` child processes, each logging to its own file."""
-
-    def __init__(self, net: Devnet, work: Path) -> None:
-        self.work = work
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
-        self.env.update(
-            ASSAY_RPC_URL=net.node.url,
-            ASSAY_DEPLOYMENT=str(net.deployment_file),
-            ASSAY_LOG_LEVEL="WARNING",
-            PYTHONUNBUFFERED="1",
-            COLUMNS="200",
-        )
-        self.procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
-        self.killed: set[str] = set()
-
-    def start(self, label: str, role: str, account: str, *extra: str) -> subprocess.Popen[bytes]:
-        log = self.work / "logs" / f"{label}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [
-                    sys.executable, "-m", "assay.cli.main", role, "run",
-                    "--dev-account", account,
-                    "--state-dir", str(self.work / "agents" / account),
-                    "--store", str(self.work / "stores" / account),
-                    "--interval", "0.2", "--min-credit", "0", *extra,
-                ],
-                cwd=self.work, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        self.procs[label] = (proc, log)
-        return proc
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {label} (exit {p.poll()})\n{log.read_text(errors='replace')[-3000:]}"
-            for label, (p, log) in self.procs.items()
-        )
-
-    def wait(self, cond: Callable[[], bool], what: str) -> None:
-        """Poll `cond` (bounded); fail early, with every log, if a live agent died."""
-        deadline = time.monotonic() + DEADLINE
-        while not cond():
-            dead = [
-                k
-                for k, (p, _) in self.procs.items()
-                if k not in self.killed and p.poll() is not None
-            ]
-            if dead:
-                pytest.fail(f"agent {dead[0]} exited while waiting for {what}:\n{self.logs()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}:\n{self.logs()}")
-            time.sleep(0.1)
-
-    def stop_all(self) -> None:
-        for proc, _ in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc, _ in self.procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=20)
 
 
 def small_job(tmp: Path) -> Path:
@@ -123,7 +53,7 @@ def small_job(tmp: Path) -> Path:
 def test_verifier_killed_mid_dispute_resumes_and_wins(devnet: Devnet, tmp_path: Path) -> None:
     p = devnet.actor("deployer").protocol
     v1 = devnet.actor("verifier1").address
-    agents = Agents(devnet, tmp_path)
+    agents = AgentProcs(devnet, tmp_path)
     cursor = tmp_path / "agents" / "verifier1" / "cursor.json"
     submitter_store = LocalStore(tmp_path / "stores" / "submitter")
     env = {
@@ -188,4 +118,4 @@ def test_verifier_killed_mid_dispute_resumes_and_wins(devnet: Devnet, tmp_path: 
         assert f"Choose game={int(game_id)}" in restarted, restarted  # it played on
         assert "Challenge job=" in agents.procs["verifier1"][1].read_text(errors="replace")
     finally:
-        agents.stop_all()
+        agents.terminate()

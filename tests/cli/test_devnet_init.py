@@ -94,3 +94,15 @@ def test_the_advertised_endpoint_comes_from_the_environment(
         assert advertised(server) == server.endpoint
         monkeypatch.setenv("ASSAY_ADVERTISE", "tcp://solver:7001")
         assert advertised(server) == "tcp://solver:7001"
+
+
+def test_a_malformed_advertised_endpoint_is_refused_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    monkeypatch.setenv("ASSAY_ADVERTISE", "http://solver:7001")
+    with BlobServer(LocalStore(tmp_path)) as server, pytest.raises(typer.Exit) as exited:
+        advertised(server)
+    assert exited.value.exit_code == 1
+    assert "$ASSAY_ADVERTISE" in capsys.readouterr().err

@@ -10,13 +10,8 @@ stops both with exit code 0. No fixed sleeps: every wait polls the chain with a 
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +29,7 @@ from assay.protocol.merkle import MerkleTree
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameStatus, JobStatus
 from assay.store import LocalStore
+from tests.cli.agent_procs import AgentProcs
 from tests.e2e.test_protocol_journeys import honest_chooser, play
 
 pytestmark = pytest.mark.anvil
@@ -41,7 +37,6 @@ pytestmark = pytest.mark.anvil
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
 CHEAT_STEP, CHEAT_OP = 2, 5
-DEADLINE = 120.0
 
 
 @pytest.fixture
@@ -49,72 +44,6 @@ def devnet(contracts_built: Path, tmp_path: Path) -> Iterator[Devnet]:
     with Devnet(deployment_file=tmp_path / "deployment.json") as net:
         net.stake_defaults()
         yield net
-
-
-class Referees:
-    """`python -m assay.cli.main referee run` child processes, each logging to its own file."""
-
-    def __init__(self, net: Devnet, work: Path) -> None:
-        self.work = work
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
-        self.env.update(
-            ASSAY_RPC_URL=net.node.url,
-            ASSAY_DEPLOYMENT=str(net.deployment_file),
-            ASSAY_LOG_LEVEL="WARNING",
-            PYTHONUNBUFFERED="1",
-            COLUMNS="200",
-        )
-        self.procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
-
-    def start(self, account: str) -> None:
-        log = self.work / "logs" / f"{account}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [
-                    sys.executable, "-m", "assay.cli.main", "referee", "run",
-                    "--dev-account", account,
-                    "--state-dir", str(self.work / "agents" / account),
-                    "--store", str(self.work / "stores" / account),
-                    "--interval", "0.2", "--min-credit", "0",
-                ],
-                cwd=self.work, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        self.procs[account] = (proc, log)
-
-    def log(self, account: str) -> str:
-        return self.procs[account][1].read_text(errors="replace")
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {name} (exit {p.poll()})\n{self.log(name)[-3000:]}"
-            for name, (p, _) in self.procs.items()
-        )
-
-    def wait(self, cond: Callable[[], bool], what: str) -> None:
-        """Poll `cond` (bounded); fail early, with every log, if a referee died."""
-        deadline = time.monotonic() + DEADLINE
-        while not cond():
-            dead = [name for name, (p, _) in self.procs.items() if p.poll() is not None]
-            if dead:
-                pytest.fail(f"referee {dead[0]} exited while waiting for {what}:\n{self.logs()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}:\n{self.logs()}")
-            time.sleep(0.1)
-
-    def terminate(self) -> dict[str, int]:
-        """SIGTERM every referee; their exit codes (killed ones: -9)."""
-        for proc, _ in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        codes: dict[str, int] = {}
-        for name, (proc, _) in self.procs.items():
-            try:
-                codes[name] = proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                codes[name] = proc.wait(timeout=30)
-        return codes
 
 
 @cache
@@ -129,11 +58,11 @@ def test_referee_processes_recompute_vote_and_resolve_then_stop_on_sigterm(
     devnet: Devnet, tmp_path: Path
 ) -> None:
     p = devnet.actor("deployer").protocol
-    referees = Referees(devnet, tmp_path)
+    referees = AgentProcs(devnet, tmp_path)
     try:
         # Imports overlap the setup below: the referees find the request when it appears.
-        referees.start("referee")
-        referees.start("referee2")
+        referees.start("referee", "referee", "referee")
+        referees.start("referee2", "referee", "referee2")
 
         spec = small_spec()
         honest_dir = tmp_path / "honest"
