@@ -238,9 +238,12 @@ contract DisputeGame is IDisputeGame {
         if (msg.sender != job.solver) revert NotYourTurn(gameId, msg.sender, g.turn);
         // INVARIANT: a zero root commits to nothing.
         if (opRoot == bytes32(0)) revert ZeroRoot();
-        uint256 maxOps = job.maxOpsPerStep;
-        // INVARIANT: the op trace is non-empty and bounded, so phase 2 is bounded by ceil(log_k maxOps).
-        if (nOps == 0 || nOps > maxOps) revert InvalidOpCount(gameId, nOps, maxOps);
+        uint256 expectedOps = job.opsPerStep;
+        // INVARIANT: N is the job's, committed at posting, never the solver's choice. A solver free to
+        // pick N could commit an honest prefix r_0..r_{N'} of the step and claim r_{N'} as h_s: every
+        // opening would be honest and the last operator correct, so a wrong result would win. Padding
+        // (N' > N) would drive the court to an operator the step does not have.
+        if (nOps != expectedOps) revert WrongOpCount(gameId, nOps, expectedOps);
         StateHash first = g.loHash;
         StateHash last = g.hiHash;
         // INVARIANT: r_0 = h_{s-1}: the op trace starts from the state both sides agree on.

@@ -26,6 +26,7 @@ contract JobMarket is JobMarketBase {
         string calldata specURI,
         uint32 steps,
         bytes32 graphHash,
+        uint32 opsPerStep,
         StateHash initialState
     ) external payable returns (JobId jobId) {
         // INVARIANT: the tax needs a registry to go to.
@@ -36,9 +37,14 @@ contract JobMarket is JobMarketBase {
         if (specHash == bytes32(0)) revert EmptyHash("specHash");
         if (graphHash == bytes32(0)) revert EmptyHash("graphHash");
         if (StateHash.unwrap(initialState) == bytes32(0)) revert EmptyHash("initialState");
+        // INVARIANT: N is fixed for the job before anyone claims it, and bounded, so phase 2 of every
+        // game on it is bounded by ceil(log_k maxOpsPerStep) and no solver can choose its op count.
+        if (opsPerStep == 0 || opsPerStep > _params.maxOpsPerStep) {
+            revert InvalidOpsPerStep(opsPerStep, _params.maxOpsPerStep);
+        }
 
         uint256 tax = msg.value * _params.protocolTaxBps / BPS;
-        jobId = _storeJob(specHash, specURI, steps, graphHash, initialState, msg.value - tax, tax);
+        jobId = _storeJob(specHash, specURI, steps, graphHash, opsPerStep, initialState, msg.value - tax, tax);
         _emitPosted(jobId, tax);
 
         if (tax > 0) IForcedErrorRegistry(forcedErrorRegistry).fund{value: tax}();

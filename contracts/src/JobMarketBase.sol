@@ -119,6 +119,7 @@ abstract contract JobMarketBase is IJobMarket {
         string calldata specURI,
         uint32 steps,
         bytes32 graphHash,
+        uint32 opsPerStep,
         StateHash initialState,
         uint256 budget,
         uint256 tax
@@ -130,6 +131,7 @@ abstract contract JobMarketBase is IJobMarket {
         job.status = JobStatus.Open;
         job.postedAt = uint64(block.timestamp);
         job.steps = steps;
+        job.opsPerStep = opsPerStep;
         // Total ETH supply is far below 2^128, so the narrowings cannot truncate.
         job.budget = uint128(budget);
         job.tax = uint128(tax);
@@ -152,6 +154,7 @@ abstract contract JobMarketBase is IJobMarket {
             job.steps,
             job.specHash,
             job.graphHash,
+            job.opsPerStep,
             job.initialState,
             job.specURI
         );

@@ -20,7 +20,7 @@ contract AttacksTest is ProtocolSetup {
         vm.deal(SUBMITTER, 10 ether);
         vm.prank(SUBMITTER);
         id = market.postJob{value: 1 ether}(
-            keccak256("spec"), "uri", steps, keccak256("graph"), Traces.honest(KEY, 0)
+            keccak256("spec"), "uri", steps, keccak256("graph"), 8, Traces.honest(KEY, 0)
         );
         vm.prank(SOLVER);
         market.claimJob(id);
@@ -79,8 +79,9 @@ contract AttacksTest is ProtocolSetup {
     function test_selfReportedMissedDeadline_paysTheSubmitterNotTheReporter() public {
         vm.deal(SUBMITTER, 10 ether);
         vm.prank(SUBMITTER);
-        JobId id =
-            market.postJob{value: 1 ether}(keccak256("s"), "uri", 4, keccak256("g"), Traces.honest(KEY, 0));
+        JobId id = market.postJob{value: 1 ether}(
+            keccak256("s"), "uri", 4, keccak256("g"), 8, Traces.honest(KEY, 0)
+        );
         vm.prank(SOLVER);
         market.claimJob(id);
         vm.warp(block.timestamp + 1 days + 1);
@@ -116,8 +117,9 @@ contract AttacksTest is ProtocolSetup {
         ops[1] = keccak256("wrong h_1");
         vm.deal(SUBMITTER, 10 ether);
         vm.prank(SUBMITTER);
-        JobId id =
-            market.postJob{value: 1 ether}(keccak256("s"), "uri", 1, keccak256("g"), StateHash.wrap(ops[0]));
+        JobId id = market.postJob{value: 1 ether}(
+            keccak256("s"), "uri", 1, keccak256("g"), 1, StateHash.wrap(ops[0])
+        );
         vm.prank(SOLVER);
         market.claimJob(id);
         vm.prank(SOLVER);
@@ -142,6 +144,51 @@ contract AttacksTest is ProtocolSetup {
         court.resolve(st.requestId);
         address[] memory members = court.committee(st.requestId);
         require(members.length == 1 && members[0] == fresh, "redraw picks the outside referee");
+    }
+
+    /// Review finding (critical): a solver that could choose N claimed, as h_1, the honest chained record
+    /// after one operator and committed just [h_0, r_1]: every opening honest, the one operator correct,
+    /// so a result that trained nothing would have won. N is the job's (opsPerStep, posted with it): the
+    /// truncated and the padded trace are refused, and a solver with nothing valid to commit loses on time.
+    function test_truncatedOrPaddedOpTrace_refused_solverLosesOnTime() public {
+        bytes32 h0 = StateHash.unwrap(Traces.honest(KEY, 0));
+        bytes32 r1 = keccak256("the honest record after operator 1");
+        vm.deal(SUBMITTER, 10 ether);
+        vm.prank(SUBMITTER);
+        JobId id =
+            market.postJob{value: 1 ether}(keccak256("s"), "uri", 1, keccak256("g"), 8, StateHash.wrap(h0));
+        vm.prank(SOLVER);
+        market.claimJob(id);
+        bytes32[] memory prefix = new bytes32[](2);
+        (prefix[0], prefix[1]) = (h0, r1);
+        vm.prank(SOLVER);
+        market.submitResult(id, StateHash.wrap(r1), LibMerkle.root(prefix), "art", bytes32(0));
+        address challenger = address(0x7e1);
+        vm.deal(challenger, 1 ether);
+        vm.prank(challenger);
+        GameId g = game.challenge{value: 0.1 ether}(id, StateHash.wrap(r1));
+        bytes32[][] memory levels = MerkleTree.build(prefix);
+        vm.prank(SOLVER);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.WrongOpCount.selector, g, 1, 8));
+        game.commitOpTrace(
+            g, MerkleTree.root(levels), 1, MerkleTree.proof(levels, 0), MerkleTree.proof(levels, 1)
+        );
+        bytes32[] memory padded = new bytes32[](10);
+        padded[0] = h0;
+        for (uint256 i = 1; i < 9; ++i) {
+            padded[i] = keccak256(abi.encode("pad", i));
+        }
+        padded[9] = r1;
+        levels = MerkleTree.build(padded);
+        vm.prank(SOLVER);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.WrongOpCount.selector, g, 9, 8));
+        game.commitOpTrace(
+            g, MerkleTree.root(levels), 9, MerkleTree.proof(levels, 0), MerkleTree.proof(levels, 9)
+        );
+        vm.warp(block.timestamp + 1 days + 1);
+        game.timeout(g);
+        require(game.getGame(g).status == GameStatus.ChallengerWon, "the cheater did not lose");
+        require(market.jobStatus(id) == JobStatus.Failed, "a wrong result survived");
     }
 
     struct IStakeView {

@@ -49,7 +49,9 @@ contract DisputeGameTest is DisputeHarness {
         }
     }
 
-    function _ops(uint256 n) internal view returns (bytes32[] memory) {
+    /// @dev An op trace of step S with `n` records, and the job's opsPerStep set to `n`.
+    function _ops(uint256 n) internal returns (bytes32[] memory) {
+        _setOpsPerStep(JOB, uint32(n));
         return _opTrace(n, bad[S - 1], bad[S], "O");
     }
 
@@ -435,18 +437,62 @@ contract DisputeGameTest is DisputeHarness {
         game.commitOpTrace(id, bytes32(0), 1, new bytes32[](0), new bytes32[](0));
     }
 
-    function test_commitOpTrace_invalidOpCount_reverts() public {
+    function test_commitOpTrace_wrongOpCount_reverts() public {
         GameId id = _toOpTrace();
         vm.prank(SOLVER);
-        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.InvalidOpCount.selector, id, 0, 16));
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.WrongOpCount.selector, id, 0, 16));
         game.commitOpTrace(id, bytes32(uint256(1)), 0, new bytes32[](0), new bytes32[](0));
         vm.prank(SOLVER);
-        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.InvalidOpCount.selector, id, 17, 16));
+        vm.expectRevert(abi.encodeWithSelector(IDisputeGame.WrongOpCount.selector, id, 17, 16));
         game.commitOpTrace(id, bytes32(uint256(1)), 17, new bytes32[](0), new bytes32[](0));
+    }
+
+    /// Review finding (critical): the solver claims as h_s the honest chained record after N' < N
+    /// operators and commits only those N' honest records, so every opening is honest and the last
+    /// operator's correct output is its claim. N is the job's, so the truncated trace is refused.
+    function test_commitOpTrace_honestPrefix_refused() public {
+        bytes32[] memory truth = _opTrace(16, bad[S - 1], honest[S], "O");
+        for (uint256 np = 1; np < 16; ++np) {
+            GameId id = _prefixGame(truth, np);
+            bytes32[] memory prefix = new bytes32[](np + 1);
+            for (uint256 i; i <= np; ++i) {
+                prefix[i] = truth[i];
+            }
+            bytes32[][] memory levels = MerkleTree.build(prefix);
+            vm.prank(SOLVER);
+            vm.expectRevert(abi.encodeWithSelector(IDisputeGame.WrongOpCount.selector, id, np, 16));
+            game.commitOpTrace(id, levels.root(), uint32(np), levels.proof(0), levels.proof(np));
+        }
+    }
+
+    /// ...and with N fixed, the same claim must sit at r_N, where the court recomputes the end state.
+    function test_honestPrefixClaim_atEndState_challengerWins() public {
+        bytes32[] memory truth = _opTrace(16, bad[S - 1], honest[S], "O");
+        GameId id = _prefixGame(truth, 3);
+        bytes32[] memory solverOps = _opTrace(16, bad[S - 1], truth[3], "O"); // honest records, r_16 = r_3
+        GameStatus outcome = _play(id, bad, bad, solverOps, truth, truth);
+        require(outcome == GameStatus.ChallengerWon, "prefix claim won");
+        require(_g(id).hi == 16, "disputed at the end state r_N");
+    }
+
+    /// @dev A game on a job whose step S was claimed as `truth[np]` (an honest intermediate record),
+    /// played (honestly by both) down to the isolated step S.
+    function _prefixGame(bytes32[] memory truth, uint256 np) internal returns (GameId id) {
+        uint256 jobNo = 100 + np;
+        bytes32[] memory claimed = _diverge(honest, S, "D");
+        claimed[S] = truth[np];
+        _setJob(JobId.wrap(jobNo), claimed, 2, 16);
+        id = _challenge(JobId.wrap(jobNo), claimed[T]);
+        bytes32[][] memory levels = MerkleTree.build(claimed);
+        while (_g(id).status == GameStatus.StepBisection) {
+            _choose(id, _open(id, claimed, levels), honest);
+        }
+        require(_g(id).step == S, "isolated S");
     }
 
     function test_commitOpTrace_firstLeafNotBound_reverts() public {
         GameId id = _toOpTrace();
+        _setOpsPerStep(JOB, 6);
         bytes32[] memory ops = _opTrace(6, keccak256("other start"), bad[S], "O");
         bytes32[][] memory levels = MerkleTree.build(ops);
         vm.prank(SOLVER);
@@ -458,6 +504,7 @@ contract DisputeGameTest is DisputeHarness {
 
     function test_commitOpTrace_lastLeafNotBound_reverts() public {
         GameId id = _toOpTrace();
+        _setOpsPerStep(JOB, 6);
         // the opML bug: an op trace that starts right but ends somewhere else than the claimed h_s
         bytes32[] memory ops = _opTrace(6, bad[S - 1], honest[S], "O");
         bytes32[][] memory levels = MerkleTree.build(ops);

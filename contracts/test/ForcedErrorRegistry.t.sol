@@ -110,7 +110,7 @@ contract ForcedErrorRegistryTest {
     /// @dev A submitted honeypot job sealed for `whistleblower` with `salt`.
     function _honeypot(bytes32 salt) internal returns (JobId id) {
         vm.prank(submitter);
-        id = market.postJob{value: 10 ether}(SPEC, "", 100, GRAPH, H0);
+        id = market.postJob{value: 10 ether}(SPEC, "", 100, GRAPH, 8, H0);
         vm.startPrank(solver);
         market.claimJob(id);
         market.submitResult(id, HT, ROOT, "", registry.sealedTagFor(id, salt, whistleblower));
@@ -259,7 +259,7 @@ contract ForcedErrorRegistryTest {
     function test_fund_receivesProtocolTax() public {
         uint256 before = registry.pool();
         vm.prank(submitter);
-        market.postJob{value: 10 ether}(SPEC, "", 1, GRAPH, H0);
+        market.postJob{value: 10 ether}(SPEC, "", 1, GRAPH, 8, H0);
         _eq(registry.pool() - before, 0.1 ether, "tax");
         _solvent();
     }

@@ -81,7 +81,7 @@ contract JobMarketTest {
 
     function _post(uint256 value) internal returns (JobId id) {
         vm.prank(submitter);
-        id = market.postJob{value: value}(SPEC, "ipfs://spec", 100, GRAPH, H0);
+        id = market.postJob{value: value}(SPEC, "ipfs://spec", 100, GRAPH, 8, H0);
     }
 
     function _postClaimed() internal returns (JobId id) {
@@ -277,7 +277,7 @@ contract JobMarketTest {
     function test_postJob_escrowsBudgetAndFundsJackpot() public {
         vm.expectEmit(true, true, false, true);
         emit IJobMarket.JobPosted(
-            JobId.wrap(1), submitter, 9.9 ether, 0.1 ether, 100, SPEC, GRAPH, H0, "ipfs://spec"
+            JobId.wrap(1), submitter, 9.9 ether, 0.1 ether, 100, SPEC, GRAPH, 8, H0, "ipfs://spec"
         );
         JobId id = _post(10 ether);
         _eq(JobId.unwrap(id), 1, "ids start at 1");
@@ -287,52 +287,61 @@ contract JobMarketTest {
         _eq(j.budget, 9.9 ether, "net budget");
         _eq(j.tax, 0.1 ether, "tax kept for the honeypot reimbursement");
         _eq(j.postedAt, block.timestamp, "postedAt");
+        _eq(j.opsPerStep, 8, "N committed at posting");
+        _eq(market.disputeTerms(id).opsPerStep, 8, "N in the dispute terms");
         _eq(j.params.verifiersPerJob, 3, "snapshot");
         _eq(taxReceived, 0.1 ether, "tax");
         _eq(market.totalEscrow(), 9.9 ether, "escrow");
         _solvent();
     }
 
+    function test_postJob_revertsInvalidOpsPerStep() public {
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.InvalidOpsPerStep.selector, 0, 1000));
+        market.postJob{value: 1}(SPEC, "", 1, GRAPH, 0, H0);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.InvalidOpsPerStep.selector, 1001, 1000));
+        market.postJob{value: 1}(SPEC, "", 1, GRAPH, 1001, H0);
+    }
+
     function test_postJob_revertsNotWired() public {
         JobMarket m = new JobMarket(address(this), sm, rnd, _defaultParams());
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.NotWired.selector));
-        m.postJob{value: 1 ether}(SPEC, "", 1, GRAPH, H0);
+        m.postJob{value: 1 ether}(SPEC, "", 1, GRAPH, 8, H0);
     }
 
     function test_postJob_revertsZeroBudget() public {
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.BudgetTooSmall.selector, 0, 1));
-        market.postJob(SPEC, "", 1, GRAPH, H0);
+        market.postJob(SPEC, "", 1, GRAPH, 8, H0);
     }
 
     function test_postJob_revertsZeroSteps() public {
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.ZeroSteps.selector));
-        market.postJob{value: 1}(SPEC, "", 0, GRAPH, H0);
+        market.postJob{value: 1}(SPEC, "", 0, GRAPH, 8, H0);
     }
 
     function test_postJob_revertsTooManySteps() public {
         uint32 steps = uint32(2 ** 31 + 1);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.TooManySteps.selector, steps, 2 ** 31));
-        market.postJob{value: 1}(SPEC, "", steps, GRAPH, H0);
+        market.postJob{value: 1}(SPEC, "", steps, GRAPH, 8, H0);
     }
 
     function test_postJob_acceptsMaxSteps() public {
-        JobId id = market.postJob{value: 1}(SPEC, "", uint32(2 ** 31), GRAPH, H0);
+        JobId id = market.postJob{value: 1}(SPEC, "", uint32(2 ** 31), GRAPH, 8, H0);
         _eq(market.getJob(id).steps, 2 ** 31, "steps");
     }
 
     function test_postJob_revertsEmptySpecHash() public {
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.EmptyHash.selector, "specHash"));
-        market.postJob{value: 1}(bytes32(0), "", 1, GRAPH, H0);
+        market.postJob{value: 1}(bytes32(0), "", 1, GRAPH, 8, H0);
     }
 
     function test_postJob_revertsEmptyGraphHash() public {
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.EmptyHash.selector, "graphHash"));
-        market.postJob{value: 1}(SPEC, "", 1, bytes32(0), H0);
+        market.postJob{value: 1}(SPEC, "", 1, bytes32(0), 8, H0);
     }
 
     function test_postJob_revertsEmptyInitialState() public {
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.EmptyHash.selector, "initialState"));
-        market.postJob{value: 1}(SPEC, "", 1, GRAPH, StateHash.wrap(0));
+        market.postJob{value: 1}(SPEC, "", 1, GRAPH, 8, StateHash.wrap(0));
     }
 
     // ---------------------------------------------------------------- cancelJob / expireJob
@@ -481,7 +490,7 @@ contract JobMarketTest {
         vm.prank(solver);
         sm2.deposit{value: 10 ether}(Role.Solver);
         vm.prank(submitter);
-        JobId id = m.postJob{value: 1 ether}(SPEC, "", 1, GRAPH, H0);
+        JobId id = m.postJob{value: 1 ether}(SPEC, "", 1, GRAPH, 8, H0);
         vm.startPrank(solver);
         m.claimJob(id);
         m.submitResult(id, HT, ROOT, "", TAG);
@@ -789,7 +798,7 @@ contract JobMarketTest {
         market.setParams(p);
         uint256 budgetIn = _bound(value, 1, 500 ether);
         vm.prank(submitter);
-        JobId id = market.postJob{value: budgetIn}(SPEC, "", 10, GRAPH, H0);
+        JobId id = market.postJob{value: budgetIn}(SPEC, "", 10, GRAPH, 8, H0);
         vm.startPrank(solver);
         market.claimJob(id);
         market.submitResult(id, HT, ROOT, "", TAG);

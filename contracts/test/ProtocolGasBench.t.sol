@@ -93,8 +93,9 @@ contract ProtocolGasBench is ProtocolSetup {
         bytes32[][] memory levels = MerkleTree.build(bad);
         vm.deal(SUBMITTER, 10 ether);
         vm.prank(SUBMITTER);
-        JobId job =
-            market.postJob{value: 1 ether}(key, "ipfs://spec", uint32(T), key, StateHash.wrap(honest[0]));
+        JobId job = market.postJob{value: 1 ether}(
+            key, "ipfs://spec", uint32(T), key, uint32(N), StateHash.wrap(honest[0])
+        );
         vm.prank(SOLVER);
         market.claimJob(job);
         vm.prank(SOLVER);

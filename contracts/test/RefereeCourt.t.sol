@@ -315,7 +315,7 @@ contract RefereeCourtIntegrationTest is DisputeHarness {
     function test_court_decidesGame_challengerWins() public {
         bytes32[] memory h = _honestTrace(16);
         bytes32[] memory d = _diverge(h, 6, "D");
-        _setJob(JOB, d, 3, 64);
+        _setJob(JOB, d, 3, 20);
         GameId id = _challenge(JOB, d[16]);
         bytes32[][] memory levels = MerkleTree.build(d);
         while (game.getGame(id).status == GameStatus.StepBisection) {

@@ -16,11 +16,17 @@ import {JobId, GameId, RequestId, StateHash, GameStatus, Party} from "../types/T
 ///
 /// Phase 2 (AwaitingOpTrace, OpBisection): the solver commits the op-trace root of step s, a LibMerkle
 /// tree over N+1 leaves r_0..r_N where r_0 must equal h_{s-1} and r_N must equal h_s (both checked here,
-/// with proofs), then the same bisection runs over (0, N) against that root.
+/// with proofs), then the same bisection runs over (0, N) against that root. N is the job's
+/// `opsPerStep`, committed by the submitter at posting and checked by the solver before claiming; the
+/// solver cannot choose it (with a free N, an honest prefix r_0..r_{N'} ending at a claimed h_s would
+/// win every round).
 ///
-/// Phase 3 (Adjudicating): when the op interval is (j-1, j), the adjudicator recomputes operator j
-/// from the agreed input r_{j-1}. If its answer equals the solver's r_j the solver wins, else the
-/// challenger wins.
+/// Phase 3 (Adjudicating): when the op interval is (j-1, j), the adjudicator recomputes position j
+/// from the agreed r_{j-1}. Two kinds of position exist, and the adjudicator tells them apart by
+/// `opIndex` against N: 1 <= j < N is operator j of the step's graph (recomputed from its agreed inputs);
+/// j == N is the end state: h_s, the state hash after the step's last operator (recomputed by
+/// re-running step s from h_{s-1}, since agreeing on r_{N-1} agrees on every record of the step).
+/// If the answer equals the solver's r_j the solver wins, else the challenger wins.
 ///
 /// Chess clocks: each party has `clockBudget` seconds; the mover's clock runs from the last move.
 /// After every move the opponent's remaining time is topped up to at least `minClockExtension`.
@@ -81,7 +87,9 @@ interface IDisputeGame {
     error WrongDisputedHash(GameId gameId, StateHash named, StateHash actual);
     /// @notice The op trace's leaf `leaf` (0 or N) is not proven to be `expected` (h_{s-1} or h_s).
     error OpTraceNotBound(GameId gameId, uint256 leaf, StateHash expected);
-    error InvalidOpCount(GameId gameId, uint256 nOps, uint256 maximum);
+    /// @notice `commitOpTrace` named `nOps` records, but every step of the job has `expected`
+    /// (IJobMarket.Job.opsPerStep, committed when the job was posted).
+    error WrongOpCount(GameId gameId, uint256 nOps, uint256 expected);
     /// @notice `timeout` while the mover still has time.
     error ClockNotExpired(GameId gameId, Party turn, uint256 remaining);
     error ZeroRoot();
@@ -136,7 +144,8 @@ interface IDisputeGame {
         StateHash disputed
     ) external;
 
-    /// @notice Solver: commit the op trace of the isolated step (`nOps` operator records).
+    /// @notice Solver: commit the op trace r_0..r_N of the isolated step; `nOps` must equal the job's
+    /// `opsPerStep` (reverts WrongOpCount otherwise).
     function commitOpTrace(
         GameId gameId,
         bytes32 opRoot,

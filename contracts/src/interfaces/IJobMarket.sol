@@ -33,7 +33,7 @@ interface IJobMarket {
         uint16 verifierFeeBps; // share of the budget paid to attesting verifiers (split evenly)
         uint16 protocolTaxBps; // share of the budget sent to the ForcedErrorRegistry jackpot at posting
         uint16 slashWinnerShareBps; // share of a slash credited to the winner (< 10_000: rest to treasury)
-        uint32 maxOpsPerStep; // upper bound on the op-trace length a solver may commit in phase 2
+        uint32 maxOpsPerStep; // upper bound on a job's `opsPerStep` (bounds phase 2 of every game)
     }
 
     struct Job {
@@ -46,6 +46,7 @@ interface IJobMarket {
         uint64 submittedAt;
         uint64 settledAt; // finalization or failure time (start of the reveal window)
         uint32 steps; // T: training steps; the trace has T+1 state hashes h_0..h_T
+        uint32 opsPerStep; // N: every step's op trace is r_0..r_N (fixed by the graph, committed at posting)
         uint16 openGames; // games not yet resolved
         bool verifiersReleased; // assigned verifiers' locks released or slashed
         bool forcedError; // revealed as a forced error
@@ -71,7 +72,7 @@ interface IJobMarket {
         uint32 steps;
         uint16 bisectionArity;
         uint16 slashWinnerShareBps;
-        uint32 maxOpsPerStep;
+        uint32 opsPerStep;
         uint128 challengeBond;
         uint64 clockBudget;
         uint64 minClockExtension;
@@ -100,6 +101,8 @@ interface IJobMarket {
     error BudgetTooSmall(uint256 budget, uint256 minimum);
     error ZeroSteps();
     error TooManySteps(uint256 steps, uint256 maximum);
+    /// @notice `opsPerStep` must be in 1..`maximum` (params.maxOpsPerStep).
+    error InvalidOpsPerStep(uint256 opsPerStep, uint256 maximum);
     error EmptyHash(string field);
     /// @notice The call came before `opensAt`.
     error TooEarly(JobId jobId, uint256 nowTs, uint256 opensAt);
@@ -128,6 +131,7 @@ interface IJobMarket {
         uint32 steps,
         bytes32 specHash,
         bytes32 graphHash,
+        uint32 opsPerStep,
         StateHash initialState,
         string specURI
     );
@@ -159,11 +163,18 @@ interface IJobMarket {
 
     // ---------------------------------------------------------------- submitter
     /// @notice Post a job; `msg.value` is the budget. `protocolTaxBps` of it funds the jackpot.
+    /// @dev `steps`, `graphHash`, `opsPerStep` and `initialState` are what the chain needs from the
+    /// spec behind `specHash`; the chain cannot check them against the spec, so a solver recomputes all
+    /// four from the spec before claiming and refuses a job whose parameters disagree (a submitter who
+    /// lies only gets an unclaimed job back after the claim window). `opsPerStep` is N: the op trace of
+    /// every step has the N+1 leaves r_0..r_N (one chained record per operator of the step's graph,
+    /// then the state hash), and DisputeGame.commitOpTrace accepts no other N.
     function postJob(
         bytes32 specHash,
         string calldata specURI,
         uint32 steps,
         bytes32 graphHash,
+        uint32 opsPerStep,
         StateHash initialState
     ) external payable returns (JobId jobId);
 

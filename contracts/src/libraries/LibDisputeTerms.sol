@@ -12,7 +12,7 @@ library LibDisputeTerms {
         t.steps = job.steps;
         t.bisectionArity = job.params.bisectionArity;
         t.slashWinnerShareBps = job.params.slashWinnerShareBps;
-        t.maxOpsPerStep = job.params.maxOpsPerStep;
+        t.opsPerStep = job.opsPerStep;
         t.challengeBond = job.params.challengeBond;
         t.clockBudget = job.params.clockBudget;
         t.minClockExtension = job.params.minClockExtension;

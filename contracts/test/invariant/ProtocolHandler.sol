@@ -52,6 +52,7 @@ contract ProtocolHandler {
         uint32 badOp;
         bool honeypot;
         bytes32 salt;
+        uint32 prefixOps; // cheat: h'_badStep is the honest record after this many ops (0: garbage)
     }
 
     mapping(uint256 => JobInfo) public info;
@@ -67,6 +68,7 @@ contract ProtocolHandler {
     uint256 public ghostReimbursed; // wei reimbursed to honeypot submitters by reveals
     uint256 public ghostHoneypotCost; // upper bound on what the revealed honeypots cost, from their terms
     uint256 public ghostBadReimbursements; // reveals that paid more than the pool or not the submitter
+    uint256 public ghostWrongOpCountAccepted; // op traces committed with N != the job's opsPerStep
 
     constructor(
         IStakeManager stakes_,
@@ -101,6 +103,7 @@ contract ProtocolHandler {
         vm.deal(submitter, submitter.balance + amount);
         bytes32 key = keccak256(abi.encode("job", jobIds.length, seed));
         uint32 steps = uint32(1 + seed % MAX_STEPS);
+        uint32 nOps = uint32(1 + (seed >> 8) % MAX_OPS);
         // k-ary bisection is snapshotted per job: vary it so games with k = 2..5 run side by side
         IJobMarket.Params memory p = market.params();
         p.bisectionArity = uint16(2 + (seed >> 16) % 4);
@@ -112,12 +115,13 @@ contract ProtocolHandler {
             "ipfs://spec",
             steps,
             keccak256("graph"),
+            nOps,
             Traces.honest(key, 0)
         );
         JobInfo storage j = info[JobId.unwrap(id)];
         j.key = key;
         j.steps = steps;
-        j.nOps = uint32(1 + (seed >> 8) % MAX_OPS);
+        j.nOps = nOps;
         jobIds.push(JobId.unwrap(id));
     }
 
@@ -137,12 +141,16 @@ contract ProtocolHandler {
         j.cheat = mode % 3 != 0; // two thirds of results are wrong, so games happen often
         j.badStep = uint32(1 + (mode >> 8) % j.steps);
         j.badOp = uint32(1 + (mode >> 16) % j.nOps);
+        // A third of the cheats are the honest-prefix kind (only possible when a step has >= 2 records):
+        // h'_s is a true intermediate record, and the cheater's best hope is to commit fewer ops.
+        j.prefixOps =
+            j.cheat && j.nOps > 1 && (mode >> 32) % 3 == 0 ? uint32(1 + (mode >> 40) % (j.nOps - 1)) : 0;
         j.honeypot = j.cheat && (mode >> 24) % 2 == 0;
         j.salt = keccak256(abi.encode(j.key, "salt"));
         bytes32 tag = j.honeypot
             ? keccak256(abi.encode(JobId.wrap(id), j.salt, whistleblower))
             : keccak256(abi.encode(j.key, "random tag"));
-        bytes32[] memory trace = Traces.stepTrace(j.key, j.steps, j.cheat, j.badStep);
+        bytes32[] memory trace = _solverSteps(j);
         bytes32 root = _root(trace);
         IJobMarket.Job memory job = market.getJob(JobId.wrap(id));
         vm.prank(job.solver);
@@ -354,7 +362,10 @@ contract ProtocolHandler {
         IJobMarket.Job memory job = market.getJob(st.jobId);
         if (st.status == GameStatus.Adjudicating) return _adjudicate(g, st, j);
         if (st.status == GameStatus.AwaitingOpTrace) {
-            bytes32[] memory ops = Traces.opTrace(j.key, st.step, j.nOps, j.cheat, j.badStep, j.badOp);
+            // A cheater chooses its op count like a real one would: the honest prefix that ends at its
+            // claim, a padded trace, any N; only the job's N may be accepted.
+            if (j.cheat && choice % 2 == 0) _tryChosenOpCount(g, st, j, job.solver, choice >> 1);
+            bytes32[] memory ops = _solverOps(j, st.step);
             vm.prank(job.solver);
             try game.commitOpTrace(
                 GameId.wrap(g),
@@ -371,9 +382,7 @@ contract ProtocolHandler {
             }
         }
         bool phase2 = st.status == GameStatus.OpBisection;
-        bytes32[] memory solverTrace = phase2
-            ? Traces.opTrace(j.key, st.step, j.nOps, j.cheat, j.badStep, j.badOp)
-            : Traces.stepTrace(j.key, j.steps, j.cheat, j.badStep);
+        bytes32[] memory solverTrace = phase2 ? _solverOps(j, st.step) : _solverSteps(j);
         uint32[] memory pos = LibBisection.positions(st.lo, st.hi, job.params.bisectionArity);
         StateHash[] memory hashes = new StateHash[](pos.length);
         for (uint256 i; i < pos.length; ++i) {
@@ -458,6 +467,35 @@ contract ProtocolHandler {
         // Honest solver must win; honest challenger (solver cheats) must win.
         if (solverCheats && st.status != GameStatus.ChallengerWon) ghostHonestLosses++;
         if (!solverCheats && st.status != GameStatus.SolverWon) ghostHonestLosses++;
+    }
+
+    function _solverSteps(JobInfo storage j) internal view returns (bytes32[] memory) {
+        return Traces.stepTrace(j.key, j.steps, j.cheat, j.badStep, j.nOps, j.prefixOps);
+    }
+
+    function _solverOps(JobInfo storage j, uint256 step) internal view returns (bytes32[] memory) {
+        return Traces.opTrace(j.key, step, j.nOps, j.cheat, j.badStep, j.badOp, j.prefixOps);
+    }
+
+    /// @dev The cheater commits an op trace of its own length: N' = the honest prefix ending at its claim,
+    /// or anything in 1..MAX_OPS + 4 (truncated or padded). Counts it if the game accepts N' != N.
+    function _tryChosenOpCount(
+        uint256 g,
+        IDisputeGame.Game memory st,
+        JobInfo storage j,
+        address solver,
+        uint256 c
+    ) internal {
+        uint256 n = j.prefixOps != 0 && c % 2 == 0 ? j.prefixOps : 1 + (c >> 1) % (MAX_OPS + 4);
+        if (n == j.nOps) return;
+        bytes32[] memory ops = Traces.chosenOpTrace(j.key, j.badStep, st.step, j.nOps, j.prefixOps, n);
+        bytes32[][] memory levels = MerkleTree.build(ops);
+        vm.prank(solver);
+        try game.commitOpTrace(
+            GameId.wrap(g), _root(ops), uint32(n), MerkleTree.proof(levels, 0), MerkleTree.proof(levels, n)
+        ) {
+            ghostWrongOpCountAccepted++;
+        } catch {}
     }
 
     function _resolved(GameStatus s) internal pure returns (bool) {

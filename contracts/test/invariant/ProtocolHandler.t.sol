@@ -35,7 +35,7 @@ contract ProtocolHandlerTest is ProtocolSetup {
 
     function test_handler_revealReimbursesTheHoneypotTax() public {
         _gameToEnd(1); // mode 1: a wrong result sealed as a honeypot, caught by the challenger
-        (,,,,,, bool honeypot,) = handler.info(1);
+        (,,,,,, bool honeypot,,) = handler.info(1);
         require(honeypot, "mode 1 plants a honeypot");
         handler.reveal(0);
         require(registry.revealed(JobId.wrap(1)), "revealed");

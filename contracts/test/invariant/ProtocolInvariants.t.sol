@@ -178,13 +178,19 @@ contract ProtocolInvariants is ProtocolSetup {
         require(handler.ghostHonestLosses() == 0, "an honest party lost a game");
     }
 
+    /// (d') A solver never chooses its op count: only the job's opsPerStep is ever committed, whatever
+    /// truncated (honest-prefix) or padded trace the cheater tries.
+    function invariant_opCountIsTheJobs() public view {
+        require(handler.ghostWrongOpCountAccepted() == 0, "an op trace with N != opsPerStep was accepted");
+    }
+
     /// (e) Moves per game <= 2 * (ceil(log_k T) + ceil(log_k N)) + MOVE_OVERHEAD.
     function invariant_boundedMoves() public view {
         uint256[] memory games = handler.allGames();
         for (uint256 k; k < games.length; ++k) {
             IDisputeGame.Game memory g = game.getGame(GameId.wrap(games[k]));
             IJobMarket.Job memory job = market.getJob(g.jobId);
-            (,, uint32 nOps,,,,,) = handler.info(JobId.unwrap(g.jobId));
+            (,, uint32 nOps,,,,,,) = handler.info(JobId.unwrap(g.jobId));
             uint256 bound =
                 2 * game.maxRounds(job.steps, nOps, job.params.bisectionArity) + game.MOVE_OVERHEAD();
             require(handler.movesOf(games[k]) <= bound, "game took more moves than the bound");

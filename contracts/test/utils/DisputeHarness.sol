@@ -44,7 +44,8 @@ abstract contract DisputeHarness {
         vm.warp(1_000_000);
     }
 
-    function _setJob(JobId jobId, bytes32[] memory trace, uint16 k, uint32 maxOps)
+    /// @dev A submitted job over `trace` whose every step has `nOps` op-trace records (opsPerStep).
+    function _setJob(JobId jobId, bytes32[] memory trace, uint16 k, uint32 nOps)
         internal
         returns (bytes32 root)
     {
@@ -62,7 +63,16 @@ abstract contract DisputeHarness {
         job.params.minClockExtension = MIN_EXT;
         job.params.bisectionArity = k;
         job.params.slashWinnerShareBps = WINNER_BPS;
-        job.params.maxOpsPerStep = maxOps;
+        job.params.maxOpsPerStep = nOps;
+        job.opsPerStep = nOps;
+        market.setJob(jobId, job);
+    }
+
+    /// @dev Change the op count N the job committed at posting (tests of phase 2 with other N).
+    function _setOpsPerStep(JobId jobId, uint32 nOps) internal {
+        IJobMarket.Job memory job = market.getJob(jobId);
+        job.opsPerStep = nOps;
+        if (job.params.maxOpsPerStep < nOps) job.params.maxOpsPerStep = nOps;
         market.setJob(jobId, job);
     }
 
