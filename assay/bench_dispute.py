@@ -73,7 +73,7 @@ def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str
     from assay.protocol.canonical import spec_hash
     from assay.protocol.types import GameStatus, JobId, JobStatus
     from assay.repro.data import load_dataset
-    from assay.repro.graph import graph_hash
+    from assay.repro.graph import graph_hash, ops_per_step
     from assay.repro.tracer import replay_op
     from assay.store import LocalStore
     from solver.agent import SolverAgent
@@ -128,7 +128,8 @@ def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str
             agents = [solver, verifier, *referees]
             job_id = net.actor("submitter").protocol.market.post_job(
                 spec_hash=spec_hash(spec), spec_uri="file://digits-mlp.toml", steps=steps,
-                graph_hash=graph_hash(spec, data), initial_state=honest[0], budget_wei=BUDGET,
+                graph_hash=graph_hash(spec, data), ops_per_step=ops_per_step(spec, data),
+                initial_state=honest[0], budget_wei=BUDGET,
             )  # fmt: skip
             marks: dict[str, float] = {"posted": time.perf_counter()}
             me = net.actor("verifier1").address

@@ -184,10 +184,10 @@ def job_file(work: Path, steps: int) -> Path:
 
 def post_job(demo: Demo, store_root: Path, peer: str) -> JobId:
     """What `assay job submit` does, as the submitter: store the spec, commit, post."""
-    from assay.cli.chainjob import commitments
     from assay.net.uri import make_uri
     from assay.protocol.canonical import canonical_bytes
     from assay.protocol.spec import load_spec
+    from assay.repro.commitments import commitments
     from assay.store import LocalStore
 
     spec = load_spec(demo.job_file)
@@ -197,8 +197,9 @@ def post_job(demo: Demo, store_root: Path, peer: str) -> JobId:
     return market.post_job(
         spec_hash=c.spec_hash,
         spec_uri=uri,
-        steps=int(spec.training.steps),
+        steps=c.steps,
         graph_hash=c.graph_hash,
+        ops_per_step=c.ops_per_step,
         initial_state=c.initial_state,
         budget_wei=BUDGET,
     )

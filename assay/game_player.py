@@ -15,7 +15,12 @@ from web3.types import TxReceipt
 
 from assay.chain.bindings.game import DisputeGame, Game
 from assay.errors import ProtocolError
-from assay.protocol.bisection import first_disagreement, positions
+from assay.protocol.bisection import (
+    NO_SUCH_OPERATOR,
+    first_disagreement,
+    op_positions,
+    positions,
+)
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import GameId, GameStatus, Party, StateHash
 
@@ -112,8 +117,14 @@ def challenger_move(
         raise ProtocolError(
             f"expected {len(ps)} openings of ({game.lo}, {game.hi}), got {len(openings)}"
         )
-    values = truth.steps if game.status == GameStatus.STEP_BISECTION else truth.ops(game.step)
-    expected = [values[p] for p in ps]
+    if game.status == GameStatus.STEP_BISECTION:
+        # A job posted with more steps than its spec has: our run has no state past its last step.
+        values = list(truth.steps)
+        expected = [values[p] if p < len(values) else StateHash(NO_SUCH_OPERATOR) for p in ps]
+    else:
+        # Whatever N the contract accepted, every position has our answer (see op_positions).
+        values = [StateHash(v) for v in op_positions(truth.ops(game.step), game.n_ops)]
+        expected = [values[p] for p in ps]
     return choose_at(game, openings, first_disagreement(openings, expected))
 
 

@@ -62,7 +62,7 @@ def post_jobs(net: Any, jobs: int, chunk: int = 100) -> int:
     txs: list[dict[str, Any]] = []
     for i in range(jobs):
         call = market.functions.postJob(b"\x22" * 32, f"file://bench-{i}.toml", 100, b"\x33" * 32,
-                                        bytes(h))  # fmt: skip
+                                        64, bytes(h))  # fmt: skip
         txs.append({"from": submitter, "to": market.address, "value": 10**16, "gas": 400_000,
                     "data": call._encode_transaction_data()})  # fmt: skip
     for job_id in range(first, first + jobs, 2):

@@ -12,6 +12,7 @@ import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 
 from assay.agents.actions import Action, WorkState
 from assay.agents.base import BaseAgent
@@ -20,6 +21,7 @@ from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, load_game, load_job
 from assay.agents.work import JobWork, step_trace
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Role
+from assay.repro.commitments import commitments
 from assay.store import LocalStore
 from solver.decide import Policy, SolverLocal, accept_all, decide, same
 
@@ -52,6 +54,7 @@ class SolverAgent(BaseAgent):
         self.published: dict[int, str] = {}
         self.op_inputs_store = op_inputs_store
         self.op_inputs: dict[tuple[int, int, int], TaskHandle] = {}
+        self.checked: dict[int, bool] = {}  # job -> posted parameters agree with its spec
 
     def _serve_op_inputs(self, job_id: int, gv: GameView) -> None:
         """Once a game reaches adjudication, publish the disputed operator's inputs (one
@@ -82,7 +85,30 @@ class SolverAgent(BaseAgent):
         return self.published[job_id]
 
     def _accepts(self, job: JobView) -> bool:
-        return self.specs.get(job.job.spec_hash) is not None and self.policy(job)
+        spec = self.specs.get(job.job.spec_hash)
+        return spec is not None and self._posted_as_specified(job, spec) and self.policy(job)
+
+    def _posted_as_specified(self, job: JobView, spec: object) -> bool:
+        """Whether the job's on-chain steps, graph hash, op count N and h_0 are the spec's.
+
+        The chain cannot check them, and a job posted with values its spec does not give cannot be
+        solved: the solver would claim, fail to submit or to commit its op trace, and be slashed.
+        Computed once per job (it builds the model and records one step)."""
+        jid = int(job.job_id)
+        if jid not in self.checked:
+            try:
+                wrong = commitments(spec).mismatches(job.job)
+            except Exception as err:  # a spec the runtime refuses is not claimable either
+                wrong = [f"the spec cannot be run: {err}"]
+            if wrong:
+                self.log.warning(
+                    "solver.job_misposted",
+                    job=jid,
+                    mismatches=wrong,
+                    hint="not claiming: the posted parameters disagree with the spec",
+                )
+            self.checked[jid] = not wrong
+        return self.checked[jid]
 
     def _local(self, job: JobView, stake_free: int) -> SolverLocal:
         w = self.work.get(job.job_id)
@@ -106,34 +132,45 @@ class SolverAgent(BaseAgent):
         jobs = {jid: load_job(self.protocol.market, JobId(jid)) for jid in sorted(cursor.jobs)}
         games: dict[int, list[GameView]] = defaultdict(list)
         for gid in sorted(cursor.games):
-            g = self.protocol.game.get_game(GameId(gid))
-            if not same(g.solver, self.me):
-                self.monitor.forget(games={gid})
-                continue
-            job = jobs.get(int(g.job_id)) or load_job(self.protocol.market, g.job_id)
-            gv = load_game(
-                self.protocol.game,
-                self.protocol.court,
-                GameId(gid),
-                self.me,
-                arity=job.job.params.bisectionArity,
-                from_block=self.config.start_block,
-                cache=self.openings,
-            )
-            games[int(g.job_id)].append(gv)
-            self._serve_op_inputs(int(g.job_id), gv)
+            self.isolated("game", gid, partial(self._load_game, gid, jobs, games))
         actions: list[Action] = []
         for jid, job in jobs.items():
             note_job(self.specs, job.job)
-            actions.extend(decide(job, games[jid], self._local(job, stake_free), now, self.me))
+            local = self._local(job, stake_free)
+            actions.extend(
+                self.isolated("job", jid, partial(decide, job, games[jid], local, now, self.me))
+            )
             if self._finished(job, now):
                 self.forget_job(jid)
                 self.published.pop(jid, None)
+                self.checked.pop(jid, None)
                 for key in [k for k in self.op_inputs if k[0] == jid]:
                     del self.op_inputs[key]
                 self.monitor.forget(games={gv.game_id for gv in games[jid]})
                 self.openings.forget([int(gv.game_id) for gv in games[jid]])
         return actions
+
+    def _load_game(
+        self, gid: int, jobs: dict[int, JobView], games: dict[int, list[GameView]]
+    ) -> list[Action]:
+        """Read game `gid` into `games` (if it is ours); serve its op inputs once adjudicating."""
+        g = self.protocol.game.get_game(GameId(gid))
+        if not same(g.solver, self.me):
+            self.monitor.forget(games={gid})
+            return []
+        job = jobs.get(int(g.job_id)) or load_job(self.protocol.market, g.job_id)
+        gv = load_game(
+            self.protocol.game,
+            self.protocol.court,
+            GameId(gid),
+            self.me,
+            arity=job.job.params.bisectionArity,
+            from_block=self.config.start_block,
+            cache=self.openings,
+        )
+        games[int(g.job_id)].append(gv)
+        self._serve_op_inputs(int(g.job_id), gv)
+        return []
 
     def _finished(self, job: JobView, now: int) -> bool:
         s, j = job.status, job.job

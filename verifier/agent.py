@@ -9,6 +9,7 @@ responder. The referee's answer comes from a `Recompute` callable the agent is g
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,12 @@ class ReplayRecompute:
             raise LookupError(f"the referee does not know spec {job.spec_hash}")
         directory = self.workdir / f"referee_job_{int(job.job_id)}"
         args = tasks.task_args(self.store, spec, directory)
-        return {**args, "step": int(request.step), "op_index": int(request.op_index)}
+        return {
+            **args,
+            "step": int(request.step),
+            "op_index": int(request.op_index),
+            "n_ops": int(job.ops_per_step),
+        }
 
     def __call__(self, request: Request, job: Job) -> StateHash:
         result: StateHash = tasks.call_task(tasks.RECOMPUTE, self.task_args(request, job))
@@ -157,24 +163,33 @@ class VerifierAgent(BaseAgent):
         if self.verify:
             self._collect_samples()
             for jid in sorted(cursor.jobs):
-                job = load_job(self.protocol.market, JobId(jid))
-                note_job(self.specs, job.job)
-                self._inspect(job)
-                games = self._games(job) if job.status != JobStatus.OPEN else []
-                actions.extend(decide(job, games, self._local(job), now, self.me))
-                if self._finished(job):
-                    self.forget_job(jid)
-                    self.inspected.pop(jid, None)
-                    self.sampled.pop(jid, None)
+                actions.extend(self.isolated("job", jid, partial(self._decide_job, jid, now)))
         if self.recompute is not None:
             self._collect_recomputes()
             for rid in sorted(cursor.requests):
-                req = load_request(self.protocol.court, RequestId(rid), self.me)
-                local = RefereeLocal(self.outputs.get(rid), rid in self.recomputing)
-                actions.extend(decide_referee(req, local, now, self.me))
-                if req.request.resolved:
-                    self.monitor.forget(requests={rid})
-                    self.outputs.pop(rid, None)
+                decide_request = partial(self._decide_request, rid, now)
+                actions.extend(self.isolated("request", rid, decide_request))
+        return actions
+
+    def _decide_job(self, jid: int, now: int) -> list[Action]:
+        job = load_job(self.protocol.market, JobId(jid))
+        note_job(self.specs, job.job)
+        self._inspect(job)
+        games = self._games(job) if job.status != JobStatus.OPEN else []
+        actions = decide(job, games, self._local(job), now, self.me)
+        if self._finished(job):
+            self.forget_job(jid)
+            self.inspected.pop(jid, None)
+            self.sampled.pop(jid, None)
+        return actions
+
+    def _decide_request(self, rid: int, now: int) -> list[Action]:
+        req = load_request(self.protocol.court, RequestId(rid), self.me)
+        local = RefereeLocal(self.outputs.get(rid), rid in self.recomputing)
+        actions = decide_referee(req, local, now, self.me)
+        if req.request.resolved:
+            self.monitor.forget(requests={rid})
+            self.outputs.pop(rid, None)
         return actions
 
     def _inspect(self, job: JobView) -> None:

@@ -8,6 +8,7 @@ the local work cache (recomputed after a restart).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -124,7 +125,13 @@ class BaseAgent:
         steps: list[Step] = []
         for action in self.scheduler.pick(actions):
             if isinstance(action, LOCAL_ACTIONS):
-                handle = self.start_local(action)
+                try:
+                    handle = self.start_local(action)
+                except Exception as exc:  # e.g. the broker is down: this work only, retried later
+                    self.log.warning("agent.work_not_started", work=describe(action),
+                                     reason=f"{type(exc).__name__}: {exc}")  # fmt: skip
+                    steps.append(Step(action, "failed"))
+                    continue
                 if handle is not None:
                     self.scheduler.started(action.key, handle)
                     self.log.info("agent.work_started", work=describe(action))
@@ -135,6 +142,17 @@ class BaseAgent:
 
     def decide_all(self, now: int) -> list[Action]:
         raise NotImplementedError
+
+    def isolated(self, what: str, key: int, decide: Callable[[], list[Action]]) -> list[Action]:
+        """`decide()` for one job, game or request. If it raises (a shape of game this agent cannot
+        play, a node error on one read), only that one is skipped this tick, with one log line:
+        the agent keeps playing every other job and game, and retries this one next tick."""
+        try:
+            return decide()
+        except Exception as exc:
+            self.log.error("agent.decide_failed", **{what: key},
+                           reason=f"{type(exc).__name__}: {exc}")  # fmt: skip
+            return []
 
     # ------------------------------------------------------------------ local work
     def job_work(self, job_id: int) -> JobWork:

@@ -95,6 +95,9 @@ class Responder:
             bound.warning("agent.send_failed", reason=str(err))
             self.protocol.market.sender.resync_nonce()
             return Outcome.FAILED
+        except Exception as err:  # one malformed action must not stop the agent's other work
+            bound.error("agent.action_failed", reason=f"{type(err).__name__}: {err}")
+            return Outcome.FAILED
         bound.info("agent.sent")
         return Outcome.SENT
 

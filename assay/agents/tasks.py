@@ -40,6 +40,7 @@ import structlog
 
 from assay.agents.work import Trace, step_op_trace, train_trace
 from assay.errors import AssayError
+from assay.protocol.bisection import op_positions
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.canonical import spec_hash as keccak_spec_hash
 from assay.protocol.types import StateHash
@@ -252,12 +253,18 @@ def _op_trace_locked(
     return result
 
 
-def recompute(spec_hash: str, store_root: str, workdir: str, step: int, op_index: int) -> str:
-    """The referee's replay: r_j (j = `op_index`) of `step`, training the job first if needed."""
+def recompute(
+    spec_hash: str, store_root: str, workdir: str, step: int, op_index: int, n_ops: int = 0
+) -> str:
+    """The referee's replay: r_j (j = `op_index`) of `step`, training the job first if needed.
+
+    `n_ops` is the game's N (the job's opsPerStep); position N is the end state h_s whatever N the
+    spec gives, and a position past the step's last operator has no output (`op_positions`).
+    0 takes N from the spec's own op trace."""
     store, directory = LocalStore(Path(store_root)), _workdir(workdir)
     spec = load_spec(store, spec_hash)
     step, op_index = int(step), int(op_index)
-    name = _result_name("recompute", spec_hash, directory, f"step-{step}-op-{op_index}")
+    name = _result_name("recompute", spec_hash, directory, f"step-{step}-op-{op_index}-of-{n_ops}")
     with _locked(directory):
         done = _cached(store, name)
         if done is not None:
@@ -267,10 +274,12 @@ def recompute(spec_hash: str, store_root: str, workdir: str, step: int, op_index
         ops = _read(str(store.root), _op_trace_locked(store, spec, spec_hash, directory, step),
                     "op-trace")  # fmt: skip
         leaves = ops["leaves"]
-        if not 0 <= op_index < len(leaves):
-            raise TaskInputError(f"op {op_index} is outside step {step}'s 0..{len(leaves) - 1}")
+        n = int(n_ops) or len(leaves) - 1
+        if not 0 <= op_index <= n:
+            raise TaskInputError(f"op {op_index} is outside the game's positions 0..{n}")
+        output = op_positions([bytes.fromhex(x.removeprefix("0x")) for x in leaves], n)[op_index]
         doc = {"kind": "recompute", "spec_hash": spec_hash, "step": step, "op_index": op_index,
-               "output": leaves[op_index]}  # fmt: skip
+               "n_ops": n, "output": "0x" + output.hex()}  # fmt: skip
         return _bind(store, name, doc)
 
 

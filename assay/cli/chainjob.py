@@ -33,9 +33,10 @@ from assay.cli.dispute import games_of_job
 from assay.cli.units import format_time, format_wei
 from assay.net.errors import UriError
 from assay.net.uri import make_uri, parse_uri
-from assay.protocol.canonical import canonical_bytes, spec_hash
-from assay.protocol.spec import JobSpec, SpecError, load_spec
-from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobId, JobStatus, StateHash
+from assay.protocol.canonical import canonical_bytes
+from assay.protocol.spec import SpecError, load_spec
+from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobId, JobStatus
+from assay.repro.commitments import commitments
 from assay.store import LocalStore
 
 DEFAULT_STORE = Path(".assay/store")
@@ -53,26 +54,6 @@ _sleep = time.sleep
 def status_name(status: JobStatus) -> str:
     """The Solidity name of a job status (Open, Claimed, …)."""
     return SOLIDITY_ENUM_NAMES["JobStatus"][int(status)]
-
-
-@dataclass(frozen=True)
-class Commitments:
-    """What the market records about a spec before anyone trains it."""
-
-    spec_hash: bytes
-    graph_hash: bytes
-    initial_state: StateHash
-
-
-def commitments(spec: JobSpec) -> Commitments:
-    """specHash, graphHash and h_0 (the untrained state) of a spec; builds the model once."""
-    from assay.repro.data import load_dataset
-    from assay.repro.graph import graph_hash
-    from assay.repro.trainer import Trainer
-
-    dataset = load_dataset(spec.data, int(spec.training.seed))
-    h0 = Trainer(spec, dataset).state_hash()
-    return Commitments(bytes(spec_hash(spec)), graph_hash(spec, dataset), h0)
 
 
 def submit(
@@ -108,7 +89,7 @@ def submit(
             c = commitments(spec)
         market = chain.protocol.market
         fn = market.contract.functions.postJob(
-            c.spec_hash, uri, int(spec.training.steps), c.graph_hash, bytes(c.initial_state)
+            c.spec_hash, uri, c.steps, c.graph_hash, c.ops_per_step, bytes(c.initial_state)
         )
         receipt = chain.sender.send(fn, value=budget, contract=market.NAME)
         job_id = JobId(int(market.events_in(receipt, "JobPosted")[0].args["jobId"]))
@@ -119,6 +100,7 @@ def submit(
         ("spec hash", "0x" + c.spec_hash.hex()),
         ("spec URI", uri),
         ("graph hash", "0x" + c.graph_hash.hex()),
+        ("ops per step", f"{c.ops_per_step} (op-trace leaves r_0..r_N of every step)"),
         ("initial state", c.initial_state.to_hex()),
         ("steps", str(job.steps)),
         ("budget", f"{format_wei(budget)} sent, {format_wei(job.budget)} escrowed after tax"),

@@ -79,7 +79,7 @@ def _whose_move(chain: Chain, g: Game) -> str:
 
 
 def _rounds_bound(chain: Chain, g: Game, job: Job) -> int:
-    n_ops = g.n_ops or job.params.maxOpsPerStep
+    n_ops = g.n_ops or job.ops_per_step
     return chain.protocol.game.max_rounds(job.steps, n_ops, job.params.bisectionArity)
 
 
@@ -125,7 +125,7 @@ def show(
                 f"{format_duration(clocks.challenger)} left ({running}'s is running)"
             )
         bound = _rounds_bound(chain, g, job)
-        basis = "maxRounds" if g.n_ops else "maxRounds, taking N = maxOpsPerStep until committed"
+        basis = "maxRounds"
         lines.append(f"rounds:       {g.rounds} played of at most {bound} ({basis})")
         if g.request_id:
             lines += _adjudication_lines(chain, g)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from eth_hash.auto import keccak
+
 MIN_ARITY = 2
 MAX_ARITY = 16
 
@@ -67,3 +69,26 @@ def isolate(lo: int, hi: int, k: int, answer: Callable[[list[int]], int]) -> tup
         lo, hi = narrow(lo, hi, k, answer(positions(lo, hi, k)))
         rounds += 1
     return lo, hi, rounds
+
+
+# A leaf no honest trace has: the "output" of a position past the last operator of a step.
+NO_SUCH_OPERATOR = bytes(keccak(b"assay: no such operator"))
+
+
+def op_positions(leaves: Sequence[bytes], n_ops: int) -> list[bytes]:
+    """Our op-trace leaves r_0..r_M of a step, laid over a game whose trace has N = `n_ops`.
+
+    The chain holds every game to the job's posted N (`opsPerStep`); an honest party computed M from
+    the spec, and M == N whenever the job was posted honestly (a solver checks before claiming). For
+    any other N every position still has an answer, so challengers and referees can play and vote
+    on whatever the contract accepted: position N is the end state h_s (ours, r_M); a position j < N
+    that our step has (j < M) is our r_j; a position past our last operator is `NO_SUCH_OPERATOR`,
+    which differs from every leaf a solver can commit (so a padded trace always loses there).
+    """
+    if n_ops < 1 or len(leaves) < 2:
+        raise ValueError(f"an op trace is r_0..r_N with N >= 1: N={n_ops}, {len(leaves)} leaves")
+    last = len(leaves) - 1
+    return [
+        leaves[last] if j == n_ops else leaves[j] if j < last else NO_SUCH_OPERATOR
+        for j in range(n_ops + 1)
+    ]

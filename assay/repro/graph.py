@@ -49,6 +49,17 @@ class _GraphRecorder:
 
 def graph_hash(spec: Any, dataset: Any = None) -> bytes:
     """keccak256 of the step graph of `spec` (see the module docstring)."""
+    return step_graph(spec, dataset)[0]
+
+
+def ops_per_step(spec: Any, dataset: Any = None) -> int:
+    """N, the op count every step of `spec` commits in a dispute: r_0..r_N are h_{s-1}, one chained
+    record per operator of the step graph, and h_s, so N = operators + 1."""
+    return step_graph(spec, dataset)[1]
+
+
+def step_graph(spec: Any, dataset: Any = None) -> tuple[bytes, int]:
+    """(graphHash, N) of `spec` from one recorded step (see `graph_hash`, `ops_per_step`)."""
     from assay.repro.data import Dataset, load_dataset
     from assay.repro.trainer import Trainer
 
@@ -60,4 +71,4 @@ def graph_hash(spec: Any, dataset: Any = None) -> bytes:
     recorder = _GraphRecorder()
     trainer.train_step(recorder)
     text = json.dumps(recorder.entries, sort_keys=True, separators=(",", ":"))
-    return bytes(keccak(text.encode()))
+    return bytes(keccak(text.encode())), len(recorder.entries) + 1

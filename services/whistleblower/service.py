@@ -286,9 +286,8 @@ class Whistleblower:
         return out
 
     def _post(self, p: HoneypotPlan) -> int | None:
+        from assay.repro.commitments import commitments
         from assay.repro.data import load_dataset
-        from assay.repro.graph import graph_hash
-        from assay.repro.trainer import Trainer
 
         spec = self._spec_of(p)
         t = self.templates[p.template]
@@ -300,7 +299,7 @@ class Whistleblower:
         if balance < cfg.budget_wei + stake + 2 * cfg.gas_wei + GAS_RESERVE:
             self.log.warning("whistleblower.underfunded", balance=balance)
             return None
-        data = load_dataset(spec.data, int(spec.training.seed))
+        c = commitments(spec, load_dataset(spec.data, int(spec.training.seed)))
         try:
             fund(accounts, self.funder, budget=cfg.budget_wei, solver_stake=stake, gas=cfg.gas_wei)
             return int(
@@ -309,9 +308,10 @@ class Whistleblower:
                     spec_uri=self.spec_uri(spec)
                     if self.spec_uri is not None
                     else t.uri or f"file://{t.name}.toml",
-                    steps=int(spec.training.steps),
-                    graph_hash=graph_hash(spec, data),
-                    initial_state=Trainer(spec, data).state_hash(),
+                    steps=c.steps,
+                    graph_hash=c.graph_hash,
+                    ops_per_step=c.ops_per_step,
+                    initial_state=c.initial_state,
                     budget_wei=cfg.budget_wei,
                 )
             )

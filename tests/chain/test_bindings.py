@@ -69,16 +69,17 @@ def test_post_claim_and_read_job(chain: Anvil, market: Market) -> None:
     market.stakes.connect(solver).deposit(Role.SOLVER, 2 * ETHER)
     h0 = StateHash(b"\x05" * 32)
     job_id = market.market.connect(submitter).post_job(
-        b"\x01" * 32, "ipfs://spec", 10, b"\x02" * 32, h0, ETHER
+        b"\x01" * 32, "ipfs://spec", 10, b"\x02" * 32, 7, h0, ETHER
     )
     assert job_id == JobId(1)
     as_solver = market.market.connect(solver)
     as_solver.claim_job(job_id)
     job = as_solver.get_job(job_id)
-    assert (job.status, job.solver, job.steps, job.initial_state) == (
+    assert (job.status, job.solver, job.steps, job.ops_per_step, job.initial_state) == (
         JobStatus.CLAIMED,
         solver.address,
         10,
+        7,
         h0,
     )
     assert job.params == MarketParams()

@@ -62,8 +62,9 @@ def submitted_job(net: Devnet, store: Path, trace: Trace) -> JobId:
     c = commitments(spec)
     uri = make_uri(LocalStore(store).put_bytes(canonical_bytes(spec)))
     job_id = net.actor("submitter").protocol.market.post_job(
-        spec_hash=c.spec_hash, spec_uri=uri, steps=int(spec.training.steps),
-        graph_hash=c.graph_hash, initial_state=c.initial_state, budget_wei=BUDGET,
+        spec_hash=c.spec_hash, spec_uri=uri, steps=c.steps,
+        graph_hash=c.graph_hash, ops_per_step=c.ops_per_step, initial_state=c.initial_state,
+        budget_wei=BUDGET,
     )  # fmt: skip
     solver = net.actor("solver").protocol.market
     solver.claim_job(job_id)

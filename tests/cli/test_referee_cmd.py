@@ -81,8 +81,9 @@ def test_referee_processes_recompute_vote_and_resolve_then_stop_on_sigterm(
             c = commitments(spec)
             uri = make_uri(submitter_store.put_bytes(canonical_bytes(spec)), [spec_peer.endpoint])
             job_id = devnet.actor("submitter").protocol.market.post_job(
-                spec_hash=c.spec_hash, spec_uri=uri, steps=int(spec.training.steps),
-                graph_hash=c.graph_hash, initial_state=c.initial_state, budget_wei=10**18 // 2,
+                spec_hash=c.spec_hash, spec_uri=uri, steps=c.steps,
+                graph_hash=c.graph_hash, ops_per_step=c.ops_per_step,
+                initial_state=c.initial_state, budget_wei=10**18 // 2,
             )  # fmt: skip
             solver = devnet.actor("solver").protocol.market
             solver.claim_job(job_id)

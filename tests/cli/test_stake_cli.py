@@ -182,7 +182,7 @@ def test_missing_key_is_a_clear_error(net: Devnet) -> None:
 
 def test_credits_claim_pays_a_refund_and_then_has_nothing(net: Devnet) -> None:
     market = net.actor("submitter").protocol.market
-    job_id = market.post_job(b"\x01" * 32, "assay://x", 4, b"\x02" * 32, b"\x03" * 32, ETH // 2)
+    job_id = market.post_job(b"\x01" * 32, "assay://x", 4, b"\x02" * 32, 3, b"\x03" * 32, ETH // 2)
     market.cancel_job(job_id)
     result = assay(net, "credits", "claim", "--dev-account", "submitter")
     assert result.exit_code == 0, result.output

@@ -44,7 +44,7 @@ from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Party, StateHash
 from assay.repro import rng
 from assay.repro.data import load_dataset
-from assay.repro.graph import graph_hash
+from assay.repro.graph import graph_hash, ops_per_step
 from assay.repro.tracer import Recorder, chain_leaves
 from assay.repro.trainer import Trainer
 from assay.repro.zoo import build_model
@@ -261,6 +261,7 @@ def post(net: Devnet, spec: JobSpec, honest: Honest, data: Any) -> JobId:
         spec_uri="file://digits-mlp.toml",
         steps=STEPS,
         graph_hash=graph_hash(spec, data),
+        ops_per_step=ops_per_step(spec, data),
         initial_state=honest.steps[0],
         budget_wei=BUDGET,
     )

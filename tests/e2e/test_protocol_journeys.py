@@ -123,6 +123,7 @@ def post_job(net: Devnet) -> JobId:
         spec_uri="file://job.toml",
         steps=STEPS,
         graph_hash=keccak(b"e2e graph"),
+        ops_per_step=N_OPS,
         initial_state=H0,
         budget_wei=BUDGET,
     )

@@ -62,6 +62,7 @@ def post_job(net: Devnet, submitter: str = "submitter", budget: int = ETH // 2) 
         spec_uri="file://job.toml",
         steps=STEPS,
         graph_hash=keccak(b"indexer graph"),
+        ops_per_step=N_OPS,
         initial_state=H0,
         budget_wei=budget,
     )

@@ -28,7 +28,7 @@ from assay.protocol.merkle import MerkleTree
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import JobId, JobStatus
 from assay.repro.data import load_dataset
-from assay.repro.graph import graph_hash
+from assay.repro.graph import graph_hash, ops_per_step
 from assay.store import LocalStore
 from services.workers.app import make_app
 from services.workers.process import WorkerProcess, wait_for
@@ -230,7 +230,8 @@ def post(devnet: Devnet, spec: JobSpec, honest: Trace, spec_uri: str) -> JobId:
     data = load_dataset(spec.data, int(spec.training.seed))
     return devnet.actor("submitter").protocol.market.post_job(
         spec_hash=spec_hash(spec), spec_uri=spec_uri, steps=int(spec.training.steps),
-        graph_hash=graph_hash(spec, data), initial_state=honest[0], budget_wei=10**17,
+        graph_hash=graph_hash(spec, data), ops_per_step=ops_per_step(spec, data),
+        initial_state=honest[0], budget_wei=10**17,
     )  # fmt: skip
 
 

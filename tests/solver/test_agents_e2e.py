@@ -21,7 +21,7 @@ from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameStatus, JobId, JobStatus, StateHash
 from assay.repro.data import load_dataset
-from assay.repro.graph import graph_hash
+from assay.repro.graph import graph_hash, ops_per_step
 from assay.repro.trainer import Trainer
 from solver.agent import SolverAgent
 from verifier.agent import VerifierAgent, replay_recompute
@@ -56,6 +56,7 @@ def post(net: Devnet, spec: JobSpec) -> JobId:
         spec_uri="file://digits-mlp.toml",
         steps=int(spec.training.steps),
         graph_hash=graph_hash(spec, data),
+        ops_per_step=ops_per_step(spec, data),
         initial_state=h0,
         budget_wei=BUDGET,
     )

@@ -26,6 +26,7 @@ class Job:
     submitted_at: int
     settled_at: int
     steps: int
+    ops_per_step: int  # N: every step's op trace is r_0..r_N (committed at posting)
     open_games: int
     verifiers_released: bool
     forced_error: bool
@@ -57,21 +58,22 @@ class Job:
             int(t[6]),
             int(t[7]),
             int(t[8]),
-            bool(t[9]),
+            int(t[9]),
             bool(t[10]),
             bool(t[11]),
-            int(t[12]),
+            bool(t[12]),
             int(t[13]),
-            t[14],
-            StateHash(t[15]),
+            int(t[14]),
+            t[15],
             StateHash(t[16]),
             StateHash(t[17]),
             StateHash(t[18]),
             StateHash(t[19]),
             StateHash(t[20]),
-            str(t[21]),
+            StateHash(t[21]),
             str(t[22]),
-            MarketParams.from_tuple(t[23]),
+            str(t[23]),
+            MarketParams.from_tuple(t[24]),
         )
 
 
@@ -96,16 +98,19 @@ class JobMarket(Binding):
         spec_uri: str,
         steps: int,
         graph_hash: bytes,
+        ops_per_step: int,
         initial_state: StateHash,
         budget_wei: int,
     ) -> JobId:
-        """Post a job with `budget_wei` escrowed; returns its id."""
+        """Post a job with `budget_wei` escrowed; returns its id. `ops_per_step` is N (see
+        `assay.repro.graph.ops_per_step`), which the chain holds every game's op trace to."""
         receipt = self._send(
             "postJob",
             bytes(spec_hash),
             spec_uri,
             steps,
             bytes(graph_hash),
+            ops_per_step,
             bytes(initial_state),
             value=budget_wei,
         )
