@@ -10,7 +10,7 @@ for optimizer moments (slot: momentum, exp_avg, exp_avg_sq), sorted by their UTF
 
     tensor_digest(name, t) = sha256(u32le(len(name)) || name || u32le(len(dtype)) || dtype
                                     || u32le(ndim) || u64le(dim)... || raw little-endian bytes)
-    scalar_digest(name, v) = sha256(b"scalar" || u32le(len(name)) || name || i64le(v))
+    scalar_digest(name, v) = sha256(b"scalar" || u32le(len(name)) || name || u64le(v))
 
 with dtype the torch name ("torch.float32"). The RNG is counter-based, so (seed, step) are its
 whole state; the data cursor counts the examples consumed.
@@ -89,9 +89,15 @@ def tensor_digest(name: str, tensor: Tensor) -> bytes:
 
 
 def scalar_digest(name: str, value: int) -> bytes:
-    """sha256 of an integer state entry; see the module docstring."""
+    """sha256 of an integer state entry; see the module docstring.
+
+    Step, seed and cursor are non-negative and below 2^64 (a spec's seed may use all 64 bits), so
+    they are packed unsigned; for values below 2^63 these are the bytes of the signed i64 packing
+    earlier releases used, so no state hash changed."""
+    if not 0 <= value < 2**64:
+        raise ValueError(f"state entry {name!r} = {value} is outside 0..2^64-1")
     raw = name.encode()
-    return hashlib.sha256(b"scalar" + _u32(len(raw)) + raw + struct.pack("<q", value)).digest()
+    return hashlib.sha256(b"scalar" + _u32(len(raw)) + raw + struct.pack("<Q", value)).digest()
 
 
 def state_leaves(state: TrainState) -> list[bytes]:

@@ -92,3 +92,14 @@ def test_checkpoint_refuses_a_foreign_safetensors_file(tmp_path: Path) -> None:
     save_file({"w": torch.zeros(2)}, str(path))
     with pytest.raises(CheckpointFormatError, match="not an Assay checkpoint"):
         load_checkpoint(path)
+
+
+def test_scalar_digest_packs_unsigned_and_keeps_smaller_values_hashes() -> None:
+    # Below 2^63 the unsigned packing is byte-identical to the signed one hashes were made with.
+    for v in (0, 3, 224, 2**63 - 1):
+        signed = hashlib.sha256(b"scalar" + struct.pack("<I", 4) + b"seed" + struct.pack("<q", v))
+        assert scalar_digest("seed", v) == signed.digest()
+    top = hashlib.sha256(b"scalar" + struct.pack("<I", 4) + b"seed" + struct.pack("<Q", 2**64 - 1))
+    assert scalar_digest("seed", 2**64 - 1) == top.digest()
+    with pytest.raises(ValueError, match="outside 0..2\\^64-1"):
+        scalar_digest("seed", 2**64)

@@ -150,3 +150,12 @@ def test_schedules_hit_their_endpoints() -> None:
     assert learning_rate(sched, lr, 0, 6) == pytest.approx(lr / 2, rel=1e-6)
     assert learning_rate(sched, lr, 2, 6) == pytest.approx(lr, rel=1e-6)
     assert learning_rate(sched, lr, 5, 6) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_seed_at_or_above_2_63_trains_and_hashes() -> None:
+    # `assay job validate` accepts any 64-bit seed; a replay must too (it crashed in the digest).
+    for seed in (2**63, 2**64 - 1):
+        spec, data = job(MLP, training__seed=seed)
+        hashes = _hashes(spec, data)
+        assert len(hashes) == 7 and len(set(hashes)) == 7
+        assert hashes == _hashes(*job(MLP, training__seed=seed))
