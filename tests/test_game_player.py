@@ -158,3 +158,46 @@ def test_choose_at_last_index_disputes_hi() -> None:
     assert move.disputed == game.hi_hash
     with pytest.raises(ProtocolError, match=r"outside 0\.\.1"):
         choose_at(game, (solver.steps[2],), 2)
+
+
+def _misposted(steps: int, n_true: int, n_game: int, bad_step: int) -> Traces:
+    """A cheater on a job posted with N = `n_game` although its spec has `n_true`: its op trace of
+    `bad_step` has the posted length, honest records first (an honest prefix when shorter, padding
+    when longer), and ends at a claimed h_s that is the honest record n_game (or garbage)."""
+    good = honest(steps, n_true)
+    truth = list(good.ops(bad_step))
+    claim = truth[n_game] if n_game < n_true else _h("pad-claim")
+    trace = [good.steps[i] if i < bad_step else _h("bad", i) for i in range(steps + 1)]
+    trace[bad_step] = claim
+
+    def ops(s: int) -> list[StateHash]:
+        if s != bad_step:
+            return list(good.ops(s))
+        pad = [truth[j] if j < n_true else _h("pad", j) for j in range(n_game)]
+        return [trace[s - 1], *pad[1:], claim]
+
+    return Traces(trace, ops)
+
+
+@pytest.mark.parametrize(("n_true", "n_game"), [(6, 1), (6, 3), (6, 5), (6, 7), (6, 11), (1, 4)])
+def test_honest_challenger_plays_any_op_count_the_chain_accepted(n_true: int, n_game: int) -> None:
+    # The chain fixes N per job; on a job posted with another N than its spec gives (an honest solver
+    # never claims one) the challenger must still play every position, not crash, and the referee's
+    # answer there (op_positions) must differ from the cheater's leaf.
+    truth = honest(8, n_true)
+    game = play(_misposted(8, n_true, n_game, 5), truth, 2)
+    assert game.step == 5 and game.n_ops == n_game
+    answer = bisection.op_positions(truth.ops(5), n_game)[game.hi]
+    assert game.lo_hash == bisection.op_positions(truth.ops(5), n_game)[game.lo]
+    assert answer != game.hi_hash
+
+
+def test_op_positions_maps_end_state_and_missing_operators() -> None:
+    leaves = [_h("r", j) for j in range(4)]  # r_0..r_3: two operators, then h_s
+    assert bisection.op_positions(leaves, 3) == leaves
+    assert bisection.op_positions(leaves, 1) == [leaves[0], leaves[3]]
+    padded = bisection.op_positions(leaves, 5)
+    assert padded[:3] == leaves[:3] and padded[5] == leaves[3]
+    assert padded[3] == padded[4] == bisection.NO_SUCH_OPERATOR
+    with pytest.raises(ValueError, match="N >= 1"):
+        bisection.op_positions(leaves, 0)

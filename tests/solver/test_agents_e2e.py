@@ -20,6 +20,7 @@ from assay.devnet import Devnet
 from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameStatus, JobId, JobStatus, StateHash
+from assay.repro.commitments import commitments
 from assay.repro.data import load_dataset
 from assay.repro.graph import graph_hash, ops_per_step
 from assay.repro.trainer import Trainer
@@ -200,3 +201,72 @@ def test_cheating_solver_is_challenged_and_loses_both_phases_to_a_replaying_refe
 
     advance(net, job.params.revealWindow + 1)
     run_until(agents, lambda: p.market.get_job(job_id).solver_settled)
+
+
+def test_solver_does_not_claim_a_job_posted_with_parameters_its_spec_does_not_give(
+    net: Devnet, spec: JobSpec, specs: MappingSpecSource, tmp_path: Path
+) -> None:
+    # A submitter can post steps, graph hash, N and h_0 that disagree with the spec: the chain
+    # cannot tell. A solver that claimed could not submit or defend and would be slashed.
+    market = net.actor("deployer").protocol.market
+    data = load_dataset(spec.data, int(spec.training.seed))
+    c = commitments(spec, data)
+    as_submitter = net.actor("submitter").protocol.market
+    posted = dict(spec_hash=c.spec_hash, spec_uri="file://digits-mlp.toml", steps=c.steps,
+                  graph_hash=c.graph_hash, ops_per_step=c.ops_per_step,
+                  initial_state=c.initial_state, budget_wei=BUDGET)  # fmt: skip
+    traps = [
+        as_submitter.post_job(**{**posted, "ops_per_step": c.ops_per_step + 1}),
+        as_submitter.post_job(**{**posted, "ops_per_step": 1}),
+        as_submitter.post_job(**{**posted, "steps": c.steps + 1}),
+        as_submitter.post_job(**{**posted, "initial_state": StateHash(keccak(b"not h_0"))}),
+    ]
+    fair = as_submitter.post_job(**posted)
+    solver = SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp_path, "solver"), runner=InlineRunner()
+    )
+    run_until([solver], lambda: market.job_status(fair) != JobStatus.OPEN)
+    for _ in range(3):
+        solver.tick()
+    assert [market.job_status(j) for j in traps] == [JobStatus.OPEN] * len(traps)
+    assert solver.checked == {**{int(j): False for j in traps}, int(fair): True}
+
+
+def test_solver_truncating_its_op_trace_cannot_commit_it_and_loses_on_time(
+    net: Devnet, spec: JobSpec, specs: MappingSpecSource, tmp_path: Path
+) -> None:
+    # The critical review finding, with real agents: the cheater's op trace of the disputed step
+    # is an honest prefix (3 records) ending at its claim. The contract refuses N' != N, the
+    # cheater's agent keeps failing only that move, and the honest challenger wins on time.
+    p = net.actor("deployer").protocol
+    job_id = post(net, spec)
+    runner = InlineRunner()
+    steps_hook, _ = cheat(step=3, op=1)
+
+    def ops_hook(s: int, trace: Trace) -> Trace:
+        if s != 3:
+            return trace
+        claimed = StateHash(keccak(b"cheat" + bytes(trace[-1])))  # the fake h_3 of `cheat`
+        return (*trace[:3], claimed)
+
+    solver = SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp_path, "solver"), runner=runner,
+        steps_hook=steps_hook, ops_hook=ops_hook,
+    )  # fmt: skip
+    verifier = VerifierAgent(
+        net.actor("verifier1").protocol, specs, config(net, tmp_path, "v1"), runner=runner
+    )
+    agents: list[BaseAgent] = [solver, verifier]
+    me = net.actor("verifier1").address
+    run_until(agents, lambda: int(p.game.game_of(job_id, me)) != 0)
+    game_id = p.game.game_of(job_id, me)
+    run_until(agents, lambda: p.game.get_game(game_id).status == GameStatus.AWAITING_OP_TRACE)
+    for _ in range(3):  # the cheater's commit reverts (WrongOpCount) every tick
+        for a in agents:
+            a.tick()
+    g = p.game.get_game(game_id)
+    assert (g.status, g.step, g.n_ops) == (GameStatus.AWAITING_OP_TRACE, 3, 0)
+    advance(net, p.market.get_job(job_id).params.clockBudget + 1)
+    run_until(agents, lambda: p.game.get_game(game_id).status.is_resolved)
+    assert p.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
+    assert p.market.job_status(job_id) == JobStatus.FAILED
