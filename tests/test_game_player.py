@@ -181,9 +181,9 @@ def _misposted(steps: int, n_true: int, n_game: int, bad_step: int) -> Traces:
 
 @pytest.mark.parametrize(("n_true", "n_game"), [(6, 1), (6, 3), (6, 5), (6, 7), (6, 11), (1, 4)])
 def test_honest_challenger_plays_any_op_count_the_chain_accepted(n_true: int, n_game: int) -> None:
-    # The chain fixes N per job; on a job posted with another N than its spec gives (an honest solver
-    # never claims one) the challenger must still play every position, not crash, and the referee's
-    # answer there (op_positions) must differ from the cheater's leaf.
+    # The chain fixes N per job; on a job posted with another N than its spec gives (an honest
+    # solver never claims one) the challenger must still play every position, not crash, and the
+    # referee's answer there (op_positions) must differ from the cheater's leaf.
     truth = honest(8, n_true)
     game = play(_misposted(8, n_true, n_game, 5), truth, 2)
     assert game.step == 5 and game.n_ops == n_game
