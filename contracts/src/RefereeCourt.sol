@@ -221,7 +221,9 @@ contract RefereeCourt is IRefereeCourt {
             revert InvalidParams("committeeSize", p.committeeSize);
         }
         // INVARIANT: a committee must get time to vote, and no request may live unboundedly long.
-        if (p.voteWindow == 0 || p.voteWindow > MAX_VOTE_WINDOW) revert InvalidParams("voteWindow", p.voteWindow);
+        if (p.voteWindow == 0 || p.voteWindow > MAX_VOTE_WINDOW) {
+            revert InvalidParams("voteWindow", p.voteWindow);
+        }
         // INVARIANT: a referee with nothing at stake can vote anything.
         if (p.refereeStake == 0) revert InvalidParams("refereeStake", 0);
         _params = p;
@@ -334,11 +336,12 @@ contract RefereeCourt is IRefereeCourt {
 
     /// @dev The strict plurality of every vote of every round (one per seat); `fallback_` (the claimed
     /// output) if nobody voted or first place is tied. O(n^2), n <= MAX_ROUNDS * MAX_COMMITTEE.
-    function _plurality(RequestId requestId, address[] memory members, StateHash[] memory cast, StateHash fallback_)
-        private
-        view
-        returns (StateHash best, uint256 bestCount)
-    {
+    function _plurality(
+        RequestId requestId,
+        address[] memory members,
+        StateHash[] memory cast,
+        StateHash fallback_
+    ) private view returns (StateHash best, uint256 bestCount) {
         Held[] storage held = _held[requestId];
         StateHash[] memory all = new StateHash[](held.length + members.length);
         for (uint256 i; i < held.length; ++i) {

@@ -56,7 +56,9 @@ contract RefereeCourtTest {
             OWNER,
             IStakeManager(address(stakes)),
             IRandomness(address(rnd)),
-            IRefereeCourt.Params({committeeSize: m, voteWindow: WINDOW, voteWindowPerStep: 0, refereeStake: STAKE})
+            IRefereeCourt.Params({
+                committeeSize: m, voteWindow: WINDOW, voteWindowPerStep: 0, refereeStake: STAKE
+            })
         );
     }
 
@@ -270,7 +272,9 @@ contract RefereeCourtTest {
         vm.warp(block.timestamp + WINDOW + 1);
         court.resolve(id);
         IRefereeCourt.Request memory r = court.getRequest(id);
-        require(!r.resolved && r.round == 2 && r.votes == 0 && r.drawBlock == block.number, "round 2 scheduled");
+        require(
+            !r.resolved && r.round == 2 && r.votes == 0 && r.drawBlock == block.number, "round 2 scheduled"
+        );
         require(stakes.slashedOf(refs[2]) == STAKE && stakes.slashedOf(refs[0]) == 0, "no-show slashed");
         require(court.committee(id).length == 0, "old committee cleared");
         _nextBlockDraw(id);
@@ -493,20 +497,27 @@ contract DevnetRandomnessTest {
         uint256 b = block.number;
         require(d.availability(b) == IRandomness.Availability.Pending, "own block pending");
         vm.expectRevert(
-            abi.encodeWithSelector(IRandomness.RandomnessUnavailable.selector, b, IRandomness.Availability.Pending)
+            abi.encodeWithSelector(
+                IRandomness.RandomnessUnavailable.selector, b, IRandomness.Availability.Pending
+            )
         );
         d.randomWordAt(b, "p");
         vm.roll(b + 1);
         vm.setBlockhash(b, keccak256("hash of b"));
         require(d.availability(b) == IRandomness.Availability.Ready, "ready next block");
-        require(d.randomWordAt(b, "p") == uint256(keccak256(abi.encode(keccak256("hash of b"), bytes32("p")))), "word");
+        require(
+            d.randomWordAt(b, "p") == uint256(keccak256(abi.encode(keccak256("hash of b"), bytes32("p")))),
+            "word"
+        );
         require(d.randomWordAt(b, "p") != d.randomWordAt(b, "q"), "purpose mixes in");
         vm.roll(b + 256);
         require(d.availability(b) == IRandomness.Availability.Ready, "256 back still ready");
         vm.roll(b + 257);
         require(d.availability(b) == IRandomness.Availability.Expired, "expired");
         vm.expectRevert(
-            abi.encodeWithSelector(IRandomness.RandomnessUnavailable.selector, b, IRandomness.Availability.Expired)
+            abi.encodeWithSelector(
+                IRandomness.RandomnessUnavailable.selector, b, IRandomness.Availability.Expired
+            )
         );
         d.randomWordAt(b, "p");
     }
@@ -524,7 +535,9 @@ contract RefereeCourtIntegrationTest is DisputeHarness {
             address(this),
             IStakeManager(address(stakes)),
             IRandomness(address(new FakeRandomness())),
-            IRefereeCourt.Params({committeeSize: 3, voteWindow: 1 hours, voteWindowPerStep: 0, refereeStake: 1 ether})
+            IRefereeCourt.Params({
+                committeeSize: 3, voteWindow: 1 hours, voteWindowPerStep: 0, refereeStake: 1 ether
+            })
         );
         game = new DisputeGame(
             IJobMarket(address(market)), IStakeManager(address(stakes)), IOpAdjudicator(address(court))

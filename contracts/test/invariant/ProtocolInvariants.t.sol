@@ -38,7 +38,9 @@ abstract contract ProtocolSetup {
             address(this),
             stakes,
             rnd,
-            IRefereeCourt.Params({committeeSize: 1, voteWindow: 1 hours, voteWindowPerStep: 1 minutes, refereeStake: 0.5 ether})
+            IRefereeCourt.Params({
+                committeeSize: 1, voteWindow: 1 hours, voteWindowPerStep: 1 minutes, refereeStake: 0.5 ether
+            })
         );
         game = new DisputeGame(market, stakes, court);
         registry = new ForcedErrorRegistry(
