@@ -180,6 +180,12 @@ contract ProtocolInvariants is ProtocolSetup {
         require(handler.ghostHonestLosses() == 0, "an honest party lost a game");
     }
 
+    /// (d') Dissent is never free: every referee who voted against a request's decision, in any round,
+    /// lost its stake for it (the adversary controls sybil referees, their votes and draw timing).
+    function invariant_dissentIsNeverFree() public view {
+        require(handler.ghostFreeDissent() == 0, "a referee voted against the decision and kept its stake");
+    }
+
     /// (e) Moves per game <= 2 * (ceil(log_k T) + ceil(log_k N)) + MOVE_OVERHEAD.
     function invariant_boundedMoves() public view {
         uint256[] memory games = handler.allGames();
