@@ -202,7 +202,7 @@ class RefereeLocal:
 
 
 def adjudication_upkeep(gv: GameView, now: int) -> list[Action]:
-    """A party's part in its game's adjudication: draw a pending committee, resolve a finished round."""
+    """A party's adjudication upkeep: draw a pending committee, resolve a finished round."""
     req = gv.request
     if req is None:
         return []

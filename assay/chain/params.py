@@ -74,11 +74,11 @@ class CourtParams(_StructModel):
     committeeSize: int = Field(
         default=3, ge=1, description="referees per committee (odd; a majority is more than half)"
     )
-    voteWindow: int = Field(default=1 * HOUR, ge=1, description="base seconds a committee has to vote")
+    voteWindow: int = Field(default=1 * HOUR, ge=1, description="base vote seconds")
     voteWindowPerStep: int = Field(
         default=1 * MINUTE,
         ge=0,
-        description="extra vote seconds per training step before the disputed one (replay fallback)",
+        description="extra vote seconds per step before the disputed one (replay fallback)",
     )
     refereeStake: int = Field(
         default=ETHER // 2, ge=0, description="stake locked per drawn referee"
