@@ -97,7 +97,7 @@ class RequestView:
         return not self.request.resolved and self.request.awaiting_draw
 
     def resolvable(self, now: int) -> bool:
-        """`resolve` would pass: drawn, and everyone voted (non-empty committee) or window closed."""
+        """`resolve` would pass: drawn, and all voted (non-empty committee) or the window closed."""
         if self.request.resolved or self.request.awaiting_draw:
             return False
         everyone = bool(self.committee) and self.request.votes >= len(self.committee)
