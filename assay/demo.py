@@ -8,7 +8,9 @@ a. honest: `assay solver run` trains a small digits-MLP job, `assay verifier run
    solver's peer and evaluates it;
 b. cheating: `assay solver run --cheat-from STEP:OP` (a hidden devnet-only option) commits a
    wrong trace; verifier1 replays, challenges and plays both bisection phases; the referees
-   (`assay referee run` ×2) recompute the isolated operator; the solver loses, and once the
+   (`assay referee run` ×2) draw the scheduled committee, recompute the isolated operator and
+   vote (the committee has 3 seats; with 2 eligible referees both sit on it, and their 2 of 3
+   seats are a majority, so no third referee is needed); the solver loses, and once the
    reveal window has passed its stake is slashed at settlement and the challenger is paid;
 c. honeypot: `assay whistleblower run` plants a honeypot from fresh accounts of its own (not its
    registered one, so nothing marks the job) and solves it wrong on purpose;

@@ -10,6 +10,7 @@ so a restarted agent decides exactly what the killed one would have. The table (
 | Claimed    | mine, now <  solve deadline, trained, h_0 matches          | SubmitResult    |
 | Submitted  | each game of mine: my turn, my clock running               | Open / CommitOpTrace |
 | Submitted  | each game of mine: challenger's flag fell                  | Timeout         |
+| Submitted  | each game of mine: adjudication awaits its committee draw  | DrawCommittee      |
 | Submitted  | each game of mine: adjudication resolvable                 | ResolveAdjudication |
 | Submitted  | no game open, now > challenge deadline                     | Finalize        |
 | Finalized  | verifiers not released, now > reveal deadline              | ReleaseVerifiers |
@@ -26,6 +27,7 @@ from assay.agents.actions import (
     Action,
     ClaimJob,
     CommitOpTrace,
+    DrawCommittee,
     Finalize,
     Open,
     ReleaseVerifiers,
@@ -146,6 +148,8 @@ def answer(job: JobView, gv: GameView, local: SolverLocal, now: int) -> list[Act
     """The solver's action in one game: its forced move, a timeout claim, or a resolve."""
     g = gv.game
     if g.status == GameStatus.ADJUDICATING:
+        if gv.request is not None and gv.request.awaiting_draw:
+            return [DrawCommittee(gv.request.request_id)]
         if gv.request is not None and gv.request.resolvable(now):
             return [ResolveAdjudication(gv.request.request_id)]
         return []

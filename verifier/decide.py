@@ -12,6 +12,7 @@ Verifier duty (`decide`), on a job where it is assigned (or any job, with `verif
 | Submitted  | replay done, mismatch, no game of mine on the job yet       | Challenge         |
 | Submitted  | each game of mine: my turn, my clock running, openings seen | Choose            |
 | Submitted  | each game of mine: the solver's flag fell                   | Timeout           |
+| Submitted  | each game of mine: adjudication awaits its committee draw   | DrawCommittee     |
 | Submitted  | each game of mine: adjudication resolvable                  | ResolveAdjudication |
 | Finalized  | assigned, verifiers not released, now > reveal deadline     | ReleaseVerifiers  |
 | Failed     | assigned or the winner, solver not settled, now > reveal    | SettleFailure     |
@@ -28,6 +29,7 @@ Referee duty (`decide_referee`), on an adjudication request:
 
 | condition                                                   | action              |
 |-------------------------------------------------------------|---------------------|
+| the round's committee awaits its draw                       | DrawCommittee       |
 | on the committee, not voted, window open, output recomputed | Vote                |
 | on the committee, not voted, window open, nothing yet       | StartRecompute      |
 | everyone voted or the window closed, not resolved           | ResolveAdjudication |
@@ -44,6 +46,7 @@ from assay.agents.actions import (
     Attest,
     Challenge,
     Choose,
+    DrawCommittee,
     ReleaseVerifiers,
     ResolveAdjudication,
     SettleFailure,
@@ -169,9 +172,7 @@ def play(job: JobView, gv: GameView, local: VerifierLocal, now: int) -> list[Act
     """The challenger's action in one game: its choice, a timeout claim, or a resolve."""
     g = gv.game
     if g.status == GameStatus.ADJUDICATING:
-        if gv.request is not None and gv.request.resolvable(now):
-            return [ResolveAdjudication(gv.request.request_id)]
-        return []
+        return adjudication_upkeep(gv, now)
     if not gv.moving:
         return []
     if g.turn == Party.SOLVER:
@@ -200,11 +201,25 @@ class RefereeLocal:
     pending: bool = False
 
 
+def adjudication_upkeep(gv: GameView, now: int) -> list[Action]:
+    """A party's adjudication upkeep: draw a pending committee, resolve a finished round."""
+    req = gv.request
+    if req is None:
+        return []
+    if req.awaiting_draw:
+        return [DrawCommittee(req.request_id)]
+    if req.resolvable(now):
+        return [ResolveAdjudication(req.request_id)]
+    return []
+
+
 def decide_referee(req: RequestView, local: RefereeLocal, now: int, me: str) -> list[Action]:
     """The referee's action on an adjudication request."""
     r = req.request
     if r.resolved:
         return []
+    if req.awaiting_draw:
+        return [DrawCommittee(r.request_id)]
     if req.on_committee(me) and req.my_vote.is_zero and now <= r.deadline:
         if local.output is not None:
             return [Vote(r.request_id, local.output)]

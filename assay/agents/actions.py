@@ -167,6 +167,17 @@ class Timeout:
 
 
 @dataclass(frozen=True)
+class DrawCommittee:
+    """Anyone: draw the committee of a request whose round awaits its draw (two-phase draw)."""
+
+    request_id: RequestId
+
+    @property
+    def key(self) -> Key:
+        return ("request", self.request_id)
+
+
+@dataclass(frozen=True)
 class Vote:
     """Committee member: vote the recomputed output of the disputed operator."""
 
@@ -279,6 +290,7 @@ ChainAction = (
     | Timeout
     | Vote
     | ResolveAdjudication
+    | DrawCommittee
     | ClaimCredit
 )
 LocalAction = StartTraining | StartReplay | StartSampledReplay | StartOpTrace | StartRecompute

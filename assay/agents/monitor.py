@@ -20,7 +20,7 @@ log = structlog.get_logger(__name__)
 
 MARKET_EVENTS = ("JobPosted", "VerifiersAssigned", "ChallengeRegistered")
 GAME_EVENTS = ("GameStarted", "AdjudicationRequested")
-COURT_EVENTS = ("CommitteeDrawn",)
+COURT_EVENTS = ("DrawScheduled", "CommitteeDrawn")
 
 
 @dataclass(frozen=True)

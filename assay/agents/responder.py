@@ -22,6 +22,7 @@ from assay.agents.actions import (
     ClaimCredit,
     ClaimJob,
     CommitOpTrace,
+    DrawCommittee,
     Finalize,
     Open,
     ReleaseVerifiers,
@@ -53,6 +54,8 @@ ALREADY_DONE: dict[type, frozenset[str]] = {
     Timeout: frozenset({"WrongStatus"}),  # already resolved
     Vote: frozenset({"AlreadyVoted"}),
     ResolveAdjudication: frozenset({"AlreadyResolved"}),
+    # another referee (or a party) drew it first, or the request was decided meanwhile
+    DrawCommittee: frozenset({"AlreadyDrawn", "AlreadyResolved"}),
     ClaimCredit: frozenset({"NoCredit"}),
 }
 
@@ -131,6 +134,8 @@ class Responder:
             p.court.vote(a.request_id, a.output)
         elif isinstance(a, ResolveAdjudication):
             p.court.resolve(a.request_id)
+        elif isinstance(a, DrawCommittee):
+            p.court.draw_committee(a.request_id)
         elif isinstance(a, ClaimCredit):
             p.stakes.claim()
         else:  # pragma: no cover - the union is exhaustive

@@ -87,9 +87,18 @@ class RequestView:
     def on_committee(self, me: str) -> bool:
         return any(m.lower() == me.lower() for m in self.committee)
 
+    @property
+    def awaiting_draw(self) -> bool:
+        """The round's committee is scheduled, not drawn: `drawCommittee` is due.
+
+        Its seed is the hash of the block that scheduled it (already mined when this view was read),
+        so any transaction sent now lands in a later block and can draw.
+        """
+        return not self.request.resolved and self.request.awaiting_draw
+
     def resolvable(self, now: int) -> bool:
-        """`resolve` would pass: everyone voted (non-empty committee), or the window closed."""
-        if self.request.resolved:
+        """`resolve` would pass: drawn, and all voted (non-empty committee) or the window closed."""
+        if self.request.resolved or self.request.awaiting_draw:
             return False
         everyone = bool(self.committee) and self.request.votes >= len(self.committee)
         return everyone or now > self.request.deadline

@@ -71,8 +71,15 @@ class MarketParams(_StructModel):
 class CourtParams(_StructModel):
     """IRefereeCourt.Params."""
 
-    committeeSize: int = Field(default=1, ge=1, description="referees per committee (odd)")
-    voteWindow: int = Field(default=1 * HOUR, ge=1, description="seconds a committee has to vote")
+    committeeSize: int = Field(
+        default=3, ge=1, description="referees per committee (odd; a majority is more than half)"
+    )
+    voteWindow: int = Field(default=1 * HOUR, ge=1, description="base vote seconds")
+    voteWindowPerStep: int = Field(
+        default=1 * MINUTE,
+        ge=0,
+        description="extra vote seconds per step before the disputed one (replay fallback)",
+    )
     refereeStake: int = Field(
         default=ETHER // 2, ge=0, description="stake locked per drawn referee"
     )

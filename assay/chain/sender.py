@@ -103,7 +103,9 @@ class TxSender:
 
     def _estimate(self, tx: TxParams, contract: str | None) -> int:
         try:
-            gas = int(self.w3.eth.estimate_gas(tx))
+            # Against the pending block: the one the transaction will land in. A draw scheduled at
+            # the latest block (RefereeCourt.drawCommittee) only passes from the next block on.
+            gas = int(self.w3.eth.estimate_gas(tx, "pending"))
         except (ContractLogicError, Web3RPCError) as exc:
             decoded = self._revert(exc, contract)
             if decoded is not None:

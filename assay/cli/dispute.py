@@ -146,9 +146,17 @@ def _adjudication_lines(chain: Chain, g: Game) -> list[str]:
         f"committee round {req.round}",
         f"  input       {req.input.to_hex()}",
         f"  solver says {req.claimed_output.to_hex()}",
-        f"  votes       {req.votes} of {req.committee_size}, deadline "
-        f"{format_time(req.deadline, now)}",
     ]
+    if not req.resolved and req.awaiting_draw:
+        lines.append(
+            f"  committee   awaiting its draw (seeded by block {req.draw_block}; "
+            "anyone can send drawCommittee from the next block)"
+        )
+        return lines
+    lines.append(
+        f"  votes       {req.votes} of {req.committee_size}, deadline "
+        f"{format_time(req.deadline, now)}"
+    )
     if not req.resolved:
         for member in court.committee(req.request_id):
             vote = court.vote_of(req.request_id, member)

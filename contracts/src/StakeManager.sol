@@ -3,12 +3,15 @@ pragma solidity 0.8.37;
 
 import {Role} from "./types/Types.sol";
 import {IStakeManager} from "./interfaces/IStakeManager.sol";
+import {LibSumTree} from "./libraries/LibSumTree.sol";
 
 /// @title StakeManager
 /// @notice Stakes, locks, slashes and pull-payment credits of the whole protocol.
 /// @dev Solvency: `address(this).balance >= totalStaked + totalCredits` at all times (equality unless
 /// someone force-sends ETH). Every stake satisfies `locked + pendingWithdrawal <= amount`.
 contract StakeManager is IStakeManager {
+    using LibSumTree for LibSumTree.Tree;
+
     /// @notice Most accounts one `draw` can exclude (the parties of a job or a game).
     uint256 public constant MAX_EXCLUDE = 8;
     /// @notice Upper bound on the unbonding delay, so a mistaken setting cannot freeze stakes forever.
@@ -33,6 +36,9 @@ contract StakeManager is IStakeManager {
     // since locked stake can't back a new assignment.
     mapping(Role role => address[]) internal _registry;
     mapping(Role role => mapping(address account => uint256 position)) internal _registryPos; // index + 1
+    // Draw weights per registry slot (slot = position = index + 1): the account's stake less pending
+    // withdrawal, kept in a sum tree so `draw` samples proportionally to stake in O(log n) per probe.
+    mapping(Role role => LibSumTree.Tree) internal _drawTree;
     /// @inheritdoc IStakeManager
     mapping(Role role => uint256) public minRegistryStake;
 
@@ -82,7 +88,7 @@ contract StakeManager is IStakeManager {
         if (free < amount) revert InsufficientFreeStake(msg.sender, role, free, amount);
         s.pendingWithdrawal += uint128(amount);
         // A new request restarts the clock for the whole pending amount, so topping up a request
-        // can never shorten the time it stays slashable.
+        // can never shorten the unbonding delay of what was requested before.
         uint256 unbondsAt = block.timestamp + unbondingDelay;
         s.withdrawableAt = uint64(unbondsAt);
         emit WithdrawalRequested(msg.sender, role, amount, unbondsAt);
@@ -95,7 +101,8 @@ contract StakeManager is IStakeManager {
         Stake storage s = _stakes[msg.sender][role];
         uint256 amount = s.pendingWithdrawal;
         if (amount == 0) revert NothingToWithdraw(msg.sender, role);
-        // INVARIANT: stake stays slashable for the whole unbonding delay.
+        // INVARIANT: stake leaves only after the whole unbonding delay (it backs no live work: see
+        // IStakeManager, only locked stake is slashable and locked stake cannot start unbonding).
         if (block.timestamp < s.withdrawableAt) {
             revert StillUnbonding(msg.sender, role, s.withdrawableAt, block.timestamp);
         }
@@ -188,14 +195,16 @@ contract StakeManager is IStakeManager {
         _checkRole(role);
         // INVARIANT: the exclusion check per probe stays bounded.
         if (exclude.length > MAX_EXCLUDE) revert TooManyExcluded(exclude.length, MAX_EXCLUDE);
-        address[] storage registry = _registry[role];
         // More distinct accounts than the registry holds cannot exist; capping also bounds the loop
-        // and the allocation for absurd `count`s.
-        if (count > registry.length) count = registry.length;
+        // and the allocation for absurd `count`s. Every registered account weighs > 0, so the tree's
+        // total is 0 iff the registry is empty.
+        uint256 size = _registry[role].length;
+        if (count > size) count = size;
         accounts = new address[](count);
         uint256 found;
+        // INVARIANT: at most 8 probes per seat, each O(log n): no loop over the registry.
         for (uint256 attempt; attempt < count * 8 && found < count; ++attempt) {
-            address candidate = _probe(registry, seed, attempt);
+            address candidate = _probe(role, seed, attempt);
             if (_isExcluded(candidate, exclude) || _free(_stakes[candidate][role]) < minFree) continue;
             if (_contains(accounts, found, candidate)) continue;
             accounts[found++] = candidate;
@@ -239,6 +248,17 @@ contract StakeManager is IStakeManager {
     }
 
     /// @inheritdoc IStakeManager
+    function drawWeight(address account, Role role) external view returns (uint256) {
+        uint256 pos = _registryPos[role][account];
+        return pos == 0 ? 0 : _drawTree[role].weight[pos];
+    }
+
+    /// @inheritdoc IStakeManager
+    function totalDrawWeight(Role role) external view returns (uint256) {
+        return _drawTree[role].total;
+    }
+
+    /// @inheritdoc IStakeManager
     function isProtocol(address target) external view returns (bool) {
         return _protocol[target];
     }
@@ -268,32 +288,44 @@ contract StakeManager is IStakeManager {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev Enter or leave `role`'s registry after `account`'s stake changed. O(1): swap-and-pop.
+    /// @dev Enter or leave `role`'s registry after `account`'s stake changed, and keep its draw weight
+    /// (stake less pending withdrawal) current in the sum tree. O(log n): swap-and-pop plus two tree
+    /// updates. Called by every path that changes `amount` or `pendingWithdrawal` (deposit,
+    /// requestWithdrawal, withdraw, slash); lock/unlock change neither.
     function _syncRegistry(address account, Role role, Stake storage s) internal {
         uint256 staying = uint256(s.amount) - s.pendingWithdrawal;
         bool eligible = staying != 0 && staying >= minRegistryStake[role];
         uint256 pos = _registryPos[role][account];
-        if (eligible && pos == 0) {
-            _registry[role].push(account);
-            _registryPos[role][account] = _registry[role].length;
-            emit Registered(account, role);
-        } else if (!eligible && pos != 0) {
+        LibSumTree.Tree storage tree = _drawTree[role];
+        if (eligible) {
+            if (pos == 0) {
+                _registry[role].push(account);
+                pos = _registry[role].length;
+                _registryPos[role][account] = pos;
+                emit Registered(account, role);
+            }
+            tree.set(pos, staying);
+        } else if (pos != 0) {
             address[] storage registry = _registry[role];
-            address last = registry[registry.length - 1];
+            uint256 lastPos = registry.length;
+            address last = registry[lastPos - 1];
             registry[pos - 1] = last;
             _registryPos[role][last] = pos;
+            // INVARIANT: a slot's weight always belongs to the account in that slot.
+            if (pos != lastPos) tree.set(pos, tree.weight[lastPos]);
+            tree.set(lastPos, 0);
             registry.pop();
             delete _registryPos[role][account];
             emit Deregistered(account, role);
         }
     }
 
-    function _probe(address[] storage registry, uint256 seed, uint256 attempt)
-        internal
-        view
-        returns (address)
-    {
-        return registry[uint256(keccak256(abi.encode(seed, attempt))) % registry.length];
+    /// @dev Stake-weighted probe: an account is hit with probability weight / total, so splitting
+    /// stake over many accounts buys no more hits than holding it in one. Requires a non-empty registry.
+    function _probe(Role role, uint256 seed, uint256 attempt) internal view returns (address) {
+        LibSumTree.Tree storage tree = _drawTree[role];
+        uint256 r = uint256(keccak256(abi.encode(seed, attempt))) % tree.total;
+        return _registry[role][tree.find(r) - 1];
     }
 
     function _contains(address[] memory accounts, uint256 found, address candidate)

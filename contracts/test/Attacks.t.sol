@@ -134,14 +134,18 @@ contract AttacksTest is ProtocolSetup {
         );
         IDisputeGame.Game memory st = game.getGame(g);
         require(st.status == GameStatus.Adjudicating, "adjudicating");
+        vm.roll(block.number + 1);
+        court.drawCommittee(st.requestId);
         require(court.committee(st.requestId).length == 0, "a party was drawn to judge its own game");
         // A real referee joins; the next round draws it.
         address fresh = address(0x4f9);
         vm.deal(fresh, 1 ether);
         vm.prank(fresh);
         stakes.deposit{value: 1 ether}(Role.Referee);
-        vm.warp(block.timestamp + 1 hours + 1);
+        vm.warp(court.getRequest(st.requestId).deadline + 1);
         court.resolve(st.requestId);
+        vm.roll(block.number + 1);
+        court.drawCommittee(st.requestId);
         address[] memory members = court.committee(st.requestId);
         require(members.length == 1 && members[0] == fresh, "redraw picks the outside referee");
     }

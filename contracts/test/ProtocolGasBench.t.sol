@@ -131,6 +131,11 @@ contract ProtocolGasBench is ProtocolSetup {
         require(g.status == GameStatus.Adjudicating && g.hi == OP, "wrong operator isolated");
 
         RequestId r = g.requestId;
+        vm.roll(block.number + 1);
+        _cool();
+        before = gasleft();
+        court.drawCommittee(r);
+        emit log_named_uint("drawCommittee", _measure(before));
         address referee = court.committee(r)[0];
         _cool();
         vm.prank(referee);
@@ -146,7 +151,7 @@ contract ProtocolGasBench is ProtocolSetup {
         emit log_named_uint("challenge", challengeGas);
         emit log_named_uint("open (max)", maxOpen);
         emit log_named_uint("choose (max, non-isolating)", maxChoose);
-        emit log_named_uint("choose (isolating, max; draws the committee)", maxIsolating);
+        emit log_named_uint("choose (isolating, max; schedules the committee draw)", maxIsolating);
         emit log_named_uint("commitOpTrace", commitGas);
         emit log_named_uint("vote", voteGas);
         emit log_named_uint("resolve (decides, slashes, resolves game and job)", resolveGas);

@@ -554,6 +554,90 @@ contract StakeManagerTest {
         }
     }
 
+    // ---------------------------------------------------------------- stake-weighted draw
+
+    /// Regression (sybil split): draws were uniform over accounts, so 43% of referee stake split into
+    /// minimum-size accounts won ~91% of one-seat committees. Now seats follow stake.
+    function test_draw_splitStakeGetsItsStakeShareOfSeats() public {
+        sm.setMinRegistryStake(Role.Referee, 1 ether);
+        // honest: 57 ether in 4 accounts; attacker: 43 ether split into 43 minimum-size accounts
+        for (uint256 i; i < 4; ++i) {
+            address honest = address(uint160(0x100 + i));
+            vm.deal(honest, 14.25 ether);
+            _deposit(honest, Role.Referee, 14.25 ether);
+        }
+        for (uint256 i; i < 43; ++i) {
+            address sybil = address(uint160(0x1000 + i));
+            vm.deal(sybil, 1 ether);
+            _deposit(sybil, Role.Referee, 1 ether);
+        }
+        require(sm.totalDrawWeight(Role.Referee) == 100 ether, "total weight");
+        uint256 draws = 400;
+        uint256 attackerSeats;
+        for (uint256 seed; seed < draws; ++seed) {
+            address[] memory got = sm.draw(Role.Referee, 1, 1 ether, seed, new address[](0));
+            require(got.length == 1, "empty draw");
+            if (uint160(got[0]) >= 0x1000) attackerSeats++;
+        }
+        // expected 43% (sd ~2.5% over 400 draws); uniform draws would give ~91%
+        require(attackerSeats * 100 >= 33 * draws && attackerSeats * 100 <= 53 * draws, "seats not ~ stake");
+    }
+
+    function test_draw_lockedHeavyAccountIsSkipped() public {
+        _deposit(alice, Role.Verifier, 9 ether);
+        _deposit(bob, Role.Verifier, 1 ether);
+        _lock(alice, Role.Verifier, 9 ether);
+        for (uint256 seed; seed < 10; ++seed) {
+            address[] memory got = sm.draw(Role.Verifier, 1, 1 ether, seed, new address[](0));
+            for (uint256 i; i < got.length; ++i) {
+                require(got[i] == bob, "locked account drawn");
+            }
+        }
+    }
+
+    function test_drawWeight_tracksDepositWithdrawalSlashAndRemoval() public {
+        sm.setMinRegistryStake(Role.Referee, 1 ether);
+        _deposit(alice, Role.Referee, 3 ether);
+        _deposit(bob, Role.Referee, 2 ether);
+        _deposit(carol, Role.Referee, 4 ether);
+        _eq(sm.totalDrawWeight(Role.Referee), 9 ether, "deposits");
+        vm.prank(bob);
+        sm.requestWithdrawal(Role.Referee, 0.5 ether);
+        _eq(sm.drawWeight(bob, Role.Referee), 1.5 ether, "pending withdrawal weighs nothing");
+        _lock(carol, Role.Referee, 1 ether);
+        _eq(sm.drawWeight(carol, Role.Referee), 4 ether, "a lock keeps the weight");
+        vm.prank(protocol);
+        sm.slash(carol, Role.Referee, 1 ether, address(0), 0);
+        _eq(sm.drawWeight(carol, Role.Referee), 3 ether, "slash");
+        // alice leaves: carol (last) is swapped into slot 1 with her weight
+        vm.prank(alice);
+        sm.requestWithdrawal(Role.Referee, 3 ether);
+        _eq(sm.drawWeight(alice, Role.Referee), 0, "left");
+        _eq(sm.drawWeight(carol, Role.Referee), 3 ether, "moved with its weight");
+        _eq(sm.totalDrawWeight(Role.Referee), 4.5 ether, "total");
+        // only bob and carol remain drawable, in proportion to 1.5 : 3
+        for (uint256 seed; seed < 10; ++seed) {
+            address[] memory got = sm.draw(Role.Referee, 2, 0, seed, new address[](0));
+            _eq(got.length, 2, "both");
+            require(got[0] != alice && got[1] != alice, "removed account drawn");
+        }
+        _deposit(alice, Role.Referee, 1 ether); // rejoins at the end: 2 ether staying
+        _eq(sm.drawWeight(alice, Role.Referee), 1 ether, "rejoined");
+        _eq(sm.totalDrawWeight(Role.Referee), 5.5 ether, "total after rejoin");
+    }
+
+    /// Item 6: pending withdrawals are not slashable (only locked stake is), as the NatSpec now says.
+    function test_slash_cannotReachPendingWithdrawal() public {
+        _deposit(alice, Role.Referee, 2 ether);
+        vm.prank(alice);
+        sm.requestWithdrawal(Role.Referee, 2 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(IStakeManager.InsufficientLocked.selector, alice, Role.Referee, 0, 1)
+        );
+        vm.prank(protocol);
+        sm.slash(alice, Role.Referee, 1, address(0), 0);
+    }
+
     // ---------------------------------------------------------------- registry membership
 
     function test_registry_dustBelowMinimumIsNotRegistered() public {

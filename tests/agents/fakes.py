@@ -51,7 +51,7 @@ def game(status: GameStatus = GameStatus.STEP_BISECTION, turn: Party = Party.SOL
 def request(committee: tuple[str, ...] = (ME,), *, my_vote: StateHash | None = None,
             **kw: Any) -> RequestView:  # fmt: skip
     base = Request(
-        RequestId(3), GameId(7), JobId(1), 5, 2, 1, 1, 0, False, 10**17, 5000, h(1), h(2),
-        StateHash.zero(),
+        RequestId(3), GameId(7), JobId(1), 5, 2, 1, 1, 0, False, 10**17, 3600, 0, 5000, h(1),
+        h(2), StateHash.zero(),
     )  # fmt: skip
     return RequestView(replace(base, **kw), committee, my_vote or StateHash.zero())

@@ -33,7 +33,7 @@ def test_default_config_suits_a_devnet() -> None:
     cfg = DeployConfig()
     assert cfg.market.solverStake == ETHER
     assert cfg.market.verifiersPerJob == 2
-    assert cfg.court.committeeSize == 1
+    assert cfg.court.committeeSize == 3
     assert cfg.registry.maxRevealsPerWindow == 5
     assert MarketParams.from_tuple(cfg.market.as_tuple()) == cfg.market
 

@@ -92,6 +92,9 @@ def test_show_follows_the_game_to_adjudication_and_outcome(net: Devnet) -> None:
     assert field(out, "interval") == "(2, 3) over the operators of step 5"
     assert field(out, "agreed").startswith("r_2 = ")
     assert "operator 3 of step 5, committee round 1" in field(out, "adjudication")
+    assert field(out, "committee").startswith("awaiting its draw")
+    net.actor("deployer").protocol.court.draw_committee(g.request_id)
+    out = assay(net, "dispute", "show", str(game_id)).output
     assert field(out, "referee").endswith(": not voted")
     assert field(out, "move") == "the referees' (committee vote)"
     assert field(out, "rounds").startswith(f"{g.rounds} played of at most ")

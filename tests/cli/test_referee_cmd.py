@@ -98,9 +98,13 @@ def test_referee_processes_recompute_vote_and_resolve_then_stop_on_sigterm(
             assert g.status == GameStatus.ADJUDICATING and g.step == CHEAT_STEP, g
             request_id = g.request_id
             request = p.court.get_request(request_id)
+            # The move only scheduled the draw; a referee agent draws the committee (DrawCommittee).
+            assert request.awaiting_draw
+            referees.wait(lambda: bool(p.court.committee(request_id)), "the committee draw")
             committee = p.court.committee(request_id)
             names = {devnet.actor(n).address: n for n in ("referee", "referee2")}
-            assert committee and set(committee) <= set(names)
+            # 3 seats, 2 eligible referees: both sit, and their 2 votes are a majority.
+            assert set(committee) == set(names)
 
             referees.wait(lambda: p.court.get_request(request_id).resolved, "the resolution")
     finally:
@@ -115,6 +119,7 @@ def test_referee_processes_recompute_vote_and_resolve_then_stop_on_sigterm(
     assert p.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
     assert p.market.job_status(job_id) == JobStatus.FAILED
     both = "".join(referees.log(n) for n in names.values())
+    assert f"DrawCommittee request={int(request_id)} -> " in both, referees.logs()
     assert f"ResolveAdjudication request={int(request_id)} -> sent" in both, referees.logs()
     assert codes == {"referee": 0, "referee2": 0}, referees.logs()
     for name in names.values():

@@ -206,9 +206,12 @@ def play(
 
 
 def referee_votes(net: Devnet, request_id: RequestId, truth: Callable[..., StateHash] = op) -> None:
-    """Every member of the current committee recomputes the operator and votes."""
+    """Draw a pending committee; every member of it recomputes the operator and votes."""
     court = net.actor("deployer").protocol.court
     req = court.get_request(request_id)
+    if req.awaiting_draw:
+        court.draw_committee(request_id)  # the next block: its seed (the request's block) is known
+        req = court.get_request(request_id)
     for member in court.committee(request_id):
         by_address(net, member).protocol.court.vote(
             request_id, truth(req.input, req.step, req.op_index)
@@ -364,7 +367,22 @@ def test_cancelled_job_is_refunded_and_cannot_be_claimed(net: Devnet) -> None:
 # ------------------------------------------------------------------------------ disputes
 
 
+def one_seat_court(net: Devnet) -> None:
+    """A one-referee committee (the devnet default is 3), for exact stake assertions."""
+    court = net.actor("deployer").protocol.court
+    court.set_params(court.params().model_copy(update={"committeeSize": 1}))
+
+
+def draw(net: Devnet, request_id: RequestId) -> list[str]:
+    """Draw the pending committee (the next block, so the request block's hash seeds it)."""
+    court = net.actor("deployer").protocol.court
+    assert court.get_request(request_id).awaiting_draw
+    court.draw_committee(request_id)
+    return list(court.committee(request_id))
+
+
 def test_dishonest_solver_loses_both_phases_and_is_slashed_attesters_released(net: Devnet) -> None:
+    one_seat_court(net)
     cheat = make_traces(fault=(5, 3))
     job_id = submitted_job(net, cheat)
     attester, silent = assigned_verifiers(net, job_id)
@@ -386,7 +404,8 @@ def test_dishonest_solver_loses_both_phases_and_is_slashed_attesters_released(ne
     assert (req.step, req.op_index, req.round) == (5, 3, 1)
     assert req.input == HONEST.ops(5)[2]
     assert req.claimed_output == cheat.ops(5)[3] != HONEST.ops(5)[3]
-    (referee,) = p.court.committee(g.request_id)
+    assert p.court.committee(g.request_id) == []  # scheduled, not drawn in the solver's transaction
+    (referee,) = draw(net, g.request_id)
     referee_name = by_address(net, referee).name
     assert stake(net, referee_name, Role.REFEREE) == (2 * ETH, REFEREE_STAKE, 0)
 
@@ -513,6 +532,7 @@ def test_phase2_timeout_challenger_stops_choosing(net: Devnet) -> None:
 
 
 def test_referee_no_show_is_slashed_and_committee_redrawn(net: Devnet) -> None:
+    one_seat_court(net)
     cheat = make_traces(fault=(3, 4))
     job_id = submitted_job(net, cheat)
     game_id = challenge(net, job_id)
@@ -520,7 +540,7 @@ def test_referee_no_show_is_slashed_and_committee_redrawn(net: Devnet) -> None:
     assert g.status == GameStatus.ADJUDICATING
     p = net.actor("deployer").protocol
     rid = g.request_id
-    (first,) = p.court.committee(rid)
+    (first,) = draw(net, rid)
     no_show = by_address(net, first)
     other = "referee2" if no_show.name == "referee" else "referee"
     assert p.court.get_request(rid).round == 1
@@ -530,7 +550,7 @@ def test_referee_no_show_is_slashed_and_committee_redrawn(net: Devnet) -> None:
     err = expect_revert("VotingOpen", lambda: p.court.resolve(rid))
     assert err.args["votes"] == 0
 
-    advance(net, p.court.params().voteWindow + 1)
+    advance(net, p.court.get_request(rid).vote_window + 1)
     expect_revert(
         "VotingClosed",
         lambda: no_show.protocol.court.vote(rid, op(HONEST.ops(3)[3], 3, 4)),
@@ -538,7 +558,7 @@ def test_referee_no_show_is_slashed_and_committee_redrawn(net: Devnet) -> None:
     before = credits(net)
     receipt = p.court.resolve(rid)
     names = [e.event for e in p.court.events_in(receipt)]
-    assert names[:2] == ["NoMajority", "RefereeSlashed"]
+    assert names == ["RefereeSlashed", "NoMajority", "DrawScheduled"]
     slashed = p.court.events_in(receipt, "RefereeSlashed")[0].args
     assert (slashed["referee"], slashed["noShow"]) == (no_show.address, True)
     assert delta(before, credits(net)) == {"deployer": REFEREE_STAKE}
@@ -547,14 +567,14 @@ def test_referee_no_show_is_slashed_and_committee_redrawn(net: Devnet) -> None:
         0,
         2 * ETH - REFEREE_STAKE,
     )
-    drawn = p.court.events_in(receipt, "CommitteeDrawn")[0].args
-    assert drawn["round"] == 2
-    assert list(drawn["referees"]) in ([net.actor(other).address], [])
+    assert p.court.get_request(rid).round == 2
+    assert draw(net, rid) in ([net.actor(other).address], [])
     # The bounded draw may come back empty (8 tries over 2 registered referees, 1 eligible);
     # an empty round then waits out its window and draws again.
     while not p.court.committee(rid):
-        advance(net, p.court.params().voteWindow + 1)
+        advance(net, p.court.get_request(rid).vote_window + 1)
         p.court.resolve(rid)
+        draw(net, rid)
     req = p.court.get_request(rid)
     assert req.round >= 2 and not req.resolved
     assert p.court.committee(rid) == [net.actor(other).address]

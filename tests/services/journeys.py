@@ -127,6 +127,7 @@ def disputed_job(net: Devnet) -> Disputed:
     g = play(net, game_id, cheat, HONEST)
     assert g.status == GameStatus.ADJUDICATING, g
     court = net.actor("deployer").protocol.court
+    court.draw_committee(g.request_id)
     req = court.get_request(g.request_id)
     for member in court.committee(g.request_id):
         by_address(net, member).protocol.court.vote(

@@ -7,6 +7,7 @@ import pytest
 from assay.agents.actions import (
     ClaimJob,
     CommitOpTrace,
+    DrawCommittee,
     Finalize,
     Open,
     ReleaseVerifiers,
@@ -66,6 +67,9 @@ CASES: list[tuple[str, JobView, list[GameView], SolverLocal, int, list[type]]] =
      [game(GameStatus.ADJUDICATING, request=request())], TRAINED, 5001, [ResolveAdjudication]),
     ("adjudication still voting", job(open_games=1),
      [game(GameStatus.ADJUDICATING, request=request())], TRAINED, 5000, []),
+    ("draw the pending committee", job(open_games=1),
+     [game(GameStatus.ADJUDICATING, request=request((), draw_block=9, deadline=0))], TRAINED,
+     5001, [DrawCommittee]),
     ("release after reveal", job(JobStatus.FINALIZED, settled_at=2000), [], TRAINED,
      2000 + PARAMS.revealWindow + 1, [ReleaseVerifiers]),
     ("released already", job(JobStatus.FINALIZED, settled_at=2000, verifiers_released=True), [],

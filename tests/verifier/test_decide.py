@@ -8,6 +8,7 @@ from assay.agents.actions import (
     Attest,
     Challenge,
     Choose,
+    DrawCommittee,
     ReleaseVerifiers,
     ResolveAdjudication,
     SettleFailure,
@@ -65,6 +66,9 @@ CASES: list[tuple[str, JobView, list[GameView], VerifierLocal, int, list[type]]]
      VerifierLocal(replay=WorkState.DONE, steps=STEPS), 1301, [StartOpTrace]),
     ("resolve", CHEATED, [g(GameStatus.ADJUDICATING, request=request(votes=1))], REPLAYED, 1301,
      [ResolveAdjudication]),
+    ("draw the pending committee", CHEATED,
+     [g(GameStatus.ADJUDICATING, request=request((), draw_block=9, deadline=0))], REPLAYED, 1301,
+     [DrawCommittee]),
     ("release after reveal", job(JobStatus.FINALIZED, assigned=MINE, settled_at=2000), [],
      REPLAYED, REVEAL, [ReleaseVerifiers]),
     ("settle failure", job(JobStatus.FAILED, assigned=MINE, settled_at=2000), [], REPLAYED,
@@ -105,6 +109,12 @@ REF: list[tuple[str, RequestView, RefereeLocal, int, list[type]]] = [
     ("not drawn, voting", request((OTHER,)), RefereeLocal(), 4000, []),
     ("window closed", request((OTHER,)), RefereeLocal(), 5001, [ResolveAdjudication]),
     ("resolved", request(resolved=True), RefereeLocal(h(5)), 5001, []),
+    # two-phase draw: any referee draws a scheduled round; nobody resolves or votes before it
+    ("draw pending committee", request((), draw_block=9, deadline=0), RefereeLocal(), 4000,
+     [DrawCommittee]),
+    ("draw pending re-draw", request((), round=2, draw_block=9, deadline=0), RefereeLocal(h(5)),
+     9000, [DrawCommittee]),
+    ("resolved, draw stale", request((), resolved=True, draw_block=9), RefereeLocal(), 4000, []),
 ]  # fmt: skip
 
 

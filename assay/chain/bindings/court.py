@@ -27,6 +27,8 @@ class Request:
     votes: int
     resolved: bool
     referee_stake: int
+    vote_window: int
+    draw_block: int
     deadline: int
     input: StateHash
     claimed_output: StateHash
@@ -47,10 +49,17 @@ class Request:
             bool(t[7]),
             int(t[8]),
             int(t[9]),
-            StateHash(t[10]),
-            StateHash(t[11]),
+            int(t[10]),
+            int(t[11]),
             StateHash(t[12]),
+            StateHash(t[13]),
+            StateHash(t[14]),
         )
+
+    @property
+    def awaiting_draw(self) -> bool:
+        """The current round's committee is scheduled (`draw_block`) but not drawn yet."""
+        return self.draw_block != 0
 
 
 class RefereeCourt(Binding):
@@ -59,12 +68,16 @@ class RefereeCourt(Binding):
     INTERFACE = "IRefereeCourt"
     NAME = "RefereeCourt"
 
+    def draw_committee(self, request_id: RequestId) -> TxReceipt:
+        """Anyone: draw the pending round's committee once its scheduled block is past."""
+        return self._send("drawCommittee", request_id)
+
     def vote(self, request_id: RequestId, output: StateHash) -> TxReceipt:
         """Committee member: vote the correct output hash."""
         return self._send("vote", request_id, bytes(output))
 
     def resolve(self, request_id: RequestId) -> TxReceipt:
-        """Apply the votes (decide, or re-draw without a majority)."""
+        """Apply the votes (decide, or schedule the next round's draw without a majority)."""
         return self._send("resolve", request_id)
 
     def set_params(self, params: CourtParams) -> TxReceipt:

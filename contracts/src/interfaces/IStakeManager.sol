@@ -10,6 +10,13 @@ import {Role} from "../types/Types.sol";
 /// on a committee). Locked stake cannot be withdrawn and is what gets slashed.
 /// Withdrawal is two-step: `requestWithdrawal` then `withdraw` after `unbondingDelay`, which the
 /// deployment sets longer than the longest possible dispute.
+/// Only locked stake is slashable; pending withdrawals are not. That is enough because every protocol
+/// contract locks the collateral of a piece of work before the work starts (a solver's at claim, a
+/// verifier's at its draw, a referee's at its committee draw, until the request is finally decided),
+/// and locked stake can never be requested for withdrawal: whatever unbonds backs no live work.
+/// Letting slashes reach pending withdrawals would let any protocol contract take stake that was never
+/// committed to its work. The delay is defence in depth (a leaving staker is visible for a while), and
+/// a pending amount stops counting as draw weight at once.
 /// All payouts in the protocol are credits here, claimed with `claim` (pull payments).
 interface IStakeManager {
     struct Stake {
@@ -83,7 +90,8 @@ interface IStakeManager {
     /// registry with dust accounts until the bounded `draw` stops finding real stakers.
     function deposit(Role role) external payable;
 
-    /// @notice Start unbonding `amount` of free stake; it stays slashable until withdrawn.
+    /// @notice Start unbonding `amount` of free stake. It is no longer lockable (so no longer slashable:
+    /// only locked stake is) nor draw weight; it is paid out by `withdraw` after `unbondingDelay`.
     function requestWithdrawal(Role role, uint256 amount) external;
 
     /// @notice Send the pending withdrawal to the caller once `unbondingDelay` has passed.
@@ -110,8 +118,12 @@ interface IStakeManager {
 
     /// @notice Draw up to `count` distinct accounts of `role` with at least `minFree` free stake,
     /// none of them in `exclude` (the parties of the work being assigned; at most MAX_EXCLUDE), from
-    /// `seed`. Bounded: tries at most `count * 8` candidates, so it may return
-    /// fewer than `count` (possibly none) when few stakers are eligible; callers decide what that means.
+    /// `seed`. Stake-weighted: each probe hits a registered account with probability proportional to
+    /// its draw weight (`drawWeight`: stake less pending withdrawal), so splitting stake across many
+    /// accounts buys no more seats than holding it in one. Probes that hit an excluded, under-free or
+    /// already drawn account are rejected. Bounded: at most `count * 8` probes of O(log n) each, so it
+    /// may return fewer than `count` (possibly none) when few stakers are eligible; callers decide what
+    /// that means.
     function draw(Role role, uint256 count, uint256 minFree, uint256 seed, address[] calldata exclude)
         external
         view
@@ -125,6 +137,11 @@ interface IStakeManager {
     function registrySize(Role role) external view returns (uint256);
     function registryAt(Role role, uint256 index) external view returns (address);
     function isRegistered(address account, Role role) external view returns (bool);
+    /// @notice `account`'s weight in `role`'s draws: stake less pending withdrawal while registered,
+    /// else 0 (eligibility additionally needs the draw's `minFree` of free stake).
+    function drawWeight(address account, Role role) external view returns (uint256);
+    /// @notice Sum of `drawWeight` over `role`'s registry.
+    function totalDrawWeight(Role role) external view returns (uint256);
     function minRegistryStake(Role role) external view returns (uint256);
     function unbondingDelay() external view returns (uint256);
     function treasury() external view returns (address);

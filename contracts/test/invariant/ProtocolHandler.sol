@@ -69,6 +69,19 @@ contract ProtocolHandler {
     uint256 public ghostHoneypotCost; // upper bound on what the revealed honeypots cost, from their terms
     uint256 public ghostBadReimbursements; // reveals that paid more than the pool or not the submitter
     uint256 public ghostWrongOpCountAccepted; // op traces committed with N != the job's opsPerStep
+    uint256 public ghostFreeDissent; // decided requests where a voter against the decision kept its stake
+    uint256 public ghostTaintedGames; // games whose committee held a garbage-voting sybil seat
+
+    // Adversary: many minimum-size referee accounts that vote garbage (or do not show).
+    uint256 internal constant MAX_SYBILS = 6;
+    uint256 internal constant SYBIL_STAKE = 0.5 ether; // the referee registry minimum
+    bytes32 internal constant GARBAGE = keccak256("sybil garbage");
+    address[] public sybils;
+    mapping(address => bool) public isSybil;
+    mapping(uint256 request => bool) public tainted;
+    // every vote the handler made on a request, over all rounds
+    mapping(uint256 request => address[]) internal _voters;
+    mapping(uint256 request => StateHash[]) internal _votesCast;
 
     constructor(
         IStakeManager stakes_,
@@ -284,6 +297,31 @@ contract ProtocolHandler {
         vm.warp(block.timestamp + uint256(secondsSeed) % 2 days);
     }
 
+    // ------------------------------------------------------------------ referee adversary
+    /// @notice The adversary splits stake into minimum-size referee accounts (bounded: their total
+    /// stays below the honest referees' stake).
+    function joinSybils(uint8 n) external {
+        ghostCalls++;
+        for (uint256 i; i < 1 + n % 3 && sybils.length < MAX_SYBILS; ++i) {
+            address sybil = address(uint160(0x5b1000 + sybils.length));
+            sybils.push(sybil);
+            isSybil[sybil] = true;
+            vm.deal(sybil, SYBIL_STAKE);
+            vm.prank(sybil);
+            stakes.deposit{value: SYBIL_STAKE}(Role.Referee);
+        }
+    }
+
+    /// @notice The adversary chooses when a pending committee draw happens (after 0..3 more blocks).
+    function drawCommittee(uint256 gameSeed, uint8 blocks) external {
+        ghostCalls++;
+        if (gameIds.length == 0) return;
+        IDisputeGame.Game memory st = game.getGame(GameId.wrap(gameIds[gameSeed % gameIds.length]));
+        if (st.status != GameStatus.Adjudicating) return;
+        vm.roll(block.number + blocks % 4);
+        try court.drawCommittee(st.requestId) {} catch {}
+    }
+
     // ------------------------------------------------------------------ games
     /// @notice Play up to `budget` moves of one game, honestly for the honest side.
     function play(uint256 gameSeed, uint256 choiceSeed, uint8 budget) external {
@@ -360,7 +398,7 @@ contract ProtocolHandler {
         if (_resolved(st.status)) return false;
         JobInfo storage j = info[JobId.unwrap(st.jobId)];
         IJobMarket.Job memory job = market.getJob(st.jobId);
-        if (st.status == GameStatus.Adjudicating) return _adjudicate(g, st, j);
+        if (st.status == GameStatus.Adjudicating) return _adjudicate(g, st, j, choice);
         if (st.status == GameStatus.AwaitingOpTrace) {
             // A cheater chooses its op count like a real one would: the honest prefix that ends at its
             // claim, a padded trace, any N; only the job's N may be accepted.
@@ -428,22 +466,49 @@ contract ProtocolHandler {
         }
     }
 
-    /// @dev Honest referees vote the true output of the disputed operator, then resolve.
-    function _adjudicate(uint256 g, IDisputeGame.Game memory st, JobInfo storage j) internal returns (bool) {
+    /// @dev Draws a pending committee; honest referees vote the true output of the disputed operator,
+    /// sybils vote garbage or do not show (by `choice`); then resolve, checking that every voter
+    /// against the decision (in any round) lost its stake.
+    function _adjudicate(uint256 g, IDisputeGame.Game memory st, JobInfo storage j, uint256 choice)
+        internal
+        returns (bool)
+    {
         RequestId r = st.requestId;
         IRefereeCourt.Request memory req = court.getRequest(r);
         if (req.resolved) return false;
+        if (req.drawBlock != 0) {
+            if (block.number <= req.drawBlock) vm.roll(req.drawBlock + 1);
+            try court.drawCommittee(r) {} catch {}
+            req = court.getRequest(r);
+            if (req.drawBlock != 0) return true; // re-scheduled (expired word): draw next time
+        }
         StateHash truth = Traces.honestOp(j.key, req.step, j.nOps, req.opIndex);
         address[] memory members = court.committee(r);
         for (uint256 i; i < members.length; ++i) {
             if (StateHash.unwrap(court.voteOf(r, members[i])) != bytes32(0)) continue;
+            StateHash out = truth;
+            if (isSybil[members[i]]) {
+                if ((choice >> i) & 1 == 0) continue; // no-show
+                out = StateHash.wrap(GARBAGE);
+            }
             vm.prank(members[i]);
-            try court.vote(r, truth) {} catch {}
+            try court.vote(r, out) {
+                _voters[RequestId.unwrap(r)].push(members[i]);
+                _votesCast[RequestId.unwrap(r)].push(out);
+                if (isSybil[members[i]]) tainted[RequestId.unwrap(r)] = true;
+            } catch {}
         }
-        if (members.length == 0) vm.warp(uint256(req.deadline) + 1);
+        if (
+            members.length == 0 || block.timestamp <= req.deadline
+                && court.getRequest(r).votes < members.length
+        ) {
+            vm.warp(uint256(req.deadline) + 1);
+        }
+        uint256[] memory before = _voterAmounts(RequestId.unwrap(r));
         try court.resolve(r) {
-            // A committee round without a majority re-draws inside the court: not a game move.
-            // Only the decision, which calls DisputeGame.onAdjudicated, moves the game.
+            if (court.getRequest(r).resolved) _checkDissentPaid(RequestId.unwrap(r), before);
+            // A committee round without a majority schedules a re-draw inside the court: not a game
+            // move. Only the decision, which calls DisputeGame.onAdjudicated, moves the game.
             if (_resolved(game.getGame(GameId.wrap(g)).status)) {
                 movesOf[g]++;
                 _afterMove(g, st);
@@ -451,6 +516,29 @@ contract ProtocolHandler {
             return true;
         } catch {
             return false;
+        }
+    }
+
+    function _voterAmounts(uint256 r) internal view returns (uint256[] memory amounts) {
+        address[] storage voters = _voters[r];
+        amounts = new uint256[](voters.length);
+        for (uint256 i; i < voters.length; ++i) {
+            amounts[i] = stakes.stakeOf(voters[i], Role.Referee).amount;
+        }
+    }
+
+    /// @dev Each voter's stake fell by at least refereeStake per vote it cast against the decision.
+    function _checkDissentPaid(uint256 r, uint256[] memory before) internal {
+        IRefereeCourt.Request memory req = court.getRequest(RequestId.wrap(r));
+        address[] storage voters = _voters[r];
+        StateHash[] storage cast = _votesCast[r];
+        for (uint256 i; i < voters.length; ++i) {
+            uint256 dissents;
+            for (uint256 k; k < voters.length; ++k) {
+                if (voters[k] == voters[i] && cast[k] != req.decision) dissents++;
+            }
+            uint256 lost = before[i] - stakes.stakeOf(voters[i], Role.Referee).amount;
+            if (lost < dissents * req.refereeStake) ghostFreeDissent++;
         }
     }
 
@@ -464,6 +552,12 @@ contract ProtocolHandler {
         ghostResolvedGames++;
         IDisputeGame.Game memory st = game.getGame(GameId.wrap(g));
         bool solverCheats = info[JobId.unwrap(st.jobId)].cheat;
+        // A sybil seat can decide a one-seat committee: the honest-outcome property is only claimed
+        // for games the adversary did not sit in judgement on (dissent is checked for all of them).
+        if (RequestId.unwrap(st.requestId) != 0 && tainted[RequestId.unwrap(st.requestId)]) {
+            ghostTaintedGames++;
+            return;
+        }
         // Honest solver must win; honest challenger (solver cheats) must win.
         if (solverCheats && st.status != GameStatus.ChallengerWon) ghostHonestLosses++;
         if (!solverCheats && st.status != GameStatus.SolverWon) ghostHonestLosses++;

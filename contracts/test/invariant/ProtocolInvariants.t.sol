@@ -38,7 +38,9 @@ abstract contract ProtocolSetup {
             address(this),
             stakes,
             rnd,
-            IRefereeCourt.Params({committeeSize: 1, voteWindow: 1 hours, refereeStake: 0.5 ether})
+            IRefereeCourt.Params({
+                committeeSize: 1, voteWindow: 1 hours, voteWindowPerStep: 1 minutes, refereeStake: 0.5 ether
+            })
         );
         game = new DisputeGame(market, stakes, court);
         registry = new ForcedErrorRegistry(
@@ -182,6 +184,12 @@ contract ProtocolInvariants is ProtocolSetup {
     /// truncated (honest-prefix) or padded trace the cheater tries.
     function invariant_opCountIsTheJobs() public view {
         require(handler.ghostWrongOpCountAccepted() == 0, "an op trace with N != opsPerStep was accepted");
+    }
+
+    /// (d'') Dissent is never free: every referee who voted against a request's decision, in any round,
+    /// lost its stake for it (the adversary controls sybil referees, their votes and draw timing).
+    function invariant_dissentIsNeverFree() public view {
+        require(handler.ghostFreeDissent() == 0, "a referee voted against the decision and kept its stake");
     }
 
     /// (e) Moves per game <= 2 * (ceil(log_k T) + ceil(log_k N)) + MOVE_OVERHEAD.

@@ -5,6 +5,7 @@ pragma solidity 0.8.37;
 interface Vm {
     function warp(uint256 newTimestamp) external;
     function roll(uint256 newHeight) external;
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
     function deal(address who, uint256 newBalance) external;
     function prank(address sender) external;
     function startPrank(address sender) external;

@@ -1,8 +1,10 @@
 """Adjudication (IOpAdjudicator / RefereeCourt): requests, committee rounds, members and votes.
 
-RefereeCourt draws the first committee inside DisputeGame's call to `requestAdjudication`, so a
-round's CommitteeDrawn log comes *before* the AdjudicationRequested log of the same transaction:
-rounds reference their request by id without a foreign key, so they can be written in log order.
+RefereeCourt only schedules a round's draw (DrawScheduled) and draws it in a later `drawCommittee`
+transaction, so CommitteeDrawn now follows AdjudicationRequested; rounds still reference their
+request by id without a foreign key, so they can be written in log order either way. A voter of a
+round without majority is slashed (RefereeSlashed, naming the round it voted in) only when the
+request is finally decided.
 """
 
 from __future__ import annotations

@@ -7,6 +7,6 @@ from services.indexer.handlers.base import Handler, Key
 
 HANDLERS: dict[Key, Handler] = {**jobs.HANDLERS, **games.HANDLERS, **stakes.HANDLERS}
 # Events the schema deliberately does not store: mirrors of stored ones, wiring.
-IGNORED: set[Key] = jobs.IGNORED | stakes.IGNORED
+IGNORED: set[Key] = jobs.IGNORED | stakes.IGNORED | games.IGNORED
 
 __all__ = ["HANDLERS", "IGNORED", "Handler", "Key"]

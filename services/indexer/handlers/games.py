@@ -113,7 +113,7 @@ def _move(p: Projector, lg: ChainLog, game_id: int, kind: MoveKind, state: GameS
 
 
 def committee_drawn(p: Projector, lg: ChainLog, _: TxContext) -> None:
-    """A committee round and its members (logged before the game's AdjudicationRequested)."""
+    """A committee round and its members (drawn by `drawCommittee`, after the request's block)."""
     a = lg.args
     request_id, round_ = int(a["requestId"]), int(a["round"])
     p.insert(
@@ -162,6 +162,9 @@ def no_majority(p: Projector, lg: ChainLog, _: TxContext) -> None:
     a = lg.args
     p.transition(p.get(CommitteeRound, int(a["requestId"]), int(a["round"])), "no_majority", lg)
 
+
+# The draw's schedule is chain state only (a round's row is written when its committee is drawn).
+IGNORED: set[Key] = {(RC, "DrawScheduled")}
 
 HANDLERS: dict[Key, Handler] = {
     (DG, MoveKind.STARTED.value): started,
