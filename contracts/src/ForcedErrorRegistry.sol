@@ -169,7 +169,9 @@ contract ForcedErrorRegistry is IForcedErrorRegistry {
         // INVARIANT: a whistleblower cannot mass-label jobs forced to shield cheating solvers: at most
         // maxRevealsPerWindow reveals in any rateWindow seconds.
         if (block.timestamp < allowedAt) {
-            revert RateLimited(whistleblower, _params.maxRevealsPerWindow, _params.maxRevealsPerWindow, allowedAt);
+            revert RateLimited(
+                whistleblower, _params.maxRevealsPerWindow, _params.maxRevealsPerWindow, allowedAt
+            );
         }
         uint256 n = revealCount[whistleblower];
         _revealTimes[whistleblower][n] = uint64(block.timestamp);

@@ -177,7 +177,9 @@ contract JobMarket is JobMarketBase {
         if (k == 0 || p.minVerifierFee == 0) return;
         if (net * p.verifierFeeBps / BPS / k >= p.minVerifierFee) return;
         // INVARIANT: dust jobs cannot lock verifier stake for (next to) no fee.
-        revert BudgetTooSmall(gross, paramsCheck.minBudget(p.minVerifierFee, k, p.verifierFeeBps, p.protocolTaxBps));
+        revert BudgetTooSmall(
+            gross, paramsCheck.minBudget(p.minVerifierFee, k, p.verifierFeeBps, p.protocolTaxBps)
+        );
     }
 
     /// @inheritdoc IJobMarket

@@ -242,7 +242,9 @@ abstract contract JobMarketBase is IJobMarket {
         Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
         for (uint256 i; i < assigned.length; ++i) {
             if (assigned[i].attested) {
-                winnerShare += stakes.slash(assigned[i].verifier, Role.Verifier, stake, beneficiary, winnerShareBps);
+                winnerShare += stakes.slash(
+                    assigned[i].verifier, Role.Verifier, stake, beneficiary, winnerShareBps
+                );
                 ++attesters;
             } else {
                 stakes.unlock(assigned[i].verifier, Role.Verifier, stake);
@@ -252,7 +254,11 @@ abstract contract JobMarketBase is IJobMarket {
 
     /// @dev The drawn verifiers of `jobId` who won a game on it: any win (`anywhere`), else only wins by
     /// adjudication at `location`. Bounded by the assignments (<= MAX_VERIFIERS).
-    function _drawnWinners(JobId jobId, bool anywhere, uint64 location) internal view returns (address[] memory winners) {
+    function _drawnWinners(JobId jobId, bool anywhere, uint64 location)
+        internal
+        view
+        returns (address[] memory winners)
+    {
         uint256 id = JobId.unwrap(jobId);
         Assignment[] storage assigned = _assignments[id];
         winners = new address[](assigned.length);

@@ -25,16 +25,22 @@ contract JobMarketParams {
         if (p.revealWindow == 0) revert IJobMarket.InvalidParams("revealWindow", 0);
         // INVARIANT: chess clocks must let a party make at least one move after each extension.
         if (p.minClockExtension == 0) revert IJobMarket.InvalidParams("minClockExtension", 0);
-        if (p.clockBudget < p.minClockExtension) revert IJobMarket.InvalidParams("clockBudget", p.clockBudget);
+        if (p.clockBudget < p.minClockExtension) {
+            revert IJobMarket.InvalidParams("clockBudget", p.clockBudget);
+        }
         // INVARIANT: assignment loops stay bounded.
-        if (p.verifiersPerJob > MAX_VERIFIERS) revert IJobMarket.InvalidParams("verifiersPerJob", p.verifiersPerJob);
+        if (p.verifiersPerJob > MAX_VERIFIERS) {
+            revert IJobMarket.InvalidParams("verifiersPerJob", p.verifiersPerJob);
+        }
         if (p.bisectionArity < 2 || p.bisectionArity > MAX_ARITY) {
             revert IJobMarket.InvalidParams("bisectionArity", p.bisectionArity);
         }
         if (p.verifierFeeBps > BPS) revert IJobMarket.InvalidParams("verifierFeeBps", p.verifierFeeBps);
         if (p.protocolTaxBps > BPS) revert IJobMarket.InvalidParams("protocolTaxBps", p.protocolTaxBps);
         // INVARIANT: a slashed party never recovers its whole stake by being its own beneficiary.
-        if (p.slashWinnerShareBps >= BPS) revert IJobMarket.InvalidParams("slashWinnerShareBps", p.slashWinnerShareBps);
+        if (p.slashWinnerShareBps >= BPS) {
+            revert IJobMarket.InvalidParams("slashWinnerShareBps", p.slashWinnerShareBps);
+        }
         if (p.maxOpsPerStep == 0) revert IJobMarket.InvalidParams("maxOpsPerStep", 0);
         if (p.minVerifierFee > 0 && p.verifiersPerJob > 0) {
             // INVARIANT: a minimum fee must be payable by some budget, else no job could be posted.
@@ -51,7 +57,11 @@ contract JobMarketParams {
     /// @notice A budget (gross of the tax) that offers each of `k` verifiers at least `minFee`:
     /// fee(net) >= minFee iff net * feeBps >= minFee * k * BPS, and the net of a gross budget g is at
     /// least g * (BPS - taxBps) / BPS (check keeps both divisors nonzero when a minimum fee is set).
-    function minBudget(uint256 minFee, uint256 k, uint256 feeBps, uint256 taxBps) external pure returns (uint256) {
+    function minBudget(uint256 minFee, uint256 k, uint256 feeBps, uint256 taxBps)
+        external
+        pure
+        returns (uint256)
+    {
         uint256 netMin = _ceilDiv(minFee * k * BPS, feeBps);
         return _ceilDiv(netMin * BPS, BPS - taxBps);
     }
