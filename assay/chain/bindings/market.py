@@ -24,6 +24,7 @@ class Job:
     solver: ChecksumAddress
     claimed_at: int
     submitted_at: int
+    window_start: int
     settled_at: int
     steps: int
     open_games: int
@@ -33,6 +34,9 @@ class Job:
     budget: int
     tax: int
     winning_challenger: ChecksumAddress
+    winners: int
+    drawn_winners: int
+    winner_share_each: int
     spec_hash: StateHash
     graph_hash: StateHash
     initial_state: StateHash
@@ -57,22 +61,45 @@ class Job:
             int(t[6]),
             int(t[7]),
             int(t[8]),
-            bool(t[9]),
+            int(t[9]),
             bool(t[10]),
             bool(t[11]),
-            int(t[12]),
+            bool(t[12]),
             int(t[13]),
-            t[14],
-            StateHash(t[15]),
-            StateHash(t[16]),
-            StateHash(t[17]),
-            StateHash(t[18]),
+            int(t[14]),
+            t[15],
+            int(t[16]),
+            int(t[17]),
+            int(t[18]),
             StateHash(t[19]),
             StateHash(t[20]),
-            str(t[21]),
-            str(t[22]),
-            MarketParams.from_tuple(t[23]),
+            StateHash(t[21]),
+            StateHash(t[22]),
+            StateHash(t[23]),
+            StateHash(t[24]),
+            str(t[25]),
+            str(t[26]),
+            MarketParams.from_tuple(t[27]),
         )
+
+    @property
+    def challenge_deadline(self) -> int:
+        """Last second to attest or challenge: the window starts at submission (or the last verifier
+        seat filled) and grows with the job's steps."""
+        p = self.params
+        return self.window_start + p.challengeWindow + self.steps * p.challengeWindowPerStep
+
+
+@dataclass(frozen=True)
+class Win:
+    """IJobMarket.Win: a challenger's win on a job."""
+
+    won: bool
+    drawn: bool
+    adjudicated: bool
+    paid: bool
+    step: int
+    op_index: int
 
 
 @dataclass(frozen=True)
@@ -154,8 +181,34 @@ class JobMarket(Binding):
         return self._send("finalize", job_id)
 
     def settle_failure(self, job_id: JobId) -> TxReceipt:
-        """Slash the solver and attesters of a Failed job after the reveal window."""
+        """Slash the solver of a Failed job once its games are resolved and the reveal window passed;
+        drawn winners are credited their share here."""
         return self._send("settleFailure", job_id)
+
+    def claim_winner_share(self, job_id: JobId) -> TxReceipt:
+        """A winner of a settled Failed job on which no drawn verifier won: credit its equal share."""
+        return self._send("claimWinnerShare", job_id)
+
+    def draw_verifiers(self, job_id: JobId) -> TxReceipt:
+        """Fill a Submitted job's empty verifier seats (restarts its challenge window)."""
+        return self._send("drawVerifiers", job_id)
+
+    def expire_unverified(self, job_id: JobId) -> TxReceipt:
+        """Return a job whose verifier seats stayed empty to its submitter."""
+        return self._send("expireUnverified", job_id)
+
+    def win_of(self, job_id: JobId, challenger: str) -> Win:
+        """`challenger`'s win on `job_id` (all false if none)."""
+        w = self._call("winOf", job_id, challenger)
+        return Win(bool(w[0]), bool(w[1]), bool(w[2]), bool(w[3]), int(w[4]), int(w[5]))
+
+    def error_proven_at(self, job_id: JobId, step: int, op_index: int) -> bool:
+        """Whether a game on `job_id` was won by adjudication at (step, op_index)."""
+        return bool(self._call("errorProvenAt", job_id, step, op_index))
+
+    def challenge_deadline(self, job_id: JobId) -> int:
+        """When the job's challenge window closes (on-chain view)."""
+        return int(self._call("challengeDeadline", job_id))
 
     def release_verifiers(self, job_id: JobId) -> TxReceipt:
         """Release the verifiers' locks of a Finalized job after the reveal window."""
