@@ -224,9 +224,7 @@ def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int)
         else:
             kind = SILENT
         outcomes.append(
-            VerifierOutcome(
-                v, kind, True, slashed(v, Role.VERIFIER), jackpot_of(v), share(v)
-            )
+            VerifierOutcome(v, kind, True, slashed(v, Role.VERIFIER), jackpot_of(v), share(v))
         )
     if not no_winner and not seen_winner:  # an unassigned challenger won (it earns no jackpot)
         outcomes.append(VerifierOutcome(winner, CAUGHT, False, 0, 0, share(winner)))

@@ -187,7 +187,9 @@ class Posted:
     block: int = 0  # the block before it was posted (its solver scans from there; 0: unknown)
     reimbursed: int = 0  # wei of its cost the reveal credited back to its submitter
     swept: bool = False  # its submitter and solver accounts were emptied into the whistleblower's
-    op_index: int = 0  # the forced operator j of step plan.step, sealed in the tag (0: not sealed yet)
+    op_index: int = (
+        0  # the forced operator j of step plan.step, sealed in the tag (0: not sealed yet)
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {
