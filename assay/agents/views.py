@@ -61,8 +61,8 @@ class JobView:
 
     @property
     def reveal_deadline(self) -> int:
-        """End of the reveal window; settleFailure / releaseVerifiers need now > this. A Failed job's
-        window opens at its challenge deadline at the earliest (games may still open until then)."""
+        """End of the reveal window; settleFailure / releaseVerifiers need now > this. A Failed
+        job's window opens at its challenge deadline at the earliest (games may open until then)."""
         opens = self.job.settled_at
         if self.job.status is JobStatus.FAILED:
             opens = max(opens, self.job.challenge_deadline)

@@ -84,8 +84,8 @@ class Job:
 
     @property
     def challenge_deadline(self) -> int:
-        """Last second to attest or challenge: the window starts at submission (or the last verifier
-        seat filled) and grows with the job's steps."""
+        """Last second to attest or challenge: the window starts at submission (or the last
+        verifier seat filled) and grows with the job's steps."""
         p = self.params
         return self.window_start + p.challengeWindow + self.steps * p.challengeWindowPerStep
 
@@ -181,12 +181,12 @@ class JobMarket(Binding):
         return self._send("finalize", job_id)
 
     def settle_failure(self, job_id: JobId) -> TxReceipt:
-        """Slash the solver of a Failed job once its games are resolved and the reveal window passed;
-        drawn winners are credited their share here."""
+        """Slash the solver of a Failed job once its games are resolved and the reveal window
+        passed; drawn winners are credited their share here."""
         return self._send("settleFailure", job_id)
 
     def claim_winner_share(self, job_id: JobId) -> TxReceipt:
-        """A winner of a settled Failed job on which no drawn verifier won: credit its equal share."""
+        """A winner of a settled Failed job no drawn verifier won: credit its equal share."""
         return self._send("claimWinnerShare", job_id)
 
     def draw_verifiers(self, job_id: JobId) -> TxReceipt:

@@ -131,7 +131,7 @@ def forced_error_marked(p: Projector, lg: ChainLog, _: TxContext) -> None:
         job,
         "forced_error",
         lg,
-        # The first challenger who beat the honeypot (the jackpot goes to drawn winners: JackpotPaid).
+        # The first challenger who beat the honeypot (the jackpot goes to drawn winners).
         forced_error_challenger=job.winning_challenger,
         attesters_slashed=a["attestersSlashed"],
     )
