@@ -67,7 +67,7 @@ class MarketParams(_StructModel):
     )
     maxOpsPerStep: int = Field(default=65_536, ge=1, description="longest op trace of one step")
     challengeWindowPerStep: int = Field(
-        default=1, ge=0, le=DAY, description="seconds added to the challenge window per step"
+        default=0, ge=0, le=DAY, description="seconds added to the challenge window per step"
     )
     minVerifierFee: int = Field(
         default=10**12, ge=0, description="least fee (wei) a job must offer each drawn verifier"

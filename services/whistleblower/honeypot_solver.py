@@ -2,8 +2,8 @@
 
 `HoneypotSolver` claims only its honeypot, commits h_s..h_T and, in step s, r_j..r_N wrong
 (`forced_error_hooks`: consistently, so the wrong r_N is the wrong h_s), seals the
-whistleblower's tag, which commits the forced location (s, j), into the result and plays its committed
-trace in any game, so a diligent challenger wins.
+whistleblower's tag, which commits the forced location (s, j), into the result and plays its
+committed trace in any game, so a diligent challenger wins.
 `SpecCatalogue` serves the honeypots' specs to it (and to in-process verifiers).
 """
 
