@@ -57,12 +57,16 @@ class JobView:
     @property
     def challenge_deadline(self) -> int:
         """Last second to attest or challenge; `finalize` needs now > this."""
-        return self.job.submitted_at + self.job.params.challengeWindow
+        return self.job.challenge_deadline
 
     @property
     def reveal_deadline(self) -> int:
-        """End of the reveal window; settleFailure / releaseVerifiers need now > this."""
-        return self.job.settled_at + self.job.params.revealWindow
+        """End of the reveal window; settleFailure / releaseVerifiers need now > this. A Failed
+        job's window opens at its challenge deadline at the earliest (games may open until then)."""
+        opens = self.job.settled_at
+        if self.job.status is JobStatus.FAILED:
+            opens = max(opens, self.job.challenge_deadline)
+        return opens + self.job.params.revealWindow
 
     def assignment(self, verifier: str) -> Assignment | None:
         """`verifier`'s assignment, None if it was not drawn."""

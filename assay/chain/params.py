@@ -66,6 +66,12 @@ class MarketParams(_StructModel):
         default=5000, ge=0, lt=10_000, description="slash share to winner"
     )
     maxOpsPerStep: int = Field(default=65_536, ge=1, description="longest op trace of one step")
+    challengeWindowPerStep: int = Field(
+        default=0, ge=0, le=DAY, description="seconds added to the challenge window per step"
+    )
+    minVerifierFee: int = Field(
+        default=10**12, ge=0, description="least fee (wei) a job must offer each drawn verifier"
+    )
 
 
 class CourtParams(_StructModel):

@@ -371,6 +371,16 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @inheritdoc IDisputeGame
+    /// @dev Adjudicating is entered only through _requestAdjudication (which sets requestId, ids start at
+    /// 1) and left only through onAdjudicated (timeouts are refused there), so a challenger win with a
+    /// request id is a win by adjudication at (step, hi).
+    function adjudicatedAt(GameId gameId) external view returns (bool won, uint32 step, uint32 opIndex) {
+        Packed storage g = _games[gameId];
+        if (g.status != GameStatus.ChallengerWon || g.requestId == 0) return (false, 0, 0);
+        return (true, g.step, g.hi);
+    }
+
+    /// @inheritdoc IDisputeGame
     /// @dev Rounds only: a game makes at most 2 * maxRounds + MOVE_OVERHEAD moves.
     function maxRounds(uint256 steps, uint256 nOps, uint256 k) external pure returns (uint256) {
         return LibBisection.ceilLog(steps, k) + LibBisection.ceilLog(nOps, k);

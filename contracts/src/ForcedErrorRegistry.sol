@@ -24,13 +24,11 @@ contract ForcedErrorRegistry is IForcedErrorRegistry {
     mapping(address account => bool) internal _whistleblowers;
     mapping(uint256 jobId => bool) internal _revealed;
 
-    /// @dev Fixed-window rate limit per whistleblower: window start and reveals counted in it.
-    struct RateState {
-        uint64 windowStart;
-        uint64 count;
-    }
-
-    mapping(address whistleblower => RateState) public rateState;
+    /// @dev Sliding-window rate limit: each whistleblower's reveal times, in order. A reveal is allowed
+    /// iff the reveal `maxRevealsPerWindow` before it is at least `rateWindow` old, i.e. fewer than the
+    /// maximum fall in the last window (a fixed window allowed twice the maximum across a boundary).
+    mapping(address whistleblower => uint256) public revealCount;
+    mapping(address whistleblower => mapping(uint256 index => uint64)) internal _revealTimes;
 
     modifier onlyOwner() {
         // INVARIANT: only governance decides who may label a job a forced error.
@@ -71,38 +69,63 @@ contract ForcedErrorRegistry is IForcedErrorRegistry {
     }
 
     /// @inheritdoc IForcedErrorRegistry
-    function reveal(JobId jobId, bytes32 salt) external returns (uint256 jackpot, uint256 reimbursed) {
+    function reveal(JobId jobId, bytes32 salt, uint32 step, uint32 opIndex)
+        external
+        returns (uint256 jackpot, uint256 reimbursed)
+    {
         // INVARIANT: only vetted whistleblowers can label a job forced (else any cheater would).
         if (!_whistleblowers[msg.sender]) revert NotWhistleblower(msg.sender);
-        // INVARIANT: the stake that got the whistleblower registered must still be there.
+        // INVARIANT: the stake that got the whistleblower registered must still be there, not leaving.
         _checkStake(msg.sender);
         // INVARIANT: a job is revealed at most once.
         if (_revealed[JobId.unwrap(jobId)]) revert AlreadyRevealed(jobId);
-        IJobMarket.Job memory job = market.getJob(jobId);
-        bytes32 computed = sealedTagFor(jobId, salt, msg.sender);
-        // INVARIANT: the tag was sealed into the result before anyone could know the outcome.
+        IJobMarket.RevealTerms memory job = market.revealTerms(jobId);
+        bytes32 computed = sealedTagFor(jobId, salt, msg.sender, step, opIndex);
+        // INVARIANT: the tag (and the error's location) was sealed into the result before anyone
+        // could know the outcome.
         if (computed != job.sealedTag) revert TagMismatch(jobId, job.sealedTag, computed);
+        // INVARIANT: a reveal proves an error: a game was won by adjudication at the sealed location.
+        if (!market.errorProvenAt(jobId, step, opIndex)) revert ErrorNotProven(jobId, step, opIndex);
         _consumeRate(msg.sender);
         _revealed[JobId.unwrap(jobId)] = true;
 
         // Reverts when the job is not in a revealable state or its reveal window has closed.
-        (address winner, uint256 cost) = market.onForcedErrorRevealed(jobId);
-        if (winner != address(0)) jackpot = jackpotAmount();
-        // The reimbursement goes to the submitter, who paid the tax and the budget the fees came
-        // out of: a whistleblower revealing someone else's job gains nothing from it.
+        (address[] memory winners, uint256 cost) = market.onForcedErrorRevealed(jobId, step, opIndex);
+        uint256 n = winners.length;
+        // Only drawn verifiers who found the error share the jackpot (never the whistleblower's own
+        // challenger); an even split leaves the rounding dust in the pool.
+        uint256 each = n == 0 ? 0 : jackpotAmount() / n;
+        jackpot = each * n;
+        // The reimbursement goes to the submitter, who paid the tax: a whistleblower revealing
+        // someone else's job gains nothing from it.
         reimbursed = reimbursementAmount(cost, jackpot);
         // INVARIANT: the jackpot is at most its share of the pool and the reimbursement at most its
         // share of the rest, so a reveal never pays out more than the pool holds.
         pool -= jackpot + reimbursed;
-        emit ForcedErrorRevealed(jobId, msg.sender, winner, jackpot);
+        emit ForcedErrorRevealed(jobId, msg.sender, step, opIndex, n, jackpot);
         emit HoneypotReimbursed(jobId, job.submitter, cost, reimbursed);
-        if (jackpot > 0) stakes.credit{value: jackpot}(winner);
+        for (uint256 i; i < n; ++i) {
+            emit JackpotPaid(jobId, winners[i], each);
+            if (each > 0) stakes.credit{value: each}(winners[i]);
+        }
         if (reimbursed > 0) stakes.credit{value: reimbursed}(job.submitter);
     }
 
     /// @inheritdoc IForcedErrorRegistry
-    function sealedTagFor(JobId jobId, bytes32 salt, address whistleblower) public pure returns (bytes32) {
-        return keccak256(abi.encode(jobId, salt, whistleblower));
+    function sealedTagFor(JobId jobId, bytes32 salt, address whistleblower, uint32 step, uint32 opIndex)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(jobId, salt, whistleblower, step, opIndex));
+    }
+
+    /// @inheritdoc IForcedErrorRegistry
+    function nextRevealAt(address whistleblower) public view returns (uint256) {
+        uint256 n = revealCount[whistleblower];
+        uint256 maximum = _params.maxRevealsPerWindow;
+        if (n < maximum) return 0;
+        return uint256(_revealTimes[whistleblower][n - maximum]) + _params.rateWindow;
     }
 
     /// @inheritdoc IForcedErrorRegistry
@@ -142,22 +165,23 @@ contract ForcedErrorRegistry is IForcedErrorRegistry {
     }
 
     function _consumeRate(address whistleblower) internal {
-        RateState storage r = rateState[whistleblower];
-        uint256 windowEnd = uint256(r.windowStart) + _params.rateWindow;
-        if (r.windowStart == 0 || block.timestamp >= windowEnd) {
-            // A fresh fixed window starts with this reveal.
-            r.windowStart = uint64(block.timestamp);
-            r.count = 0;
-            windowEnd = block.timestamp + _params.rateWindow;
+        uint256 allowedAt = nextRevealAt(whistleblower);
+        // INVARIANT: a whistleblower cannot mass-label jobs forced to shield cheating solvers: at most
+        // maxRevealsPerWindow reveals in any rateWindow seconds.
+        if (block.timestamp < allowedAt) {
+            revert RateLimited(
+                whistleblower, _params.maxRevealsPerWindow, _params.maxRevealsPerWindow, allowedAt
+            );
         }
-        uint256 maximum = _params.maxRevealsPerWindow;
-        // INVARIANT: a whistleblower cannot mass-label jobs forced to shield cheating solvers.
-        if (r.count >= maximum) revert RateLimited(whistleblower, r.count, maximum, windowEnd);
-        r.count += 1;
+        uint256 n = revealCount[whistleblower];
+        _revealTimes[whistleblower][n] = uint64(block.timestamp);
+        revealCount[whistleblower] = n + 1;
     }
 
     function _checkStake(address whistleblower) internal view {
-        uint256 staked = stakes.stakeOf(whistleblower, Role.Whistleblower).amount;
+        IStakeManager.Stake memory s = stakes.stakeOf(whistleblower, Role.Whistleblower);
+        // Stake on its way out does not count: a whistleblower that requested withdrawal stops revealing.
+        uint256 staked = uint256(s.amount) - s.pendingWithdrawal;
         uint256 required = _params.minWhistleblowerStake;
         if (staked < required) revert InsufficientWhistleblowerStake(whistleblower, staked, required);
     }

@@ -6,6 +6,7 @@ import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {IStakeManager} from "./interfaces/IStakeManager.sol";
 import {IRandomness} from "./interfaces/IRandomness.sol";
 import {IForcedErrorRegistry} from "./interfaces/IForcedErrorRegistry.sol";
+import {IDisputeGame} from "./interfaces/IDisputeGame.sol";
 import {JobMarketBase} from "./JobMarketBase.sol";
 
 /// @title JobMarket
@@ -44,6 +45,7 @@ contract JobMarket is JobMarketBase {
         }
 
         uint256 tax = msg.value * _params.protocolTaxBps / BPS;
+        _checkVerifierFee(msg.value, msg.value - tax);
         jobId = _storeJob(specHash, specURI, steps, graphHash, opsPerStep, initialState, msg.value - tax, tax);
         _emitPosted(jobId, tax);
 
@@ -115,32 +117,75 @@ contract JobMarket is JobMarketBase {
         job.artifactURI = artifactURI;
         job.sealedTag = sealedTag;
         job.submittedAt = uint64(block.timestamp);
+        job.windowStart = uint64(block.timestamp);
         job.status = JobStatus.Submitted;
         emit ResultSubmitted(
-            jobId,
-            msg.sender,
-            finalState,
-            traceRoot,
-            sealedTag,
-            artifactURI,
-            block.timestamp + job.params.challengeWindow
+            jobId, msg.sender, finalState, traceRoot, sealedTag, artifactURI, _challengeDeadline(job)
         );
+        // Fewer verifiers than asked (even none) is accepted here; the job then cannot finalize until
+        // drawVerifiers fills its seats (see finalize), and anyone can still challenge.
+        _fillSeats(jobId, job);
+    }
 
+    /// @inheritdoc IJobMarket
+    function drawVerifiers(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Submitted);
+        uint256 need = job.params.verifiersPerJob;
+        uint256 have = _assignments[JobId.unwrap(jobId)].length;
+        // INVARIANT: a full panel is never re-drawn (the solver cannot shop for verifiers).
+        if (have >= need) revert SeatsFull(jobId, need);
+        // The window restarts from the last seat filled, so the new verifier has a whole window.
+        job.windowStart = uint64(block.timestamp);
+        uint256 added = _fillSeats(jobId, job);
+        // INVARIANT: the window moves only when a seat was actually filled.
+        if (added == 0) revert NoVerifierAvailable(jobId, need - have);
+        emit ChallengeWindowRestarted(jobId, have + added, _challengeDeadline(job));
+    }
+
+    /// @dev Draw verifiers for the empty seats of `jobId` and lock their stake; returns how many.
+    /// Bounded: at most verifiersPerJob (<= MAX_VERIFIERS) candidates, each checked against the seated.
+    function _fillSeats(JobId jobId, Job storage job) internal returns (uint256 added) {
         Params storage p = job.params;
-        address[] memory drawn;
-        if (p.verifiersPerJob > 0) {
-            uint256 seed = randomness.randomWord(keccak256(abi.encode("verifiers", jobId)));
-            // Fewer verifiers than asked (even none) is accepted: anyone can still challenge.
-            address[] memory parties = new address[](1);
-            parties[0] = msg.sender; // a solver never verifies its own result
-            drawn = stakes.draw(Role.Verifier, p.verifiersPerJob, p.verifierStake, seed, parties);
-        }
         Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
-        for (uint256 i; i < drawn.length; ++i) {
-            assigned.push(Assignment({verifier: drawn[i], attested: false, challenged: false}));
-            stakes.lock(drawn[i], Role.Verifier, p.verifierStake);
+        uint256 have = assigned.length;
+        uint256 want = p.verifiersPerJob;
+        address[] memory fresh = new address[](want - have);
+        if (want > have) {
+            bytes32 purpose = have == 0
+                ? keccak256(abi.encode("verifiers", jobId))
+                : keccak256(abi.encode("verifiers", jobId, have));
+            uint256 seed = randomness.randomWord(purpose);
+            address[] memory parties = new address[](1);
+            parties[0] = job.solver; // a solver never verifies its own result
+            // Every seat is asked for: the exclusion list (MAX_EXCLUDE) cannot hold the seated verifiers,
+            // so they are skipped here instead.
+            address[] memory drawn = stakes.draw(Role.Verifier, want, p.verifierStake, seed, parties);
+            for (uint256 i; i < drawn.length && have + added < want; ++i) {
+                if (_isDrawn(jobId, drawn[i])) continue;
+                assigned.push(Assignment({verifier: drawn[i], attested: false, challenged: false}));
+                fresh[added++] = drawn[i];
+            }
         }
-        emit VerifiersAssigned(jobId, drawn);
+        assembly ("memory-safe") {
+            mstore(fresh, added)
+        }
+        emit VerifiersAssigned(jobId, fresh);
+        for (uint256 i; i < added; ++i) {
+            stakes.lock(fresh[i], Role.Verifier, p.verifierStake);
+        }
+    }
+
+    /// @dev Reject budgets that offer a drawn verifier less than minVerifierFee (see postJob).
+    function _checkVerifierFee(uint256 gross, uint256 net) internal view {
+        Params storage p = _params;
+        uint256 k = p.verifiersPerJob;
+        if (k == 0 || p.minVerifierFee == 0) return;
+        if (net * p.verifierFeeBps / BPS / k >= p.minVerifierFee) return;
+        // INVARIANT: dust jobs cannot lock verifier stake for (next to) no fee.
+        revert BudgetTooSmall(
+            gross, paramsCheck.minBudget(p.minVerifierFee, k, p.verifierFeeBps, p.protocolTaxBps)
+        );
     }
 
     /// @inheritdoc IJobMarket
@@ -192,6 +237,11 @@ contract JobMarket is JobMarketBase {
         if (block.timestamp <= deadline) revert TooEarly(jobId, block.timestamp, deadline + 1);
         // INVARIANT: ...or while a game that could fail the job is still running.
         if (job.openGames != 0) revert GamesStillOpen(jobId, job.openGames);
+        uint256 seats = _assignments[JobId.unwrap(jobId)].length;
+        uint256 needed = job.params.verifiersPerJob;
+        // INVARIANT: nobody is paid for a result a full panel of drawn verifiers had no window to check
+        // (else a dozen dust jobs that lock every verifier let a wrong job finalize unchecked).
+        if (seats < needed) revert SeatsMissing(jobId, seats, needed);
 
         job.status = JobStatus.Finalized;
         job.settledAt = uint64(block.timestamp);
@@ -224,12 +274,38 @@ contract JobMarket is JobMarketBase {
     }
 
     /// @inheritdoc IJobMarket
+    function expireUnverified(JobId jobId) external {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Submitted);
+        uint256 seats = _assignments[JobId.unwrap(jobId)].length;
+        uint256 needed = job.params.verifiersPerJob;
+        // INVARIANT: a job with a full panel is settled by finalize or a game, never sent back.
+        if (seats >= needed) revert SeatsFilled(jobId);
+        uint256 opensAt = _challengeDeadline(job) + job.params.claimWindow;
+        // INVARIANT: seats get a claim window past the challenge deadline to fill before giving up.
+        if (block.timestamp <= opensAt) revert TooEarly(jobId, block.timestamp, opensAt + 1);
+        // INVARIANT: a running game could still fail the job (and slash the solver).
+        if (job.openGames != 0) revert GamesStillOpen(jobId, job.openGames);
+        job.status = JobStatus.Expired;
+        job.settledAt = uint64(block.timestamp);
+        job.solverSettled = true;
+        job.verifiersReleased = true;
+        emit JobUnverified(jobId, seats, needed);
+
+        stakes.unlock(job.solver, Role.Solver, job.params.solverStake);
+        _releaseVerifiers(jobId, job.params.verifierStake);
+        _refundBudget(job);
+    }
+
+    /// @inheritdoc IJobMarket
     function settleFailure(JobId jobId) external {
         Job storage job = _job(jobId);
         _expectStatus(jobId, job, JobStatus.Failed);
         // INVARIANT: a solver stake is slashed or released exactly once.
         if (job.solverSettled) revert AlreadySettled(jobId);
-        uint256 revealEnd = uint256(job.settledAt) + job.params.revealWindow;
+        // INVARIANT: who is paid must not depend on which game resolved first: wait for all of them.
+        if (job.openGames != 0) revert GamesStillOpen(jobId, job.openGames);
+        uint256 revealEnd = _revealOpensAt(job) + job.params.revealWindow;
         // INVARIANT: a forced-error reveal (which spares the solver) must get its whole window first.
         if (block.timestamp <= revealEnd) revert TooEarly(jobId, block.timestamp, revealEnd + 1);
         job.solverSettled = true;
@@ -237,13 +313,45 @@ contract JobMarket is JobMarketBase {
 
         Params storage p = job.params;
         uint256 solverSlashed = p.solverStake;
-        stakes.slash(job.solver, Role.Solver, solverSlashed, job.winningChallenger, p.slashWinnerShareBps);
+        uint256 drawnWinners = job.drawnWinners;
+        // A job Failed by a game has a winner (a missed deadline was settled on the spot).
+        uint256 sharers = drawnWinners > 0 ? drawnWinners : job.winners;
+        uint256 share = solverSlashed * p.slashWinnerShareBps / BPS;
+        if (drawnWinners == 0) job.winnerShareEach = uint128(share / sharers);
+        emit FailureSettled(jobId, solverSlashed, share, sharers, drawnWinners > 0);
+
+        // The winner share is credited to this contract, then passed on: drawn winners (at most
+        // verifiersPerJob) right here, other winners each by claimWinnerShare.
+        stakes.slash(job.solver, Role.Solver, solverSlashed, address(this), p.slashWinnerShareBps);
         // Attesters are released, not slashed: a solver can lose a game on purpose (time out, commit a
         // bad operator) from a second address, so a failed job does not prove its attesters lazy, and
         // slashing them would let that address pocket their stake. Only a forced-error reveal, which
-        // a solver cannot fake, proves an attester did not check (see onForcedErrorRevealed).
+        // must name where a game proved the error, shows an attester did not check.
         _releaseVerifiers(jobId, p.verifierStake);
-        emit FailureSettled(jobId, solverSlashed);
+        if (drawnWinners > 0) {
+            // Drawn winners are paid here, so Win.paid is not needed for them (claimWinnerShare refuses
+            // every claim on a job with a drawn winner).
+            _splitCredit(jobId, _drawnWinners(jobId, true, 0), share);
+        } else {
+            uint256 dust = share - uint256(job.winnerShareEach) * sharers;
+            if (dust > 0) stakes.transferCredit(stakes.treasury(), dust);
+        }
+    }
+
+    /// @inheritdoc IJobMarket
+    function claimWinnerShare(JobId jobId) external returns (uint256 amount) {
+        Job storage job = _job(jobId);
+        _expectStatus(jobId, job, JobStatus.Failed);
+        Win storage w = _wins[JobId.unwrap(jobId)][msg.sender];
+        // INVARIANT: one claim per winner, only once settleFailure left the share to all winners
+        // (drawn winners were credited there; a forced-error reveal spared the solver: no share).
+        if (!job.solverSettled || !w.won || w.paid || job.drawnWinners != 0 || job.forcedError) {
+            revert NothingToClaim(jobId, msg.sender);
+        }
+        w.paid = true;
+        amount = job.winnerShareEach;
+        emit WinnerSharePaid(jobId, msg.sender, amount);
+        stakes.transferCredit(msg.sender, amount);
     }
 
     /// @inheritdoc IJobMarket
@@ -266,12 +374,22 @@ contract JobMarket is JobMarketBase {
     /// @inheritdoc IJobMarket
     function onChallengeOpened(JobId jobId, GameId gameId, address challenger) external onlyDisputeGame {
         Job storage job = _job(jobId);
-        _expectStatus(jobId, job, JobStatus.Submitted);
+        JobStatus status = job.status;
+        if (status == JobStatus.Failed) {
+            // INVARIANT: after a first win only drawn verifiers may still open games, so a sock puppet
+            // that wins first cannot lock them out of the winner share (and copycats cannot pile on).
+            if (job.solverSettled) revert AlreadySettled(jobId);
+            if (!_isDrawn(jobId, challenger)) revert NotDrawnVerifier(jobId, challenger);
+        } else if (status != JobStatus.Submitted) {
+            revert WrongStatus(jobId, status, JobStatus.Submitted);
+        }
         uint256 deadline = _challengeDeadline(job);
         // INVARIANT: games open only inside the challenge window, so finalize cannot be stalled later.
         if (block.timestamp > deadline) revert TooLate(jobId, block.timestamp, deadline);
         // INVARIANT: a solver cannot challenge itself (it would only game the slash shares).
         if (challenger == job.solver) revert ChallengerIsSolver(jobId, challenger);
+        // INVARIANT: one win (hence one share) per challenger and job.
+        if (_wins[JobId.unwrap(jobId)][challenger].won) revert AlreadyWon(jobId, challenger);
         Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
         for (uint256 i; i < assigned.length; ++i) {
             if (assigned[i].verifier == challenger) {
@@ -293,9 +411,13 @@ contract JobMarket is JobMarketBase {
         Job storage job = _job(jobId);
         // INVARIANT: DisputeGame resolves each game it registered exactly once (underflow panics).
         job.openGames -= 1;
+        // A Failed job's reveal window runs from its last game's resolution (see _revealOpensAt).
+        if (job.status == JobStatus.Failed) job.settledAt = uint64(block.timestamp);
         emit GameResolved(jobId, gameId, challenger, challengerWon);
-        // Only the first winning game fails the job; later wins change nothing.
-        if (!challengerWon || job.status != JobStatus.Submitted) return;
+        if (!challengerWon) return;
+        _recordWin(jobId, job, gameId, challenger);
+        // Only the first winning game fails the job; later wins only add winners.
+        if (job.status != JobStatus.Submitted) return;
         job.status = JobStatus.Failed;
         job.winningChallenger = challenger;
         job.settledAt = uint64(block.timestamp);
@@ -303,53 +425,67 @@ contract JobMarket is JobMarketBase {
         _refundBudget(job);
     }
 
+    /// @dev Count `challenger`'s win (onChallengeOpened refuses a winner a second game, so once) and
+    /// record where the adjudicator ruled the solver wrong, if it did.
+    function _recordWin(JobId jobId, Job storage job, GameId gameId, address challenger) internal {
+        Win storage w = _wins[JobId.unwrap(jobId)][challenger];
+        w.won = true;
+        job.winners += 1;
+        if (_isDrawn(jobId, challenger)) {
+            w.drawn = true;
+            job.drawnWinners += 1;
+        }
+        (bool adjudicated, uint32 step, uint32 opIndex) = IDisputeGame(disputeGame).adjudicatedAt(gameId);
+        if (!adjudicated) return;
+        w.adjudicated = true;
+        w.step = step;
+        w.opIndex = opIndex;
+        _errorProven[JobId.unwrap(jobId)][_location(step, opIndex)] = true;
+    }
+
     /// @inheritdoc IJobMarket
-    function onForcedErrorRevealed(JobId jobId)
+    function onForcedErrorRevealed(JobId jobId, uint32 step, uint32 opIndex)
         external
-        returns (address winningChallenger, uint256 honeypotCost)
+        returns (address[] memory drawnWinners, uint256 honeypotCost)
     {
         // INVARIANT: only the registry, after checking the sealed tag and rate limit, can spare a solver.
         if (msg.sender != forcedErrorRegistry || msg.sender == address(0)) {
             revert NotForcedErrorRegistry(msg.sender);
         }
         Job storage job = _job(jobId);
-        JobStatus status = job.status;
         // INVARIANT: a job is marked a forced error at most once.
         if (job.forcedError) revert AlreadySettled(jobId);
-        if (status == JobStatus.Failed) {
-            // A Failed job without a winning challenger (missed deadline) was settled on the spot.
-            if (job.solverSettled || job.winningChallenger == address(0)) revert AlreadySettled(jobId);
-        } else if (status == JobStatus.Finalized) {
-            if (job.verifiersReleased) revert AlreadySettled(jobId);
-        } else {
-            revert WrongStatus(jobId, status, JobStatus.Failed);
-        }
-        uint256 revealEnd = uint256(job.settledAt) + job.params.revealWindow;
+        // INVARIANT: only a lost game proves an error: a job nobody beat (Finalized) proves nothing.
+        _expectStatus(jobId, job, JobStatus.Failed);
+        // A Failed job without a winning challenger (missed deadline) was settled on the spot.
+        if (job.solverSettled) revert AlreadySettled(jobId);
+        // INVARIANT: every game's outcome is in before the jackpot's winners are counted.
+        if (job.openGames != 0) revert GamesStillOpen(jobId, job.openGames);
+        uint256 deadline = _challengeDeadline(job);
+        if (block.timestamp <= deadline) revert TooEarly(jobId, block.timestamp, deadline + 1);
+        uint256 revealEnd = _revealOpensAt(job) + job.params.revealWindow;
         // INVARIANT: after the reveal window stakes may already be settled; a reveal cannot reopen them.
         if (block.timestamp > revealEnd) revert TooLate(jobId, block.timestamp, revealEnd);
+        uint64 location = _location(step, opIndex);
+        // INVARIANT: the sealed location is where the referee court ruled the solver's operator wrong,
+        // so a reveal of a job whose result was never proven wrong cannot slash its attesters.
+        if (!_errorProven[JobId.unwrap(jobId)][location]) revert ErrorNotProven(jobId, step, opIndex);
 
-        bool solverLocked = !job.solverSettled;
         job.forcedError = true;
         job.solverSettled = true;
         job.verifiersReleased = true;
-        winningChallenger = job.winningChallenger;
+        drawnWinners = _drawnWinners(jobId, false, location);
 
         Params storage p = job.params;
         // The honeypot solver erred on purpose: it is spared.
-        if (solverLocked) stakes.unlock(job.solver, Role.Solver, p.solverStake);
-        uint256 attesters = _settleVerifiers(jobId, winningChallenger, p.verifierStake, p.slashWinnerShareBps);
-        uint256 attestersSlashed = attesters * p.verifierStake;
-        emit ForcedErrorMarked(jobId, winningChallenger, attestersSlashed);
-
+        stakes.unlock(job.solver, Role.Solver, p.solverStake);
+        // The attesters' winner share goes only to drawn verifiers who found the error (a
+        // whistleblower's own challenger address is no drawn verifier): else all to the treasury.
+        (uint256 attesters, uint256 share) =
+            _settleVerifiers(jobId, drawnWinners.length > 0, p.verifierStake, p.slashWinnerShareBps);
+        emit ForcedErrorMarked(jobId, step, opIndex, drawnWinners.length, attesters * p.verifierStake);
+        _splitCredit(jobId, drawnWinners, share);
+        // The budget was refunded in full when the job failed: the honeypot cost the tax alone.
         honeypotCost = job.tax;
-        if (status == JobStatus.Finalized && attesters > 0) {
-            // finalize paid each attester the same share of the budget (see there).
-            uint256 fees =
-                attesters * (job.budget * p.verifierFeeBps / BPS / _assignments[JobId.unwrap(jobId)].length);
-            // INVARIANT: the fees counted as lost never exceed the stake this reveal takes from the
-            // attesters, so a whistleblower paying fees to its own verifier accounts cannot turn the
-            // reimbursement into a profit.
-            honeypotCost += fees < attestersSlashed ? fees : attestersSlashed;
-        }
     }
 }

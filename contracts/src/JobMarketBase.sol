@@ -6,7 +6,9 @@ import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {IStakeManager} from "./interfaces/IStakeManager.sol";
 import {IRandomness} from "./interfaces/IRandomness.sol";
 import {IForcedErrorRegistry} from "./interfaces/IForcedErrorRegistry.sol";
+import {IDisputeGame} from "./interfaces/IDisputeGame.sol";
 import {LibDisputeTerms} from "./libraries/LibDisputeTerms.sol";
+import {JobMarketParams} from "./JobMarketParams.sol";
 
 /// @title JobMarketBase
 /// @notice JobMarket's state, governance, views and the bookkeeping helpers its transitions share
@@ -21,6 +23,9 @@ abstract contract JobMarketBase is IJobMarket {
     address public immutable owner;
     IStakeManager public immutable stakes;
     IRandomness public immutable randomness;
+    /// @notice The pure validator of governance parameters, deployed by the constructor (a separate
+    /// contract keeps JobMarket under the EIP-170 code size limit).
+    JobMarketParams public immutable paramsCheck;
     address public disputeGame;
     address public forcedErrorRegistry;
 
@@ -31,6 +36,9 @@ abstract contract JobMarketBase is IJobMarket {
     uint256 internal _jobCount;
     mapping(uint256 id => Job) internal _jobs;
     mapping(uint256 id => Assignment[]) internal _assignments;
+    mapping(uint256 id => mapping(address challenger => Win)) internal _wins;
+    /// @dev Locations (step << 32 | opIndex) where a game on the job was won by adjudication.
+    mapping(uint256 id => mapping(uint64 location => bool)) internal _errorProven;
 
     modifier onlyOwner() {
         // INVARIANT: governance actions come from the owner only.
@@ -51,6 +59,7 @@ abstract contract JobMarketBase is IJobMarket {
         owner = owner_;
         stakes = stakes_;
         randomness = randomness_;
+        paramsCheck = new JobMarketParams();
         _setParams(params_);
     }
 
@@ -72,17 +81,34 @@ abstract contract JobMarketBase is IJobMarket {
     }
 
     /// @inheritdoc IJobMarket
+    function revealTerms(JobId jobId) external view returns (RevealTerms memory t) {
+        Job storage job = _job(jobId);
+        (t.submitter, t.status, t.sealedTag) = (job.submitter, job.status, job.sealedTag);
+    }
+
+    /// @inheritdoc IJobMarket
+    function errorProvenAt(JobId jobId, uint32 step, uint32 opIndex) external view returns (bool) {
+        return _errorProven[JobId.unwrap(jobId)][_location(step, opIndex)];
+    }
+
+    /// @inheritdoc IJobMarket
+    function winOf(JobId jobId, address challenger) external view returns (Win memory) {
+        return _wins[JobId.unwrap(jobId)][challenger];
+    }
+
+    /// @inheritdoc IJobMarket
+    function challengeDeadline(JobId jobId) external view returns (uint256) {
+        return _challengeDeadline(_job(jobId));
+    }
+
+    /// @inheritdoc IJobMarket
     function assignments(JobId jobId) external view returns (Assignment[] memory) {
         return _assignments[JobId.unwrap(jobId)];
     }
 
     /// @inheritdoc IJobMarket
     function isAssigned(JobId jobId, address verifier) external view returns (bool) {
-        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
-        for (uint256 i; i < assigned.length; ++i) {
-            if (assigned[i].verifier == verifier) return true;
-        }
-        return false;
+        return _isDrawn(jobId, verifier);
     }
 
     /// @inheritdoc IJobMarket
@@ -171,8 +197,34 @@ abstract contract JobMarketBase is IJobMarket {
         if (job.status != expected) revert WrongStatus(jobId, job.status, expected);
     }
 
+    /// @dev The window scales with the job (a longer job takes longer to replay) and restarts when
+    /// drawVerifiers fills a seat, so every drawn verifier has a whole window.
     function _challengeDeadline(Job storage job) internal view returns (uint256) {
-        return uint256(job.submittedAt) + job.params.challengeWindow;
+        Params storage p = job.params;
+        return uint256(job.windowStart) + p.challengeWindow + uint256(job.steps) * p.challengeWindowPerStep;
+    }
+
+    /// @dev When the reveal window of a settled job opens. A Failed job can still take games from
+    /// drawn verifiers until its challenge window closes, and `settledAt` moves to each later game
+    /// resolution, so a reveal (and settlement) sees every game's outcome.
+    function _revealOpensAt(Job storage job) internal view returns (uint256 opensAt) {
+        opensAt = job.settledAt;
+        if (job.status == JobStatus.Failed) {
+            uint256 deadline = _challengeDeadline(job);
+            if (deadline > opensAt) opensAt = deadline;
+        }
+    }
+
+    function _location(uint32 step, uint32 opIndex) internal pure returns (uint64) {
+        return (uint64(step) << 32) | opIndex;
+    }
+
+    function _isDrawn(JobId jobId, address account) internal view returns (bool) {
+        Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
+        for (uint256 i; i < assigned.length; ++i) {
+            if (assigned[i].verifier == account) return true;
+        }
+        return false;
     }
 
     function _assignmentOf(JobId jobId, address verifier) internal view returns (Assignment storage) {
@@ -183,21 +235,58 @@ abstract contract JobMarketBase is IJobMarket {
         revert NotAssignedVerifier(jobId, verifier);
     }
 
-    /// @dev Slash every attester (share to `winner`, all to the treasury when zero), release the rest.
-    /// Returns the number of attesters slashed.
-    function _settleVerifiers(JobId jobId, address winner, uint256 stake, uint256 winnerShareBps)
+    /// @dev Slash every attester (winner share credited to this contract when `toWinners`, else all to
+    /// the treasury), release the rest. Returns the number of attesters slashed and the winner share.
+    function _settleVerifiers(JobId jobId, bool toWinners, uint256 stake, uint256 winnerShareBps)
         internal
-        returns (uint256 attesters)
+        returns (uint256 attesters, uint256 winnerShare)
     {
+        address beneficiary = toWinners ? address(this) : address(0);
         Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
         for (uint256 i; i < assigned.length; ++i) {
             if (assigned[i].attested) {
-                stakes.slash(assigned[i].verifier, Role.Verifier, stake, winner, winnerShareBps);
+                winnerShare += stakes.slash(
+                    assigned[i].verifier, Role.Verifier, stake, beneficiary, winnerShareBps
+                );
                 ++attesters;
             } else {
                 stakes.unlock(assigned[i].verifier, Role.Verifier, stake);
             }
         }
+    }
+
+    /// @dev The drawn verifiers of `jobId` who won a game on it: any win (`anywhere`), else only wins by
+    /// adjudication at `location`. Bounded by the assignments (<= MAX_VERIFIERS).
+    function _drawnWinners(JobId jobId, bool anywhere, uint64 location)
+        internal
+        view
+        returns (address[] memory winners)
+    {
+        uint256 id = JobId.unwrap(jobId);
+        Assignment[] storage assigned = _assignments[id];
+        winners = new address[](assigned.length);
+        uint256 n;
+        for (uint256 i; i < assigned.length; ++i) {
+            Win storage w = _wins[id][assigned[i].verifier];
+            bool counts = anywhere ? w.won : w.adjudicated && _location(w.step, w.opIndex) == location;
+            if (counts) winners[n++] = assigned[i].verifier;
+        }
+        assembly ("memory-safe") {
+            mstore(winners, n)
+        }
+    }
+
+    /// @dev Pass `total` of this contract's StakeManager credit on to `winners` in equal parts; the
+    /// rounding dust goes to the treasury. Bounded: `winners` are drawn verifiers (<= MAX_VERIFIERS).
+    function _splitCredit(JobId jobId, address[] memory winners, uint256 total) internal {
+        if (total == 0) return;
+        uint256 each = total / winners.length;
+        for (uint256 i; i < winners.length; ++i) {
+            emit WinnerSharePaid(jobId, winners[i], each);
+            stakes.transferCredit(winners[i], each);
+        }
+        uint256 dust = total - each * winners.length;
+        if (dust > 0) stakes.transferCredit(stakes.treasury(), dust);
     }
 
     /// @dev Unlock every assigned verifier's stake.
@@ -220,28 +309,8 @@ abstract contract JobMarketBase is IJobMarket {
     }
 
     function _setParams(Params memory p) internal {
-        // INVARIANT: a stake of zero would make claims, assignments and challenges free to abandon.
-        if (p.solverStake == 0) revert InvalidParams("solverStake", 0);
-        if (p.verifierStake == 0) revert InvalidParams("verifierStake", 0);
-        if (p.challengeBond == 0) revert InvalidParams("challengeBond", 0);
-        // INVARIANT: every phase of the lifecycle must be reachable.
-        if (p.claimWindow == 0) revert InvalidParams("claimWindow", 0);
-        if (p.solveWindow == 0) revert InvalidParams("solveWindow", 0);
-        if (p.challengeWindow == 0) revert InvalidParams("challengeWindow", 0);
-        if (p.revealWindow == 0) revert InvalidParams("revealWindow", 0);
-        // INVARIANT: chess clocks must let a party make at least one move after each extension.
-        if (p.minClockExtension == 0) revert InvalidParams("minClockExtension", 0);
-        if (p.clockBudget < p.minClockExtension) revert InvalidParams("clockBudget", p.clockBudget);
-        // INVARIANT: assignment loops stay bounded.
-        if (p.verifiersPerJob > MAX_VERIFIERS) revert InvalidParams("verifiersPerJob", p.verifiersPerJob);
-        if (p.bisectionArity < 2 || p.bisectionArity > MAX_ARITY) {
-            revert InvalidParams("bisectionArity", p.bisectionArity);
-        }
-        if (p.verifierFeeBps > BPS) revert InvalidParams("verifierFeeBps", p.verifierFeeBps);
-        if (p.protocolTaxBps > BPS) revert InvalidParams("protocolTaxBps", p.protocolTaxBps);
-        // INVARIANT: a slashed party never recovers its whole stake by being its own beneficiary.
-        if (p.slashWinnerShareBps >= BPS) revert InvalidParams("slashWinnerShareBps", p.slashWinnerShareBps);
-        if (p.maxOpsPerStep == 0) revert InvalidParams("maxOpsPerStep", 0);
+        // Reverts InvalidParams (see JobMarketParams): kept out of this contract's code size.
+        paramsCheck.check(p);
         _params = p;
         emit ParamsSet(p);
     }

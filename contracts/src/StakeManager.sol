@@ -180,6 +180,21 @@ contract StakeManager is IStakeManager {
     }
 
     /// @inheritdoc IStakeManager
+    /// @dev A zero amount is a no-op, like a zero-value `credit`.
+    function transferCredit(address to, uint256 amount) external onlyProtocol {
+        if (to == address(0)) revert ZeroAddress();
+        if (amount == 0) return;
+        uint256 have = _credits[msg.sender];
+        // INVARIANT: a contract passes on only credit it holds; totalCredits is unchanged.
+        if (have < amount) revert InsufficientCredit(msg.sender, have, amount);
+        _credits[msg.sender] = have - amount;
+        uint256 newCredit = _credits[to] + amount;
+        _credits[to] = newCredit;
+        emit CreditTransferred(msg.sender, to, amount);
+        emit Credited(to, amount, newCredit);
+    }
+
+    /// @inheritdoc IStakeManager
     /// @dev A zero-value credit is accepted as a no-op so callers need not special-case empty shares.
     function credit(address account) external payable onlyProtocol {
         if (account == address(0)) revert ZeroAddress();

@@ -30,6 +30,16 @@ contract ForcedErrorRegistryTest {
     StateHash internal constant HT = StateHash.wrap(keccak256("hT"));
     bytes32 internal constant ROOT = keccak256("root");
     uint256 internal constant REVEAL_WINDOW = 3 days;
+    uint32 internal constant STEP = 7; // where the honeypots err on purpose
+    uint32 internal constant OP = 3;
+
+    /// @dev DisputeGame role: where each game was won by adjudication (step << 32 | op; 0: not).
+    mapping(uint256 game => uint64 location) internal adjudicated;
+
+    function adjudicatedAt(GameId gameId) external view returns (bool, uint32, uint32) {
+        uint64 loc = adjudicated[GameId.unwrap(gameId)];
+        return (loc != 0, uint32(loc >> 32), uint32(loc));
+    }
 
     function setUp() public {
         vm.warp(1_000_000);
@@ -103,25 +113,53 @@ contract ForcedErrorRegistryTest {
             verifierFeeBps: 1000,
             protocolTaxBps: 100,
             slashWinnerShareBps: 5000,
-            maxOpsPerStep: 1000
+            maxOpsPerStep: 1000,
+            challengeWindowPerStep: 0,
+            minVerifierFee: 0
         });
     }
 
-    /// @dev A submitted honeypot job sealed for `whistleblower` with `salt`.
+    /// @dev A submitted honeypot job sealed for `whistleblower` with `salt`, erring at (STEP, OP).
     function _honeypot(bytes32 salt) internal returns (JobId id) {
         vm.prank(submitter);
         id = market.postJob{value: 10 ether}(SPEC, "", 100, GRAPH, 8, H0);
         vm.startPrank(solver);
         market.claimJob(id);
-        market.submitResult(id, HT, ROOT, "", registry.sealedTagFor(id, salt, whistleblower));
+        market.submitResult(id, HT, ROOT, "", registry.sealedTagFor(id, salt, whistleblower, STEP, OP));
         vm.stopPrank();
     }
 
-    /// @dev A honeypot that a challenger caught (Failed, inside the reveal window).
+    /// @dev `who` beats the job by adjudication at (step, op).
+    function _win(JobId id, address who, uint32 step, uint32 op) internal {
+        GameId g = GameId.wrap(JobId.unwrap(id) * 100 + uint160(who) % 100);
+        market.onChallengeOpened(id, g, who);
+        adjudicated[GameId.unwrap(g)] = (uint64(step) << 32) | op;
+        market.onGameResolved(id, g, who, true);
+    }
+
+    function _closeWindow(JobId id) internal {
+        vm.warp(market.challengeDeadline(id) + 1);
+    }
+
+    /// @dev A honeypot that a drawn verifier caught at the forced location; the first verifier attested.
+    /// Its challenge window is closed: revealable.
     function _caughtHoneypot(bytes32 salt) internal returns (JobId id) {
         id = _honeypot(salt);
-        market.onChallengeOpened(id, GameId.wrap(JobId.unwrap(id)), challenger);
-        market.onGameResolved(id, GameId.wrap(JobId.unwrap(id)), challenger, true);
+        IJobMarket.Assignment[] memory a = market.assignments(id);
+        vm.prank(a[0].verifier);
+        market.attest(id);
+        _win(id, a[1].verifier, STEP, OP);
+        _closeWindow(id);
+    }
+
+    /// @dev A honeypot nobody caught, that the whistleblower's own (undrawn) challenger beat.
+    function _selfCaughtHoneypot(bytes32 salt) internal returns (JobId id) {
+        id = _honeypot(salt);
+        IJobMarket.Assignment[] memory a = market.assignments(id);
+        vm.prank(a[0].verifier);
+        market.attest(id);
+        _win(id, challenger, STEP, OP);
+        _closeWindow(id);
     }
 
     function _reveal(JobId id, bytes32 salt) internal returns (uint256 jackpot) {
@@ -130,7 +168,7 @@ contract ForcedErrorRegistryTest {
 
     function _revealBoth(JobId id, bytes32 salt) internal returns (uint256 jackpot, uint256 reimbursed) {
         vm.prank(whistleblower);
-        return registry.reveal(id, salt);
+        return registry.reveal(id, salt, STEP, OP);
     }
 
     /// @dev A honeypot that nobody caught: `attesters` of its verifiers attested, then it finalized.
@@ -141,8 +179,7 @@ contract ForcedErrorRegistryTest {
             vm.prank(a[i].verifier);
             market.attest(id);
         }
-        IJobMarket.Job memory j = market.getJob(id);
-        vm.warp(uint256(j.submittedAt) + j.params.challengeWindow + 1);
+        _closeWindow(id);
         market.finalize(id);
     }
 
@@ -328,20 +365,21 @@ contract ForcedErrorRegistryTest {
 
     // ---------------------------------------------------------------- reveal
 
-    function test_reveal_paysJackpotToWinningChallenger() public {
+    function test_reveal_paysJackpotToDrawnWinner() public {
         bytes32 salt = keccak256("salt");
         JobId id = _caughtHoneypot(salt);
+        address finder = market.assignments(id)[1].verifier;
         uint256 poolBefore = registry.pool();
         uint256 expected = registry.jackpotAmount();
         _eq(expected, 1 ether, "fair jackpot below cap");
-        vm.expectEmit(true, true, true, true);
-        emit IForcedErrorRegistry.ForcedErrorRevealed(id, whistleblower, challenger, 1 ether);
+        vm.expectEmit(true, true, false, true);
+        emit IForcedErrorRegistry.ForcedErrorRevealed(id, whistleblower, STEP, OP, 1, 1 ether);
         uint256 jackpot = _reveal(id, salt);
         _eq(jackpot, 1 ether, "jackpot");
         // The pool also paid back the honeypot's tax (see the reimbursement tests).
         _eq(registry.pool(), poolBefore - 1 ether - 0.1 ether, "pool");
-        // Jackpot plus the winner's share of the slashed attesters (none attested here).
-        _eq(sm.creditOf(challenger), 1 ether, "challenger credit");
+        // Jackpot plus the winner's share of the slashed attester (50% of 2 ether).
+        _eq(sm.creditOf(finder), 1 ether + 1 ether, "finder credit");
         require(registry.revealed(id), "revealed");
         IJobMarket.Job memory j = market.getJob(id);
         require(j.forcedError && j.solverSettled, "marked");
@@ -350,17 +388,52 @@ contract ForcedErrorRegistryTest {
         _solvent();
     }
 
-    function test_reveal_finalizedJobPaysNoJackpot() public {
+    function test_reveal_splitsJackpotAmongDrawnWinnersAtTheLocation() public {
         bytes32 salt = keccak256("salt");
         JobId id = _honeypot(salt);
-        IJobMarket.Job memory j = market.getJob(id);
-        vm.warp(uint256(j.submittedAt) + j.params.challengeWindow + 1);
-        market.finalize(id);
-        uint256 poolBefore = registry.pool();
-        _eq(_reveal(id, salt), 0, "no jackpot");
-        _eq(registry.pool(), poolBefore - 0.1 ether, "pool less the tax reimbursed, no jackpot");
-        require(market.getJob(id).forcedError, "marked");
+        IJobMarket.Assignment[] memory a = market.assignments(id);
+        for (uint256 i; i < a.length; ++i) {
+            _win(id, a[i].verifier, STEP, OP);
+        }
+        _closeWindow(id);
+        uint256 jackpot = _reveal(id, salt);
+        _eq(jackpot, 3 * (uint256(1 ether) / 3), "even split, dust stays in the pool");
+        for (uint256 i; i < a.length; ++i) {
+            _eq(sm.creditOf(a[i].verifier), uint256(1 ether) / 3, "a third each");
+        }
         _solvent();
+    }
+
+    /// Regression (jackpot self-dealing): the whistleblower's own challenger beat its honeypot and
+    /// collected the jackpot (and the attesters' winner share). Now neither: it is no drawn verifier.
+    function test_reveal_selfCaughtHoneypotPaysNoJackpotToTheSock() public {
+        bytes32 salt = keccak256("salt");
+        JobId id = _selfCaughtHoneypot(salt);
+        address attester = market.assignments(id)[0].verifier;
+        uint256 poolBefore = registry.pool();
+        _eq(_reveal(id, salt), 0, "no drawn winner: no jackpot");
+        _eq(sm.creditOf(challenger), 0, "the sock gets nothing");
+        _eq(sm.stakeOf(attester, Role.Verifier).amount, 18 ether, "lazy attester still slashed");
+        _eq(registry.pool(), poolBefore - 0.1 ether, "only the tax reimbursed");
+        _solvent();
+    }
+
+    /// Regression (a reveal proves no error): a CORRECT job under a sealed tag, beaten by nobody, was
+    /// revealed and its honest attesters slashed. Now the sealed location must carry an adjudicated error.
+    function test_reveal_revertsErrorNotProvenForUnbeatenJob() public {
+        bytes32 salt = keccak256("salt");
+        JobId id = _missedHoneypot(salt, 2);
+        vm.expectRevert(abi.encodeWithSelector(IForcedErrorRegistry.ErrorNotProven.selector, id, STEP, OP));
+        _reveal(id, salt);
+    }
+
+    function test_reveal_revertsErrorNotProvenElsewhere() public {
+        bytes32 salt = keccak256("salt");
+        JobId id = _honeypot(salt);
+        _win(id, challenger, STEP, OP + 1); // beaten, but not where the tag says
+        _closeWindow(id);
+        vm.expectRevert(abi.encodeWithSelector(IForcedErrorRegistry.ErrorNotProven.selector, id, STEP, OP));
+        _reveal(id, salt);
     }
 
     function test_reveal_jackpotCappedByPoolShare() public {
@@ -387,23 +460,6 @@ contract ForcedErrorRegistryTest {
         _eq(reimbursed, 0.1 ether, "tax back");
         _eq(_wealth(submitter), before, "a revealed honeypot costs its submitter nothing");
         _eq(sm.creditOf(whistleblower), 0, "the registered account is paid nothing");
-        _solvent();
-    }
-
-    function test_reveal_missedHoneypotReimbursesTaxAndAttesterFees() public {
-        bytes32 salt = keccak256("salt");
-        JobId id = _missedHoneypot(salt, 2);
-        // Budget 9.9 ether: 10% fee split among 3 verifiers, 2 of whom attested.
-        uint256 cost = 0.1 ether + 2 * 0.33 ether;
-        uint256 poolBefore = registry.pool();
-        uint256 creditBefore = sm.creditOf(submitter);
-        vm.expectEmit(true, true, false, true);
-        emit IForcedErrorRegistry.HoneypotReimbursed(id, submitter, cost, cost);
-        (uint256 jackpot, uint256 reimbursed) = _revealBoth(id, salt);
-        _eq(jackpot, 0, "nobody caught it");
-        _eq(reimbursed, cost, "reimbursed");
-        _eq(sm.creditOf(submitter) - creditBefore, cost, "credited to the submitter");
-        _eq(registry.pool(), poolBefore - cost, "from the pool");
         _solvent();
     }
 
@@ -435,28 +491,22 @@ contract ForcedErrorRegistryTest {
         _solvent();
     }
 
-    /// @dev A whistleblower that also controls the submitter, the solver and every verifier drawn
-    /// pays the attesters fees larger than their stake: the reimbursement must not make that pay.
-    function test_reveal_washedFeesNeverProfitTheWhistleblower() public {
-        IJobMarket.Params memory mp = _marketParams();
-        mp.verifierStake = 0.1 ether; // each attester's 0.33 ether fee exceeds what it can lose
-        market.setParams(mp);
-        address[] memory party = new address[](6);
-        (party[0], party[1], party[2]) = (submitter, solver, whistleblower);
-        for (uint256 i; i < 3; ++i) {
-            party[3 + i] = vm.addr(0xF0 + i);
-        }
+    /// @dev A whistleblower that controls the submitter, the solver and the challenger of its
+    /// honeypot gains nothing from the reveal.
+    function test_reveal_selfDealingNeverProfitsTheWhistleblower() public {
+        address[] memory party = new address[](4);
+        (party[0], party[1], party[2], party[3]) = (submitter, solver, whistleblower, challenger);
         uint256 before;
         for (uint256 i; i < party.length; ++i) {
             before += _wealth(party[i]);
         }
         bytes32 salt = keccak256("salt");
-        _revealBoth(_missedHoneypot(salt, 3), salt);
+        _revealBoth(_selfCaughtHoneypot(salt), salt);
         uint256 afterReveal;
         for (uint256 i; i < party.length; ++i) {
             afterReveal += _wealth(party[i]);
         }
-        require(afterReveal <= before, "the reimbursement paid for washed fees");
+        require(afterReveal <= before, "the reveal paid the whistleblower's accounts");
         _solvent();
     }
 
@@ -465,7 +515,7 @@ contract ForcedErrorRegistryTest {
         uint16 jackpotShare,
         uint16 reimbursementShare,
         uint128 cost,
-        uint8 attesters
+        uint8 mode
     ) public {
         IForcedErrorRegistry.Params memory p = _defaultParams();
         p.verificationCost = uint128(_bound(cost, 1, type(uint128).max));
@@ -474,7 +524,7 @@ contract ForcedErrorRegistryTest {
         // A fresh market and registry: the pool is only what the fuzzer gives plus the honeypot's tax.
         _deploy(p, poolSeed);
         bytes32 salt = keccak256("salt");
-        JobId id = attesters % 2 == 0 ? _caughtHoneypot(salt) : _missedHoneypot(salt, attesters % 4);
+        JobId id = mode % 2 == 0 ? _caughtHoneypot(salt) : _selfCaughtHoneypot(salt);
         uint256 poolBefore = registry.pool();
         (uint256 jackpot, uint256 reimbursed) = _revealBoth(id, salt);
         require(jackpot + reimbursed <= poolBefore, "paid more than the pool");
@@ -503,17 +553,32 @@ contract ForcedErrorRegistryTest {
         JobId id = _caughtHoneypot(keccak256("salt"));
         vm.expectRevert(abi.encodeWithSelector(IForcedErrorRegistry.NotWhistleblower.selector, stranger));
         vm.prank(stranger);
-        registry.reveal(id, keccak256("salt"));
+        registry.reveal(id, keccak256("salt"), STEP, OP);
     }
 
     function test_reveal_revertsTagMismatch() public {
         JobId id = _caughtHoneypot(keccak256("salt"));
         bytes32 expected = market.getJob(id).sealedTag;
-        bytes32 computed = registry.sealedTagFor(id, keccak256("wrong"), whistleblower);
+        bytes32 computed = registry.sealedTagFor(id, keccak256("wrong"), whistleblower, STEP, OP);
         vm.expectRevert(
             abi.encodeWithSelector(IForcedErrorRegistry.TagMismatch.selector, id, expected, computed)
         );
         _reveal(id, keccak256("wrong"));
+    }
+
+    function test_reveal_revertsTagMismatchForAnotherLocation() public {
+        bytes32 salt = keccak256("salt");
+        JobId id = _honeypot(salt);
+        _win(id, challenger, STEP, OP + 1);
+        _closeWindow(id);
+        bytes32 computed = registry.sealedTagFor(id, salt, whistleblower, STEP, OP + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IForcedErrorRegistry.TagMismatch.selector, id, market.getJob(id).sealedTag, computed
+            )
+        );
+        vm.prank(whistleblower);
+        registry.reveal(id, salt, STEP, OP + 1);
     }
 
     function test_reveal_revertsAlreadyRevealed() public {
@@ -537,7 +602,7 @@ contract ForcedErrorRegistryTest {
         _reveal(c, "c");
     }
 
-    function test_reveal_rateWindowResets() public {
+    function test_reveal_rateWindowSlides() public {
         JobId a = _caughtHoneypot("a");
         JobId b = _caughtHoneypot("b");
         _reveal(a, "a");
@@ -545,7 +610,31 @@ contract ForcedErrorRegistryTest {
         vm.warp(block.timestamp + 1 days);
         JobId c = _caughtHoneypot("c");
         _reveal(c, "c");
-        require(registry.revealed(c), "revealed in new window");
+        require(registry.revealed(c), "revealed once the old reveals left the window");
+    }
+
+    /// Regression (2x burst): a fixed window let `maximum` reveals at its end and `maximum` more at
+    /// the start of the next. The sliding window allows at most `maximum` in any `rateWindow`.
+    function test_reveal_noBurstAcrossWindowBoundary() public {
+        JobId[4] memory ids;
+        for (uint256 i; i < 4; ++i) {
+            ids[i] = _honeypot(bytes32(i + 1));
+            _win(ids[i], market.assignments(ids[i])[0].verifier, STEP, OP);
+        }
+        _closeWindow(ids[3]);
+        uint256 t0 = block.timestamp;
+        _reveal(ids[0], bytes32(uint256(1)));
+        vm.warp(t0 + 1 days - 1);
+        _reveal(ids[1], bytes32(uint256(2))); // 2 in [t0, t0 + 1 day)
+        vm.warp(t0 + 1 days);
+        _reveal(ids[2], bytes32(uint256(3))); // the first left the window
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IForcedErrorRegistry.RateLimited.selector, whistleblower, 2, 2, t0 + 2 days - 1
+            )
+        );
+        _reveal(ids[3], bytes32(uint256(4))); // a fixed window would have allowed this one
+        _eq(registry.nextRevealAt(whistleblower), t0 + 2 days - 1, "next");
     }
 
     function test_reveal_revertsAfterStakeWithdrawn() public {
@@ -563,9 +652,22 @@ contract ForcedErrorRegistryTest {
         _reveal(id, "a");
     }
 
+    /// Regression: stake pending withdrawal counted, so a leaving whistleblower kept revealing.
+    function test_reveal_revertsWhileStakePendingWithdrawal() public {
+        JobId id = _caughtHoneypot("a");
+        vm.prank(whistleblower);
+        sm.requestWithdrawal(Role.Whistleblower, 1 ether);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IForcedErrorRegistry.InsufficientWhistleblowerStake.selector, whistleblower, 0, 1 ether
+            )
+        );
+        _reveal(id, "a");
+    }
+
     function test_reveal_revertsAfterRevealWindow() public {
         JobId id = _caughtHoneypot("a");
-        uint256 end = block.timestamp + REVEAL_WINDOW;
+        uint256 end = block.timestamp - 1 + REVEAL_WINDOW; // window closed 1s ago at the deadline
         vm.warp(end + 1);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.TooLate.selector, id, end + 1, end));
         _reveal(id, "a");
@@ -577,10 +679,12 @@ contract ForcedErrorRegistryTest {
         _reveal(JobId.wrap(99), "a");
     }
 
-    function test_reveal_revertsForUnsettledJob() public {
+    function test_reveal_revertsInsideChallengeWindow() public {
         JobId id = _honeypot("a");
+        _win(id, challenger, STEP, OP);
+        uint256 deadline = market.challengeDeadline(id);
         vm.expectRevert(
-            abi.encodeWithSelector(IJobMarket.WrongStatus.selector, id, JobStatus.Submitted, JobStatus.Failed)
+            abi.encodeWithSelector(IJobMarket.TooEarly.selector, id, block.timestamp, deadline + 1)
         );
         _reveal(id, "a");
     }
@@ -588,8 +692,10 @@ contract ForcedErrorRegistryTest {
     // ---------------------------------------------------------------- views
 
     function test_sealedTagFor_matchesSpec() public view {
-        bytes32 tag = registry.sealedTagFor(JobId.wrap(3), "s", whistleblower);
-        require(tag == keccak256(abi.encode(uint256(3), bytes32("s"), whistleblower)), "tag");
+        bytes32 tag = registry.sealedTagFor(JobId.wrap(3), "s", whistleblower, 7, 3);
+        require(
+            tag == keccak256(abi.encode(uint256(3), bytes32("s"), whistleblower, uint32(7), uint32(3))), "tag"
+        );
     }
 
     function testFuzz_jackpotAmount_isMinOfFairAndCap(uint128 cost, uint16 rate, uint16 share, uint96 extra)

@@ -57,6 +57,18 @@ contract JobMarketTest {
         taxReceived += msg.value;
     }
 
+    /// @dev DisputeGame role: where each game was won by adjudication (set by the tests).
+    mapping(uint256 game => uint64 location) internal adjudicated; // step << 32 | opIndex, 0: not adjudicated
+
+    function adjudicatedAt(GameId gameId) external view returns (bool, uint32, uint32) {
+        uint64 loc = adjudicated[GameId.unwrap(gameId)];
+        return (loc != 0, uint32(loc >> 32), uint32(loc));
+    }
+
+    function _adjudicate(GameId gameId, uint32 step, uint32 opIndex) internal {
+        adjudicated[GameId.unwrap(gameId)] = (uint64(step) << 32) | opIndex;
+    }
+
     // ---------------------------------------------------------------- helpers
 
     function _defaultParams() internal pure returns (IJobMarket.Params memory) {
@@ -75,7 +87,9 @@ contract JobMarketTest {
             verifierFeeBps: 1000,
             protocolTaxBps: 100,
             slashWinnerShareBps: 5000,
-            maxOpsPerStep: 1000
+            maxOpsPerStep: 1000,
+            challengeWindowPerStep: 0,
+            minVerifierFee: 0
         });
     }
 
@@ -111,7 +125,16 @@ contract JobMarketTest {
 
     function _challengeDeadline(JobId id) internal view returns (uint256) {
         IJobMarket.Job memory j = market.getJob(id);
-        return uint256(j.submittedAt) + j.params.challengeWindow;
+        return uint256(j.windowStart) + j.params.challengeWindow + uint256(j.steps)
+            * j.params.challengeWindowPerStep;
+    }
+
+    /// @dev Last second of a Failed job's reveal window (from its challenge deadline or last game).
+    function _revealEnd(JobId id) internal view returns (uint256) {
+        IJobMarket.Job memory j = market.getJob(id);
+        uint256 opens = _challengeDeadline(id);
+        if (j.settledAt > opens) opens = j.settledAt;
+        return opens + j.params.revealWindow;
     }
 
     /// @dev Submitted job that a challenger won; the first assigned verifier attested.
@@ -120,6 +143,7 @@ contract JobMarketTest {
         attester = _assigned(id)[0];
         _attest(id, attester);
         market.onChallengeOpened(id, GAME, challenger);
+        _adjudicate(GAME, 7, 3);
         market.onGameResolved(id, GAME, challenger, true);
     }
 
@@ -825,9 +849,9 @@ contract JobMarketTest {
     function test_settleFailure_slashesSolverReleasesAttesters() public {
         (JobId id, address attester) = _failedJob();
         address[] memory a = _assigned(id);
-        vm.warp(block.timestamp + 3 days + 1);
+        vm.warp(_revealEnd(id) + 1);
         vm.expectEmit(true, false, false, true);
-        emit IJobMarket.FailureSettled(id, 10 ether);
+        emit IJobMarket.FailureSettled(id, 10 ether, 5 ether, 1, false);
         vm.prank(stranger);
         market.settleFailure(id);
         IJobMarket.Job memory j = market.getJob(id);
@@ -836,9 +860,11 @@ contract JobMarketTest {
         // A lost game does not prove an attester lazy (the solver may have lost on purpose).
         _eq(sm.stakeOf(attester, Role.Verifier).amount, 10 ether, "attester intact");
         _eq(sm.stakeOf(attester, Role.Verifier).locked, 0, "attester released");
-        // 50% of the solver's 10 ether to the winner, the rest to the treasury.
-        _eq(sm.creditOf(challenger), 5 ether, "winner");
+        // 50% of the solver's 10 ether to the (only, undrawn) winner, who claims it; the rest to the treasury.
         _eq(sm.creditOf(treasury), 5 ether, "treasury");
+        vm.prank(challenger);
+        _eq(market.claimWinnerShare(id), 5 ether, "claimed");
+        _eq(sm.creditOf(challenger), 5 ether, "winner");
         for (uint256 i = 1; i < a.length; ++i) {
             _eq(sm.stakeOf(a[i], Role.Verifier).locked, 0, "silent released");
             _eq(sm.stakeOf(a[i], Role.Verifier).amount, 10 ether, "silent intact");
@@ -848,7 +874,7 @@ contract JobMarketTest {
 
     function test_settleFailure_revertsTooEarly() public {
         (JobId id,) = _failedJob();
-        uint256 end = block.timestamp + 3 days;
+        uint256 end = _revealEnd(id);
         vm.warp(end);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.TooEarly.selector, id, end, end + 1));
         market.settleFailure(id);
@@ -862,7 +888,7 @@ contract JobMarketTest {
 
     function test_settleFailure_revertsAlreadySettled() public {
         (JobId id,) = _failedJob();
-        vm.warp(block.timestamp + 3 days + 1);
+        vm.warp(_revealEnd(id) + 1);
         market.settleFailure(id);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
         market.settleFailure(id);
@@ -875,6 +901,163 @@ contract JobMarketTest {
         vm.warp(block.timestamp + 3 days + 1);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
         market.settleFailure(id);
+    }
+
+    /// Regression (sock-puppet challenger): the solver's own address wins first, the drawn verifier
+    /// later. Before: only the first winner (`winningChallenger`) was paid, so the solver recovered
+    /// the winner share. Now settlement waits for every game and drawn winners take precedence.
+    function test_settleFailure_sockWinningFirstGetsNothingWhenDrawnVerifierWins() public {
+        JobId id = _postSubmitted();
+        address drawn = _assigned(id)[0];
+        address sock = vm.addr(0x50C);
+        market.onChallengeOpened(id, GAME, drawn);
+        market.onChallengeOpened(id, GameId.wrap(2), sock);
+        market.onGameResolved(id, GameId.wrap(2), sock, true); // the sock resolves first
+        // The honest game is still open: nobody can settle yet.
+        vm.warp(_revealEnd(id) + 1);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.GamesStillOpen.selector, id, 1));
+        market.settleFailure(id);
+        market.onGameResolved(id, GAME, drawn, true);
+        vm.warp(_revealEnd(id) + 1);
+        market.settleFailure(id);
+        _eq(sm.creditOf(drawn), 5 ether, "drawn winner takes the whole winner share");
+        _eq(sm.creditOf(sock), 0, "sock gets nothing");
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.NothingToClaim.selector, id, sock));
+        vm.prank(sock);
+        market.claimWinnerShare(id);
+        _solvent();
+    }
+
+    /// A drawn verifier may still challenge after a sock failed the job first (until the window closes).
+    function test_onChallengeOpened_drawnVerifierMayChallengeFailedJob() public {
+        JobId id = _postSubmitted();
+        address drawn = _assigned(id)[0];
+        address sock = vm.addr(0x50C);
+        market.onChallengeOpened(id, GameId.wrap(2), sock);
+        market.onGameResolved(id, GameId.wrap(2), sock, true);
+        _status(id, JobStatus.Failed);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.NotDrawnVerifier.selector, id, stranger));
+        market.onChallengeOpened(id, GameId.wrap(3), stranger);
+        market.onChallengeOpened(id, GAME, drawn);
+        market.onGameResolved(id, GAME, drawn, true);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadyWon.selector, id, drawn));
+        market.onChallengeOpened(id, GameId.wrap(3), drawn);
+        IJobMarket.Job memory j = market.getJob(id);
+        _eq(j.winners, 2, "winners");
+        _eq(j.drawnWinners, 1, "drawn winners");
+    }
+
+    function test_settleFailure_splitsEquallyAmongDrawnWinners() public {
+        JobId id = _postSubmitted();
+        address[] memory a = _assigned(id);
+        for (uint256 i; i < a.length; ++i) {
+            market.onChallengeOpened(id, GameId.wrap(10 + i), a[i]);
+            market.onGameResolved(id, GameId.wrap(10 + i), a[i], true);
+        }
+        vm.warp(_revealEnd(id) + 1);
+        market.settleFailure(id);
+        // 5 ether over 3: 1.666.. each, 2 wei dust to the treasury.
+        for (uint256 i; i < a.length; ++i) {
+            _eq(sm.creditOf(a[i]), uint256(5 ether) / 3, "equal share");
+        }
+        _eq(sm.creditOf(treasury), 5 ether + 5 ether - 3 * (uint256(5 ether) / 3), "rest + dust");
+        _eq(sm.creditOf(address(market)), 0, "market passes every wei on");
+        _solvent();
+    }
+
+    function test_claimWinnerShare_undrawnWinnersShareWhenNoDrawnWinner() public {
+        JobId id = _postSubmitted();
+        market.onChallengeOpened(id, GAME, challenger);
+        market.onChallengeOpened(id, GameId.wrap(2), stranger);
+        market.onGameResolved(id, GAME, challenger, true);
+        market.onGameResolved(id, GameId.wrap(2), stranger, true);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.NothingToClaim.selector, id, challenger));
+        market.claimWinnerShare(id); // not settled yet
+        vm.warp(_revealEnd(id) + 1);
+        market.settleFailure(id);
+        vm.prank(challenger);
+        _eq(market.claimWinnerShare(id), 2.5 ether, "half");
+        vm.prank(stranger);
+        _eq(market.claimWinnerShare(id), 2.5 ether, "half");
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.NothingToClaim.selector, id, stranger));
+        market.claimWinnerShare(id);
+        _solvent();
+    }
+
+    // ---------------------------------------------------------------- seats and windows
+
+    /// Regression (dust jobs): a 1-wei job was accepted and locked verifier stake for no fee.
+    function test_postJob_revertsBelowMinVerifierFee() public {
+        IJobMarket.Params memory p = _defaultParams();
+        p.minVerifierFee = 0.01 ether;
+        market.setParams(p);
+        // fee each = net * 10% / 3 >= 0.01 ether needs net >= 0.3 ether, gross >= 0.3 / 0.99 ether.
+        uint256 need = (uint256(0.3 ether) * 10_000 + 9899) / 9900;
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.BudgetTooSmall.selector, 1, need));
+        _post(1);
+        _post(need); // enough
+    }
+
+    /// Regression (starved verification): a job drawn fewer verifiers than verifiersPerJob finalized
+    /// unchecked. Now it cannot finalize until drawVerifiers fills the seats, which restarts the window.
+    function test_finalize_revertsWhileSeatsMissingThenDrawFills() public {
+        // Lock three of the four verifiers' stake on another job so the next job finds one only.
+        IJobMarket.Params memory p = _defaultParams();
+        p.verifierStake = 6 ether; // 10 ether staked each: one assignment at a time
+        market.setParams(p);
+        JobId busy = _postSubmitted();
+        JobId id = _postSubmitted();
+        uint256 seats = _assigned(id).length;
+        require(seats < 3, "fewer seats than asked");
+        vm.warp(_challengeDeadline(id) + 1);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.SeatsMissing.selector, id, seats, 3));
+        market.finalize(id);
+        // The other job settles and frees its verifiers; anyone fills the seats.
+        market.finalize(busy);
+        vm.warp(block.timestamp + 3 days + 1);
+        market.releaseVerifiers(busy);
+        vm.roll(block.number + 1);
+        market.drawVerifiers(id);
+        _eq(_assigned(id).length, 3, "seats filled");
+        _eq(_challengeDeadline(id), block.timestamp + 1 days, "window restarts at the last seat");
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.SeatsFull.selector, id, 3));
+        market.drawVerifiers(id);
+        vm.warp(_challengeDeadline(id) + 1);
+        market.finalize(id);
+        _status(id, JobStatus.Finalized);
+        _solvent();
+    }
+
+    function test_expireUnverified_returnsBudgetAfterBound() public {
+        IJobMarket.Params memory p = _defaultParams();
+        p.verifiersPerJob = 5; // only four verifiers exist
+        market.setParams(p);
+        JobId id = _postSubmitted();
+        uint256 bound = _challengeDeadline(id) + 1 days; // + claimWindow
+        vm.warp(bound);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.TooEarly.selector, id, bound, bound + 1));
+        market.expireUnverified(id);
+        vm.warp(bound + 1);
+        market.expireUnverified(id);
+        _status(id, JobStatus.Expired);
+        _eq(sm.stakeOf(solver, Role.Solver).locked, 0, "solver released");
+        _eq(sm.stakeOf(solver, Role.Solver).amount, 50 ether, "solver unslashed");
+        _eq(sm.creditOf(submitter), 9.9 ether, "budget back");
+        _eq(market.totalEscrow(), 0, "escrow");
+        _solvent();
+    }
+
+    /// Regression (one global window): the window now grows with the job's steps.
+    function test_challengeWindow_scalesWithSteps() public {
+        IJobMarket.Params memory p = _defaultParams();
+        p.challengeWindowPerStep = 1 minutes;
+        market.setParams(p);
+        JobId id = _postSubmitted(); // 100 steps
+        _eq(market.challengeDeadline(id), block.timestamp + 1 days + 100 minutes, "deadline");
+        vm.warp(block.timestamp + 1 days + 1); // past the old fixed window
+        market.onChallengeOpened(id, GAME, challenger); // still open
     }
 
     // ---------------------------------------------------------------- releaseVerifiers
@@ -916,13 +1099,20 @@ contract JobMarketTest {
 
     // ---------------------------------------------------------------- onForcedErrorRevealed
 
+    /// @dev A failed job whose challenge window closed, ready for a reveal at (7, 3).
+    function _revealableJob() internal returns (JobId id, address attester) {
+        (id, attester) = _failedJob();
+        vm.warp(_challengeDeadline(id) + 1);
+    }
+
     function test_onForcedErrorRevealed_failedJobSparesSolverSlashesAttesters() public {
-        (JobId id, address attester) = _failedJob();
+        (JobId id, address attester) = _revealableJob();
         address[] memory a = _assigned(id);
-        vm.expectEmit(true, true, false, true);
-        emit IJobMarket.ForcedErrorMarked(id, challenger, 2 ether);
-        (address winner, uint256 cost) = market.onForcedErrorRevealed(id);
-        require(winner == challenger, "winner");
+        uint256 treasuryBefore = sm.creditOf(treasury);
+        vm.expectEmit(true, false, false, true);
+        emit IJobMarket.ForcedErrorMarked(id, 7, 3, 0, 2 ether);
+        (address[] memory winners, uint256 cost) = market.onForcedErrorRevealed(id, 7, 3);
+        _eq(winners.length, 0, "the challenger was not drawn");
         // The budget was refunded when the challenger won: the honeypot cost its tax only.
         _eq(cost, 0.1 ether, "cost: the tax");
         IJobMarket.Job memory j = market.getJob(id);
@@ -931,70 +1121,82 @@ contract JobMarketTest {
         _eq(s.amount, 50 ether, "solver spared");
         _eq(s.locked, 0, "solver unlocked");
         _eq(sm.stakeOf(attester, Role.Verifier).amount, 8 ether, "attester slashed");
-        _eq(sm.creditOf(challenger), 1 ether, "winner share");
+        // Regression (jackpot self-dealing): an undrawn winner (a whistleblower's sock) gets no share.
+        _eq(sm.creditOf(challenger), 0, "undrawn winner: nothing");
+        _eq(sm.creditOf(treasury) - treasuryBefore, 2 ether, "all to treasury");
         for (uint256 i = 1; i < a.length; ++i) {
             _eq(sm.stakeOf(a[i], Role.Verifier).locked, 0, "others released");
         }
         _solvent();
     }
 
-    function test_onForcedErrorRevealed_finalizedJobSlashesAttestersToTreasury() public {
-        (JobId id, address attester) = _finalizedJob();
-        uint256 treasuryBefore = sm.creditOf(treasury);
-        (address winner, uint256 cost) = market.onForcedErrorRevealed(id);
-        require(winner == address(0), "no winner");
-        // Tax 0.1 + the attester's fee: 10% of the 9.9 budget split among 3 verifiers.
-        _eq(cost, 0.1 ether + 0.33 ether, "cost: tax + attester fee");
-        _eq(sm.stakeOf(attester, Role.Verifier).amount, 8 ether, "attester slashed");
-        _eq(sm.creditOf(treasury) - treasuryBefore, 2 ether, "all to treasury");
-        require(market.getJob(id).verifiersReleased, "released");
-        _solvent();
-    }
-
-    function test_onForcedErrorRevealed_finalizedWithoutAttestersCostsTheTax() public {
+    function test_onForcedErrorRevealed_drawnWinnersAtLocationShareAttesterSlash() public {
         JobId id = _postSubmitted();
+        address[] memory a = _assigned(id);
+        _attest(id, a[0]);
+        market.onChallengeOpened(id, GAME, a[1]);
+        _adjudicate(GAME, 7, 3);
+        market.onGameResolved(id, GAME, a[1], true);
+        market.onChallengeOpened(id, GameId.wrap(2), a[2]);
+        _adjudicate(GameId.wrap(2), 7, 4); // elsewhere: not a finder of the forced error
+        market.onGameResolved(id, GameId.wrap(2), a[2], true);
         vm.warp(_challengeDeadline(id) + 1);
-        market.finalize(id);
-        (, uint256 cost) = market.onForcedErrorRevealed(id);
-        _eq(cost, 0.1 ether, "silent verifiers' fees went back to the submitter");
+        (address[] memory winners,) = market.onForcedErrorRevealed(id, 7, 3);
+        _eq(winners.length, 1, "one drawn winner at (7, 3)");
+        require(winners[0] == a[1], "the finder");
+        _eq(sm.creditOf(a[1]), 1 ether, "half the attester's 2 ether");
+        _eq(sm.creditOf(a[2]), 0, "won elsewhere");
+        _solvent();
     }
 
-    function test_onForcedErrorRevealed_feesCountedAtMostTheAttestersSlash() public {
-        IJobMarket.Params memory p = _defaultParams();
-        p.verifierStake = 0.1 ether; // below the 0.33 ether fee each attester takes
-        market.setParams(p);
+    /// Regression (reveal proves no error): the location must carry an adjudicated win.
+    function test_onForcedErrorRevealed_revertsErrorNotProven() public {
+        (JobId id,) = _revealableJob();
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.ErrorNotProven.selector, id, 7, 4));
+        market.onForcedErrorRevealed(id, 7, 4);
+    }
+
+    function test_onForcedErrorRevealed_revertsForFinalizedJob() public {
         (JobId id,) = _finalizedJob();
-        (, uint256 cost) = market.onForcedErrorRevealed(id);
-        _eq(cost, 0.1 ether + 0.1 ether, "tax + the slashed stake, not the larger fee");
-        _solvent();
+        _wrongStatus(id, JobStatus.Finalized, JobStatus.Failed);
+        market.onForcedErrorRevealed(id, 7, 3);
+    }
+
+    function test_onForcedErrorRevealed_revertsInsideChallengeWindow() public {
+        (JobId id,) = _failedJob();
+        uint256 deadline = _challengeDeadline(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(IJobMarket.TooEarly.selector, id, block.timestamp, deadline + 1)
+        );
+        market.onForcedErrorRevealed(id, 7, 3);
     }
 
     function test_onForcedErrorRevealed_revertsNotRegistry() public {
-        (JobId id,) = _failedJob();
+        (JobId id,) = _revealableJob();
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.NotForcedErrorRegistry.selector, stranger));
         vm.prank(stranger);
-        market.onForcedErrorRevealed(id);
+        market.onForcedErrorRevealed(id, 7, 3);
     }
 
     function test_onForcedErrorRevealed_revertsWrongStatus() public {
         JobId id = _postSubmitted();
         _wrongStatus(id, JobStatus.Submitted, JobStatus.Failed);
-        market.onForcedErrorRevealed(id);
+        market.onForcedErrorRevealed(id, 7, 3);
     }
 
     function test_onForcedErrorRevealed_revertsTwice() public {
-        (JobId id,) = _failedJob();
-        market.onForcedErrorRevealed(id);
+        (JobId id,) = _revealableJob();
+        market.onForcedErrorRevealed(id, 7, 3);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
-        market.onForcedErrorRevealed(id);
+        market.onForcedErrorRevealed(id, 7, 3);
     }
 
     function test_onForcedErrorRevealed_revertsAfterSettleFailure() public {
         (JobId id,) = _failedJob();
-        vm.warp(block.timestamp + 3 days + 1);
+        vm.warp(_revealEnd(id) + 1);
         market.settleFailure(id);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
-        market.onForcedErrorRevealed(id);
+        market.onForcedErrorRevealed(id, 7, 3);
     }
 
     function test_onForcedErrorRevealed_revertsForMissedDeadline() public {
@@ -1002,15 +1204,15 @@ contract JobMarketTest {
         vm.warp(block.timestamp + 2 days + 1);
         market.reportMissedDeadline(id);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
-        market.onForcedErrorRevealed(id);
+        market.onForcedErrorRevealed(id, 7, 3);
     }
 
     function test_onForcedErrorRevealed_revertsAfterRevealWindow() public {
-        (JobId id,) = _finalizedJob();
-        uint256 end = block.timestamp + 3 days;
+        (JobId id,) = _failedJob();
+        uint256 end = _revealEnd(id);
         vm.warp(end + 1);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.TooLate.selector, id, end + 1, end));
-        market.onForcedErrorRevealed(id);
+        market.onForcedErrorRevealed(id, 7, 3);
     }
 
     // ---------------------------------------------------------------- views

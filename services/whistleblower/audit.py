@@ -186,13 +186,20 @@ def audit(
 
 def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int) -> HoneypotAudit:
     job_id = JobId(int(args["jobId"]))
-    winner = str(args["winningChallenger"])
     jackpot = int(args["jackpot"])
-    no_winner = int(winner, 16) == 0
     job = protocol.market.get_job(job_id)
+    winner = str(job.winning_challenger)  # the first challenger who beat it
+    no_winner = int(winner, 16) == 0
     receipt = protocol.registry.sender.w3.eth.get_transaction_receipt(tx)  # type: ignore[arg-type]
     slashes = protocol.stakes.events_in(receipt, "Slashed")
     paid = protocol.registry.events_in(receipt, "HoneypotReimbursed")
+    # The jackpot is split among the drawn verifiers who won at the forced location (JackpotPaid);
+    # the attesters' winner share reaches them through JobMarket (WinnerSharePaid).
+    jackpots = protocol.registry.events_in(receipt, "JackpotPaid")
+    shares = protocol.market.events_in(receipt, "WinnerSharePaid")
+
+    def jackpot_of(account: str) -> int:
+        return sum(int(e.args["amount"]) for e in jackpots if _eq(e.args["winner"], account))
 
     def slashed(account: str, role: Role) -> int:
         return sum(
@@ -202,16 +209,14 @@ def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int)
         )
 
     def share(account: str) -> int:
-        return sum(
-            int(e.args["toBeneficiary"]) for e in slashes if _eq(e.args["beneficiary"], account)
-        )
+        return sum(int(e.args["amount"]) for e in shares if _eq(e.args["winner"], account))
 
     outcomes: list[VerifierOutcome] = []
     seen_winner = False
     for asg in protocol.market.assignments(job_id):
         v = str(asg.verifier)
-        won = not no_winner and _eq(v, winner)
-        seen_winner |= won
+        won = jackpot_of(v) > 0 or (not no_winner and _eq(v, winner))
+        seen_winner |= not no_winner and _eq(v, winner)
         if asg.attested:
             kind = ATTESTED
         elif asg.challenged:
@@ -219,12 +224,10 @@ def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int)
         else:
             kind = SILENT
         outcomes.append(
-            VerifierOutcome(
-                v, kind, True, slashed(v, Role.VERIFIER), jackpot if won else 0, share(v)
-            )
+            VerifierOutcome(v, kind, True, slashed(v, Role.VERIFIER), jackpot_of(v), share(v))
         )
-    if not no_winner and not seen_winner:  # an unassigned challenger won
-        outcomes.append(VerifierOutcome(winner, CAUGHT, False, 0, jackpot, share(winner)))
+    if not no_winner and not seen_winner:  # an unassigned challenger won (it earns no jackpot)
+        outcomes.append(VerifierOutcome(winner, CAUGHT, False, 0, 0, share(winner)))
     return HoneypotAudit(
         job_id=int(job_id),
         whistleblower=str(args["whistleblower"]),

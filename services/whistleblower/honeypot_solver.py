@@ -1,8 +1,9 @@
 """The honeypots' embedded solver: an ordinary SolverAgent that errs where the plan says.
 
 `HoneypotSolver` claims only its honeypot, commits h_s..h_T and, in step s, r_j..r_N wrong
-(`forced_error_hooks`: consistently, so the wrong r_N is the wrong h_s), seals the whistleblower's
-tag into the result and plays its committed trace in any game, so a diligent challenger wins.
+(`forced_error_hooks`: consistently, so the wrong r_N is the wrong h_s), seals the
+whistleblower's tag, which commits the forced location (s, j), into the result and plays its
+committed trace in any game, so a diligent challenger wins.
 `SpecCatalogue` serves the honeypots' specs to it (and to in-process verifiers).
 """
 
@@ -18,7 +19,7 @@ from eth_hash.auto import keccak
 from assay.agents.base import AgentConfig
 from assay.agents.runner import TaskRunner
 from assay.agents.views import JobView
-from assay.agents.work import JobWork, OpsHook, StepsHook, Trace
+from assay.agents.work import JobWork, OpsHook, StepsHook, Trace, step_op_trace
 from assay.chain.deploy import ProtocolContracts
 from assay.protocol.canonical import canonical_bytes, spec_hash
 from assay.protocol.spec import JobSpec, spec_from_dict
@@ -105,10 +106,11 @@ class HoneypotSolver(SolverAgent):
         config: AgentConfig,
         *,
         honeypot: Callable[[int], HoneypotPlan | None],
-        sealed_tag: Callable[[int], bytes],
+        sealed_tag: Callable[[int, int], bytes],
         runner: TaskRunner | None = None,
     ) -> None:
         self.honeypot, self.sealed_tag = honeypot, sealed_tag
+        self._n_ops: dict[int, int] = {}
         super().__init__(protocol, specs, config, runner=runner, policy=self._ours)
 
     def _ours(self, job: JobView) -> bool:
@@ -116,9 +118,19 @@ class HoneypotSolver(SolverAgent):
 
     def _local(self, job: JobView, stake_free: int) -> SolverLocal:
         local = super()._local(job, stake_free)
-        if self.honeypot(int(job.job_id)) is None:
-            return local
-        return replace(local, sealed_tag=self.sealed_tag(int(job.job_id)))
+        job_id = int(job.job_id)
+        p = self.honeypot(job_id)
+        work = self.work.get(job_id)
+        if p is None or work is None or not work.steps:
+            return local  # nothing to submit yet: the tag is sealed once the trace exists
+        return replace(local, sealed_tag=self.sealed_tag(job_id, self.n_ops(job_id, work, p)))
+
+    def n_ops(self, job_id: int, work: JobWork, p: HoneypotPlan) -> int:
+        """N, the operator records of the forced step s (r_0..r_N), which fixes the forced operator
+        j = p.op_index(N) the tag commits to. One replay of step s from its checkpoint, cached."""
+        if job_id not in self._n_ops:
+            self._n_ops[job_id] = len(step_op_trace(work.spec, work.directory, p.step)) - 1
+        return self._n_ops[job_id]
 
     def job_work(self, job_id: int) -> JobWork:
         p = self.honeypot(job_id)

@@ -187,6 +187,9 @@ class Posted:
     block: int = 0  # the block before it was posted (its solver scans from there; 0: unknown)
     reimbursed: int = 0  # wei of its cost the reveal credited back to its submitter
     swept: bool = False  # its submitter and solver accounts were emptied into the whistleblower's
+    op_index: int = (
+        0  # the forced operator j of step plan.step, sealed in the tag (0: not sealed yet)
+    )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -199,6 +202,7 @@ class Posted:
             "block": self.block,
             "reimbursed": self.reimbursed,
             "swept": self.swept,
+            "op_index": self.op_index,
         }
 
     @classmethod
@@ -213,6 +217,7 @@ class Posted:
             int(d.get("block", 0)),
             int(d.get("reimbursed", 0)),
             bool(d.get("swept", False)),
+            int(d.get("op_index", 0)),
         )
 
 

@@ -187,15 +187,25 @@ class Whistleblower:
                 return p.plan
         return None
 
-    def sealed_tag(self, job_id: int) -> bytes:
-        """keccak256(abi.encode(jobId, salt, whistleblower)), as the registry computes it."""
+    def sealed_tag(self, job_id: int, n_ops: int) -> bytes:
+        """keccak256(abi.encode(jobId, salt, whistleblower, s, j)), as the registry computes it,
+        for the forced operator j = plan.op_index(n_ops) of step s (recorded for the reveal)."""
         if job_id not in self._tags:
-            p = self.honeypot_of(job_id)
-            if p is None:
-                raise KeyError(f"job {job_id} is not one of our honeypots")
-            tag = self.protocol.registry.sealed_tag_for(JobId(job_id), p.salt, self.me)
+            posted = self._posted_of(job_id)
+            p = posted.plan
+            posted.op_index = p.op_index(n_ops)
+            self._save()
+            tag = self.protocol.registry.sealed_tag_for(
+                JobId(job_id), p.salt, self.me, p.step, posted.op_index
+            )
             self._tags[job_id] = bytes(tag)
         return self._tags[job_id]
+
+    def _posted_of(self, job_id: int) -> Posted:
+        for x in self.state.posted.values():
+            if x.job_id == job_id:
+                return x
+        raise KeyError(f"job {job_id} is not one of our honeypots")
 
     def accounts(self, slot: int) -> HoneypotAccounts:
         """The submitter and solver accounts of honeypot slot `slot` (derived from the key)."""
@@ -351,9 +361,9 @@ class Whistleblower:
                 if why != "revealed":
                     self.log.warning("whistleblower.honeypot_closed", job=x.job_id, why=why)
                 continue
-            if job.status not in (JobStatus.FAILED, JobStatus.FINALIZED):
-                continue
-            deadline = job.settled_at + job.params.revealWindow
+            if job.status != JobStatus.FAILED or job.open_games or now <= job.challenge_deadline:
+                continue  # a reveal needs every game resolved and no game left to open
+            deadline = max(job.settled_at, job.challenge_deadline) + job.params.revealWindow
             if now >= deadline:  # the reveal lands in a later block: too late to be sure
                 x.closed = "missed the reveal window"
                 self._save()
@@ -371,7 +381,7 @@ class Whistleblower:
                 queued.append(x.job_id)
                 continue
             try:
-                paid = registry.reveal(JobId(x.job_id), x.plan.salt)
+                paid = registry.reveal(JobId(x.job_id), x.plan.salt, x.plan.step, x.op_index)
             except RevertError as err:
                 if err.name == "AlreadyRevealed":
                     x.revealed, x.closed = True, "revealed"
@@ -429,6 +439,7 @@ def _closed_reason(job: Job) -> str:
             return "failed without a challenger (missed deadline)"
         if job.solver_settled:
             return "settled before the reveal"
-    if status == JobStatus.FINALIZED and job.verifiers_released:
-        return "released before the reveal"
+    if status == JobStatus.FINALIZED:
+        # Nobody beat it at the forced location, so a reveal would prove nothing (ErrorNotProven).
+        return "finalized unchallenged"
     return ""

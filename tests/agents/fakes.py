@@ -31,8 +31,9 @@ OPS = {s: (STEPS[s - 1], h(100 + s), h(200 + s), STEPS[s]) for s in range(1, T +
 def job(status: JobStatus = JobStatus.SUBMITTED, *, assigned: tuple[Assignment, ...] = (),
         **kw: Any) -> JobView:  # fmt: skip
     base = Job(
-        JobId(1), OTHER, status, 1000, ME if status != JobStatus.OPEN else ZERO, 1100, 1200, 0,
-        T, 3, 0, False, False, False, 10**18, 10**16, ZERO, h(9, b"spec"), h(9, b"graph"), STEPS[0],
+        JobId(1), OTHER, status, 1000, ME if status != JobStatus.OPEN else ZERO, 1100, 1200, 1200,
+        0, T, 3, 0, False, False, False, 10**18, 10**16, ZERO, 0, 0, 0, h(9, b"spec"), h(9, b"graph"),
+        STEPS[0],
         STEPS[-1], MerkleTree(STEPS).root, h(0, b"tag"), "uri", "", PARAMS,
     )  # fmt: skip
     return JobView(replace(base, **kw), assigned)

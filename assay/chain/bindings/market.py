@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
@@ -24,6 +24,7 @@ class Job:
     solver: ChecksumAddress
     claimed_at: int
     submitted_at: int
+    window_start: int
     settled_at: int
     steps: int
     ops_per_step: int  # N: every step's op trace is r_0..r_N (committed at posting)
@@ -34,6 +35,9 @@ class Job:
     budget: int
     tax: int
     winning_challenger: ChecksumAddress
+    winners: int
+    drawn_winners: int
+    winner_share_each: int
     spec_hash: StateHash
     graph_hash: StateHash
     initial_state: StateHash
@@ -44,37 +48,46 @@ class Job:
     artifact_uri: str
     params: MarketParams
 
+    # How each ABI value becomes a field (int unless named here).
+    _KINDS: ClassVar[dict[str, Any]] = {
+        "submitter": str, "solver": str, "winning_challenger": str, "status": JobStatus,
+        "verifiers_released": bool, "forced_error": bool, "solver_settled": bool,
+        "spec_hash": StateHash, "graph_hash": StateHash, "initial_state": StateHash,
+        "final_state": StateHash, "trace_root": StateHash, "sealed_tag": StateHash,
+        "spec_uri": str, "artifact_uri": str, "params": MarketParams.from_tuple,
+    }  # fmt: skip
+
     @classmethod
     def from_tuple(cls, job_id: JobId, t: Any) -> Job:
-        """From the ABI tuple returned by getJob."""
-        return cls(
-            job_id,
-            t[0],
-            JobStatus(t[1]),
-            int(t[2]),
-            t[3],
-            int(t[4]),
-            int(t[5]),
-            int(t[6]),
-            int(t[7]),
-            int(t[8]),
-            int(t[9]),
-            bool(t[10]),
-            bool(t[11]),
-            bool(t[12]),
-            int(t[13]),
-            int(t[14]),
-            t[15],
-            StateHash(t[16]),
-            StateHash(t[17]),
-            StateHash(t[18]),
-            StateHash(t[19]),
-            StateHash(t[20]),
-            StateHash(t[21]),
-            str(t[22]),
-            str(t[23]),
-            MarketParams.from_tuple(t[24]),
-        )
+        """From the ABI tuple returned by getJob (IJobMarket.Job's fields, in this class's order)."""
+        names = [f.name for f in fields(cls)][1:]
+        if len(t) != len(names):
+            raise ValueError(f"getJob returned {len(t)} fields, the binding expects {len(names)}: "
+                             "rebuild the contracts (`make build`)")  # fmt: skip
+        values: dict[str, Any] = {}
+        for name, raw in zip(names, t, strict=True):
+            kind = cls._KINDS.get(name, int)
+            values[name] = kind(raw)
+        return cls(job_id, **values)
+
+    @property
+    def challenge_deadline(self) -> int:
+        """Last second to attest or challenge: the window starts at submission (or the last
+        verifier seat filled) and grows with the job's steps."""
+        p = self.params
+        return self.window_start + p.challengeWindow + self.steps * p.challengeWindowPerStep
+
+
+@dataclass(frozen=True)
+class Win:
+    """IJobMarket.Win: a challenger's win on a job."""
+
+    won: bool
+    drawn: bool
+    adjudicated: bool
+    paid: bool
+    step: int
+    op_index: int
 
 
 @dataclass(frozen=True)
@@ -159,8 +172,34 @@ class JobMarket(Binding):
         return self._send("finalize", job_id)
 
     def settle_failure(self, job_id: JobId) -> TxReceipt:
-        """Slash the solver and attesters of a Failed job after the reveal window."""
+        """Slash the solver of a Failed job once its games are resolved and the reveal window
+        passed; drawn winners are credited their share here."""
         return self._send("settleFailure", job_id)
+
+    def claim_winner_share(self, job_id: JobId) -> TxReceipt:
+        """A winner of a settled Failed job no drawn verifier won: credit its equal share."""
+        return self._send("claimWinnerShare", job_id)
+
+    def draw_verifiers(self, job_id: JobId) -> TxReceipt:
+        """Fill a Submitted job's empty verifier seats (restarts its challenge window)."""
+        return self._send("drawVerifiers", job_id)
+
+    def expire_unverified(self, job_id: JobId) -> TxReceipt:
+        """Return a job whose verifier seats stayed empty to its submitter."""
+        return self._send("expireUnverified", job_id)
+
+    def win_of(self, job_id: JobId, challenger: str) -> Win:
+        """`challenger`'s win on `job_id` (all false if none)."""
+        w = self._call("winOf", job_id, challenger)
+        return Win(bool(w[0]), bool(w[1]), bool(w[2]), bool(w[3]), int(w[4]), int(w[5]))
+
+    def error_proven_at(self, job_id: JobId, step: int, op_index: int) -> bool:
+        """Whether a game on `job_id` was won by adjudication at (step, op_index)."""
+        return bool(self._call("errorProvenAt", job_id, step, op_index))
+
+    def challenge_deadline(self, job_id: JobId) -> int:
+        """When the job's challenge window closes (on-chain view)."""
+        return int(self._call("challengeDeadline", job_id))
 
     def release_verifiers(self, job_id: JobId) -> TxReceipt:
         """Release the verifiers' locks of a Finalized job after the reveal window."""

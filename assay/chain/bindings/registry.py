@@ -13,16 +13,20 @@ from assay.protocol.types import JobId, StateHash
 
 @dataclass(frozen=True)
 class Revealed:
-    """What one reveal paid: the jackpot to the winning challenger (none if nobody won) and the
+    """What one reveal paid: the jackpot, split equally among the `winners` drawn verifiers who won
+    a game at the forced location (`jackpot_to`, none if no drawn verifier found it), and the
     honeypot's cost reimbursed to its submitter (`cost` is what it cost; `reimbursed` may be less
     when the pool share cap binds)."""
 
     job_id: JobId
-    winning_challenger: str
+    step: int
+    op_index: int
+    winners: int
     jackpot: int
     submitter: str
     cost: int
     reimbursed: int
+    jackpot_to: tuple[str, ...] = ()
 
 
 class ForcedErrorRegistry(Binding):
@@ -43,31 +47,44 @@ class ForcedErrorRegistry(Binding):
         """Owner: remove a whistleblower."""
         return self._send("removeWhistleblower", whistleblower)
 
-    def reveal(self, job_id: JobId, salt: bytes) -> Revealed:
-        """Whistleblower: reveal a honeypot; returns the jackpot and the reimbursement paid."""
-        receipt = self._send("reveal", job_id, bytes(salt))
+    def reveal(self, job_id: JobId, salt: bytes, step: int, op_index: int) -> Revealed:
+        """Whistleblower: reveal a honeypot forced to err at operator `op_index` of step `step`
+        (a game must have been won by adjudication there); returns what the reveal paid."""
+        receipt = self._send("reveal", job_id, bytes(salt), step, op_index)
         return self.revealed_in(receipt)
 
     def revealed_in(self, receipt: TxReceipt) -> Revealed:
         """The payouts of the reveal transaction `receipt`."""
         revealed = self._one_event(receipt, "ForcedErrorRevealed").args
         paid = self._one_event(receipt, "HoneypotReimbursed").args
+        to = tuple(str(e.args["winner"]) for e in self.events_in(receipt, "JackpotPaid"))
         return Revealed(
             JobId(int(revealed["jobId"])),
-            str(revealed["winningChallenger"]),
+            int(revealed["step"]),
+            int(revealed["opIndex"]),
+            int(revealed["winners"]),
             int(revealed["jackpot"]),
             str(paid["submitter"]),
             int(paid["cost"]),
             int(paid["reimbursed"]),
+            to,
         )
 
     def set_params(self, params: RegistryParams) -> TxReceipt:
         """Owner: set the registry parameters."""
         return self._send("setParams", params.as_tuple())
 
-    def sealed_tag_for(self, job_id: JobId, salt: bytes, whistleblower: str) -> StateHash:
-        """keccak256(abi.encode(jobId, salt, whistleblower))."""
-        return StateHash(self._call("sealedTagFor", job_id, bytes(salt), whistleblower))
+    def sealed_tag_for(
+        self, job_id: JobId, salt: bytes, whistleblower: str, step: int, op_index: int
+    ) -> StateHash:
+        """keccak256(abi.encode(jobId, salt, whistleblower, step, opIndex))."""
+        return StateHash(
+            self._call("sealedTagFor", job_id, bytes(salt), whistleblower, step, op_index)
+        )
+
+    def next_reveal_at(self, whistleblower: str) -> int:
+        """Earliest time `whistleblower`'s next reveal passes the rate limit (<= now: now)."""
+        return int(self._call("nextRevealAt", whistleblower))
 
     def jackpot_amount(self) -> int:
         """The jackpot a reveal would pay now."""

@@ -168,6 +168,11 @@ interface IDisputeGame {
     function clocks(GameId gameId) external view returns (uint256 solverLeft, uint256 challengerLeft);
     function gameCount() external view returns (uint256);
     function gameOf(JobId jobId, address challenger) external view returns (GameId);
+    /// @notice Whether the challenger won `gameId` by adjudication (the adjudicator ruled the solver's
+    /// operator `opIndex` of step `step` wrong), and where. False (and zeros) for a game still running,
+    /// won by the solver, or won on time. JobMarket records it when the game resolves, and a
+    /// forced-error reveal must name such a location (IForcedErrorRegistry.reveal).
+    function adjudicatedAt(GameId gameId) external view returns (bool won, uint32 step, uint32 opIndex);
     /// @notice Upper bound on moves for (T, N, k): ceil(log_k T) + ceil(log_k N) rounds + overhead.
     function maxRounds(uint256 steps, uint256 nOps, uint256 k) external pure returns (uint256);
     /// @notice Sum of bonds held (for the solvency invariant).

@@ -9,11 +9,35 @@ import {JobId, GameId, StateHash, JobStatus} from "../types/Types.sol";
 /// Lifecycle: `postJob` (budget escrowed, protocol tax sent to the jackpot) -> `claimJob` (solver stake
 /// locked) -> `submitResult` (k verifiers drawn and their stake locked, challenge window opens) ->
 /// verifiers `attest` or challenge through DisputeGame -> `finalize` (solver and attesters credited)
-/// or, if a challenger wins a game, the job is Failed: the submitter is refunded at once and, after the
-/// reveal window, `settleFailure` slashes the solver (share to the winning challenger) and releases the
-/// verifiers. A forced-error reveal (ForcedErrorRegistry) inside the reveal window spares the honeypot
-/// solver and slashes the attesters: only a forced error proves an attester did not check, since a
-/// solver can lose a game on purpose from a second address.
+/// or, if a challenger wins a game, the job is Failed: the submitter is refunded at once and, once
+/// every game on it is resolved and the reveal window passed, `settleFailure` slashes the solver and
+/// releases the verifiers. A forced-error reveal (ForcedErrorRegistry) inside the reveal window spares
+/// the honeypot solver and slashes the attesters: only a forced error proves an attester did not check,
+/// since a solver can lose a game on purpose from a second address.
+///
+/// Who is paid for a failed job (the solver cannot choose it): the solver controls which of the games
+/// on its job resolves first, and it can open games from addresses of its own (sock puppets) and lose
+/// them on purpose. So nothing depends on the order of resolution: settlement waits until every game
+/// is resolved (games are bounded by chess clocks, and open only inside the challenge window), and the
+/// slash's winner share is split equally among the challengers who won a game on the job, where
+/// winners that were DRAWN verifiers of the job (assigned by the random draw at submission, which
+/// the solver cannot steer) take precedence: if any drawn verifier won, only drawn winners share;
+/// otherwise all winners share. A sock puppet (or a copycat that repeats a drawn verifier's
+/// challenge) is paid only when no drawn verifier won, and then never more than an equal share. Once
+/// a challenger won, the job is Failed and only drawn verifiers may still open games (until the
+/// challenge window closes), so a sock that wins first cannot lock the drawn verifiers out. Drawn
+/// winners are credited by `settleFailure` itself (at most `verifiersPerJob` of them); other winners
+/// claim their share with `claimWinnerShare`.
+///
+/// Verification cannot be starved: every drawn verifier must be offered at least `minVerifierFee`
+/// (`postJob` rejects smaller budgets), a job that was drawn fewer verifiers than `verifiersPerJob`
+/// cannot finalize (anyone may fill the missing seats with `drawVerifiers`; the challenge window
+/// restarts from the last seat filled), and a job whose seats stay empty for `claimWindow` past its
+/// challenge deadline is returned to its submitter by `expireUnverified` (the solver is released
+/// unpaid and unslashed: it did nothing wrong, but nobody checked its work).
+///
+/// The challenge window scales with the job: `challengeWindow + steps * challengeWindowPerStep`, so a
+/// job whose replay takes longer than a fixed window can still be challenged.
 ///
 /// Every economic parameter is snapshotted into the job at `postJob`.
 interface IJobMarket {
@@ -34,6 +58,8 @@ interface IJobMarket {
         uint16 protocolTaxBps; // share of the budget sent to the ForcedErrorRegistry jackpot at posting
         uint16 slashWinnerShareBps; // share of a slash credited to the winner (< 10_000: rest to treasury)
         uint32 maxOpsPerStep; // upper bound on a job's `opsPerStep` (bounds phase 2 of every game)
+        uint64 challengeWindowPerStep; // seconds added to challengeWindow per training step of the job
+        uint128 minVerifierFee; // least fee (wei) a job must offer each of its verifiersPerJob verifiers
     }
 
     struct Job {
@@ -44,7 +70,8 @@ interface IJobMarket {
         address solver;
         uint64 claimedAt;
         uint64 submittedAt;
-        uint64 settledAt; // finalization or failure time (start of the reveal window)
+        uint64 windowStart; // start of the challenge window: submission, or the last verifier seat filled
+        uint64 settledAt; // finalization or failure time; for a Failed job, its last game's resolution
         uint32 steps; // T: training steps; the trace has T+1 state hashes h_0..h_T
         uint32 opsPerStep; // N: every step's op trace is r_0..r_N (fixed by the graph, committed at posting)
         uint16 openGames; // games not yet resolved
@@ -53,13 +80,16 @@ interface IJobMarket {
         bool solverSettled; // solver's locked stake unlocked or slashed
         uint128 budget; // escrowed, net of the protocol tax
         uint128 tax; // protocol tax paid at posting (sent to the jackpot pool)
-        address winningChallenger; // first challenger who won a game (Failed jobs)
+        address winningChallenger; // first challenger who won a game (Failed jobs; informational only)
+        uint32 winners; // distinct challengers who won a game on the job
+        uint32 drawnWinners; // of those, drawn verifiers of the job
+        uint128 winnerShareEach; // what each winner may claim with claimWinnerShare (no drawn winner)
         bytes32 specHash; // hash of the canonical job spec
         bytes32 graphHash; // hash of the per-step operator graph
         StateHash initialState; // h_0, derived from the spec
         StateHash finalState; // h_T claimed by the solver
         bytes32 traceRoot; // Merkle root over h_0..h_T (LibMerkle)
-        bytes32 sealedTag; // random, or keccak(jobId, salt, whistleblower) for a honeypot
+        bytes32 sealedTag; // random, or sealedTagFor(jobId, salt, whistleblower, step, opIndex) (honeypot)
         string specURI;
         string artifactURI;
         Params params;
@@ -79,6 +109,23 @@ interface IJobMarket {
         StateHash initialState;
         StateHash finalState;
         bytes32 traceRoot;
+    }
+
+    /// @notice What ForcedErrorRegistry reads of a job at a reveal (no URI strings to copy).
+    struct RevealTerms {
+        address submitter;
+        JobStatus status;
+        bytes32 sealedTag;
+    }
+
+    /// @notice A challenger's win on a job (at most one per challenger and job).
+    struct Win {
+        bool won; // won a game on the job
+        bool drawn; // was a drawn verifier of the job
+        bool adjudicated; // won by adjudication (the solver's operator ruled wrong), at (step, opIndex)
+        bool paid; // its share of the solver slash has been credited (or claimed)
+        uint32 step;
+        uint32 opIndex;
     }
 
     struct Assignment {
@@ -121,6 +168,22 @@ interface IJobMarket {
     error AlreadyWired();
     /// @notice The protocol contracts are not wired yet (`wire` must come before the first job).
     error NotWired();
+    /// @notice `finalize` while fewer than `needed` verifier seats are filled (`filled`): see drawVerifiers.
+    error SeatsMissing(JobId jobId, uint256 filled, uint256 needed);
+    /// @notice `drawVerifiers` on a job whose seats are all filled.
+    error SeatsFull(JobId jobId, uint256 seats);
+    /// @notice `drawVerifiers` found no staked verifier with enough free stake for a missing seat.
+    error NoVerifierAvailable(JobId jobId, uint256 missing);
+    /// @notice `expireUnverified` on a job whose seats are all filled (it can finalize instead).
+    error SeatsFilled(JobId jobId);
+    /// @notice Only drawn verifiers may still challenge a job that already failed.
+    error NotDrawnVerifier(JobId jobId, address challenger);
+    /// @notice `challenger` already won a game on `jobId` (one win, hence one share, per challenger).
+    error AlreadyWon(JobId jobId, address challenger);
+    /// @notice `claimWinnerShare` by an account with nothing to claim on `jobId`.
+    error NothingToClaim(JobId jobId, address account);
+    /// @notice No game on `jobId` was won by adjudication at (step, opIndex).
+    error ErrorNotProven(JobId jobId, uint32 step, uint32 opIndex);
 
     // ---------------------------------------------------------------- events
     event JobPosted(
@@ -145,7 +208,16 @@ interface IJobMarket {
         string artifactURI,
         uint256 challengeDeadline
     );
+    /// @notice `verifiers` were drawn for `jobId` (at submission, or later by `drawVerifiers`, which
+    /// adds to the earlier ones and moves the challenge deadline to `challengeDeadline`).
     event VerifiersAssigned(JobId indexed jobId, address[] verifiers);
+    /// @notice `drawVerifiers` filled seats: the challenge window now ends at `challengeDeadline`.
+    event ChallengeWindowRestarted(JobId indexed jobId, uint256 seatsFilled, uint256 challengeDeadline);
+    /// @notice `expireUnverified`: the job's verifier seats stayed empty; the budget went back to its
+    /// submitter and the solver was released.
+    event JobUnverified(JobId indexed jobId, uint256 seatsFilled, uint256 seatsNeeded);
+    /// @notice `winner`'s share of the solver's (or, on a reveal, the attesters') slash was credited.
+    event WinnerSharePaid(JobId indexed jobId, address indexed winner, uint256 amount);
     event Attested(JobId indexed jobId, address indexed verifier);
     event ChallengeRegistered(JobId indexed jobId, GameId indexed gameId, address indexed challenger);
     event GameResolved(
@@ -155,9 +227,19 @@ interface IJobMarket {
     event JobFailed(JobId indexed jobId, address indexed solver, address indexed challenger, string reason);
     event JobCancelled(JobId indexed jobId);
     event JobExpired(JobId indexed jobId);
-    event FailureSettled(JobId indexed jobId, uint256 solverSlashed);
+    /// @notice The solver's `solverSlashed` was slashed; `winnerShare` of it goes to `winners`
+    /// challengers (`drawnOnly`: only the drawn verifiers among them, already credited; otherwise all
+    /// winners, each claiming `winnerShare / winners` with claimWinnerShare).
+    event FailureSettled(
+        JobId indexed jobId, uint256 solverSlashed, uint256 winnerShare, uint256 winners, bool drawnOnly
+    );
     event VerifiersReleased(JobId indexed jobId);
-    event ForcedErrorMarked(JobId indexed jobId, address indexed winningChallenger, uint256 attestersSlashed);
+    /// @notice `jobId` was revealed a forced error at operator `opIndex` of step `step`: attesters lost
+    /// `attestersSlashed`, whose winner share went to the `drawnWinners` drawn verifiers who won a game
+    /// there (to the treasury if none).
+    event ForcedErrorMarked(
+        JobId indexed jobId, uint32 step, uint32 opIndex, uint256 drawnWinners, uint256 attestersSlashed
+    );
     event ParamsSet(Params params);
     event Wired(address indexed disputeGame, address indexed forcedErrorRegistry);
 
@@ -169,6 +251,9 @@ interface IJobMarket {
     /// lies only gets an unclaimed job back after the claim window). `opsPerStep` is N: the op trace of
     /// every step has the N+1 leaves r_0..r_N (one chained record per operator of the step's graph,
     /// then the state hash), and DisputeGame.commitOpTrace accepts no other N.
+    /// Reverts `BudgetTooSmall(msg.value, minimum)` when the budget offers a drawn verifier less than
+    /// `minVerifierFee` (`budget * verifierFeeBps / 10_000 / verifiersPerJob`, budget net of the tax):
+    /// dust jobs would lock verifier stake for no fee and starve real jobs of verifiers.
     function postJob(
         bytes32 specHash,
         string calldata specURI,
@@ -188,7 +273,8 @@ interface IJobMarket {
     /// @notice Claim an Open job; locks `params.solverStake` of the caller's Solver stake.
     function claimJob(JobId jobId) external;
 
-    /// @notice Submit the result. Draws `verifiersPerJob` verifiers and locks their stake.
+    /// @notice Submit the result. Draws `verifiersPerJob` verifiers and locks their stake; the
+    /// challenge window opens. For a honeypot, `sealedTag` is ForcedErrorRegistry.sealedTagFor(...).
     function submitResult(
         JobId jobId,
         StateHash finalState,
@@ -206,14 +292,29 @@ interface IJobMarket {
     /// @notice An assigned verifier attests the result is correct (within the challenge window).
     function attest(JobId jobId) external;
 
+    /// @notice Anyone, while the job is Submitted: draw verifiers for its empty seats (fewer than
+    /// `verifiersPerJob` were found at submission) and lock their stake. Restarts the challenge
+    /// window, so every drawn verifier gets a whole window. Reverts SeatsFull or NoVerifierAvailable.
+    function drawVerifiers(JobId jobId) external;
+
     // ---------------------------------------------------------------- settlement
-    /// @notice After the challenge window with no open game and no lost game: credit the solver
-    /// (budget minus verifier fees) and the attesters; unlock the solver stake.
+    /// @notice After the challenge window with no open game, no lost game and every verifier seat
+    /// filled: credit the solver (budget minus verifier fees) and the attesters; unlock the solver stake.
     function finalize(JobId jobId) external;
 
-    /// @notice After the reveal window of a Failed job: slash the solver (winner share to the winning
-    /// challenger) and release every assigned verifier.
+    /// @notice Anyone, once a Submitted job's seats stayed short of `verifiersPerJob` for `claimWindow`
+    /// past its challenge deadline (and no game is open): credit the budget back to the submitter,
+    /// release the solver (unpaid, unslashed) and the drawn verifiers. The job ends Expired.
+    function expireUnverified(JobId jobId) external;
+
+    /// @notice Once every game of a Failed job is resolved and its reveal window passed: slash the
+    /// solver and release every assigned verifier. The slash's winner share is split equally among the
+    /// drawn verifiers who won a game (credited here), or, if none did, among all winners (who claim).
     function settleFailure(JobId jobId) external;
+
+    /// @notice A challenger who won a game on a settled Failed job on which no drawn verifier won:
+    /// credit its equal part of the solver slash's winner share.
+    function claimWinnerShare(JobId jobId) external returns (uint256 amount);
 
     /// @notice After the reveal window of a Finalized job: release the verifiers' locks.
     function releaseVerifiers(JobId jobId) external;
@@ -222,23 +323,35 @@ interface IJobMarket {
     /// @notice DisputeGame only: a challenge was opened on `jobId` by `challenger`.
     function onChallengeOpened(JobId jobId, GameId gameId, address challenger) external;
 
-    /// @notice DisputeGame only: a game on `jobId` resolved.
+    /// @notice DisputeGame only: a game on `jobId` resolved. A challenger win is recorded once per
+    /// challenger, with where the adjudicator ruled the solver wrong (IDisputeGame.adjudicatedAt).
     function onGameResolved(JobId jobId, GameId gameId, address challenger, bool challengerWon) external;
 
-    /// @notice ForcedErrorRegistry only: `jobId` was revealed as a forced error. Spares the solver,
-    /// slashes attesters. Returns the challenger who won a game on it (zero if none) and what the
-    /// honeypot cost its submitter and solver: the protocol tax, plus, for a Finalized job, the
-    /// verifier fees its attesters were paid (at most the stake this reveal slashes from them). A
-    /// Failed job's budget was refunded in full, so its cost is the tax alone.
-    function onForcedErrorRevealed(JobId jobId)
+    /// @notice ForcedErrorRegistry only: `jobId` was revealed as a forced error at (step, opIndex),
+    /// where a game was won by adjudication (else ErrorNotProven). Only a Failed job qualifies (a job
+    /// nobody challenged proves no error: its whistleblower challenges it itself), once every game on
+    /// it resolved and the challenge window closed, inside the reveal window. Spares the solver,
+    /// slashes the attesters (winner share to the drawn verifiers who won at that location, else the
+    /// treasury). Returns those drawn winners (who share the jackpot) and what the honeypot cost its
+    /// submitter: the protocol tax (the budget was refunded in full when the job failed).
+    function onForcedErrorRevealed(JobId jobId, uint32 step, uint32 opIndex)
         external
-        returns (address winningChallenger, uint256 honeypotCost);
+        returns (address[] memory drawnWinners, uint256 honeypotCost);
 
     // ---------------------------------------------------------------- views
     function getJob(JobId jobId) external view returns (Job memory);
     /// @notice What DisputeGame reads of a job (reverts UnknownJob like getJob).
     function disputeTerms(JobId jobId) external view returns (DisputeTerms memory);
     function jobStatus(JobId jobId) external view returns (JobStatus);
+    /// @notice What ForcedErrorRegistry reads at a reveal (reverts UnknownJob like getJob).
+    function revealTerms(JobId jobId) external view returns (RevealTerms memory);
+    /// @notice Whether some game on `jobId` was won by adjudication at operator `opIndex` of `step`.
+    function errorProvenAt(JobId jobId, uint32 step, uint32 opIndex) external view returns (bool);
+    /// @notice `challenger`'s win on `jobId` (all false/zero if it won none).
+    function winOf(JobId jobId, address challenger) external view returns (Win memory);
+    /// @notice When the challenge window of `jobId` closes: windowStart + challengeWindow +
+    /// steps * challengeWindowPerStep.
+    function challengeDeadline(JobId jobId) external view returns (uint256);
     function assignments(JobId jobId) external view returns (Assignment[] memory);
     function isAssigned(JobId jobId, address verifier) external view returns (bool);
     function params() external view returns (Params memory);

@@ -55,6 +55,8 @@ interface IStakeManager {
     error InvalidParameter(string name, uint256 value);
     /// @notice Zero address passed where an account is required.
     error ZeroAddress();
+    /// @notice `transferCredit` for more than the calling contract's credit.
+    error InsufficientCredit(address account, uint256 credit, uint256 needed);
 
     // ---------------------------------------------------------------- events
     event Deposited(address indexed account, Role indexed role, uint256 amount, uint256 newTotal);
@@ -75,6 +77,8 @@ interface IStakeManager {
     );
     event Credited(address indexed account, uint256 amount, uint256 newCredit);
     event Claimed(address indexed account, uint256 amount);
+    /// @notice A protocol contract passed `amount` of its own credit on to `to`.
+    event CreditTransferred(address indexed from, address indexed to, uint256 amount);
     event ProtocolContractSet(address indexed target, bool allowed);
     event UnbondingDelaySet(uint256 delay);
     event MinRegistryStakeSet(Role indexed role, uint256 amount);
@@ -106,6 +110,12 @@ interface IStakeManager {
 
     /// @notice Unlock `amount` of `account`'s locked `role` stake. Protocol contracts only.
     function unlock(address account, Role role, uint256 amount) external;
+
+    /// @notice Move `amount` of the calling protocol contract's own credit to `to` (no ETH moves).
+    /// JobMarket collects a slash's winner share on its own account (`slash` with itself as the
+    /// beneficiary) and passes it on in equal parts to the challengers who earned it, so one slash
+    /// can pay several winners without a loop over an unbounded set. Protocol contracts only.
+    function transferCredit(address to, uint256 amount) external;
 
     /// @notice Slash `amount` of `account`'s locked `role` stake; `winnerShareBps` of it is credited to
     /// `beneficiary` (if non-zero), the rest to the treasury. Protocol contracts only.

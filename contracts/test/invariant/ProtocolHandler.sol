@@ -82,6 +82,12 @@ contract ProtocolHandler {
     // every vote the handler made on a request, over all rounds
     mapping(uint256 request => address[]) internal _voters;
     mapping(uint256 request => StateHash[]) internal _votesCast;
+    uint256 public ghostFalseReveals; // reveals that succeeded on a CORRECT job (honest attesters slashed)
+    uint256 public ghostUnpaidHonestDrawn; // settlements that did not pay an honest drawn winner its share
+    uint256 public ghostCheaterProfits; // failed cheats whose solver recovered its whole slash via socks
+    uint256 public ghostSettledCheats; // failed cheating jobs settled (the checks above ran)
+    mapping(uint256 => uint256) public sockGain; // job -> winner shares claimed by the solver's socks
+    address[] public socks; // the dishonest solvers' second addresses
 
     constructor(
         IStakeManager stakes_,
@@ -107,6 +113,9 @@ contract ProtocolHandler {
         solvers = solvers_;
         verifiers = verifiers_;
         referees = referees_;
+        for (uint256 i; i < 2; ++i) {
+            socks.push(address(uint160(0x50C0 + i)));
+        }
     }
 
     // ------------------------------------------------------------------ job lifecycle
@@ -158,10 +167,12 @@ contract ProtocolHandler {
         // h'_s is a true intermediate record, and the cheater's best hope is to commit fewer ops.
         j.prefixOps =
             j.cheat && j.nOps > 1 && (mode >> 32) % 3 == 0 ? uint32(1 + (mode >> 40) % (j.nOps - 1)) : 0;
-        j.honeypot = j.cheat && (mode >> 24) % 2 == 0;
+        // Half of the results (wrong or CORRECT) carry the whistleblower's sealed tag at (badStep, badOp):
+        // a reveal of a correct one must never succeed.
+        j.honeypot = (mode >> 24) % 2 == 0;
         j.salt = keccak256(abi.encode(j.key, "salt"));
         bytes32 tag = j.honeypot
-            ? keccak256(abi.encode(JobId.wrap(id), j.salt, whistleblower))
+            ? keccak256(abi.encode(JobId.wrap(id), j.salt, whistleblower, j.badStep, j.badOp))
             : keccak256(abi.encode(j.key, "random tag"));
         bytes32[] memory trace = _solverSteps(j);
         bytes32 root = _root(trace);
@@ -184,15 +195,54 @@ contract ProtocolHandler {
     function challenge(uint256 jobSeed, uint256 challengerSeed) external {
         ghostCalls++;
         (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Submitted);
+        // A Failed job still takes games from its drawn verifiers until the window closes.
+        if (!ok) (ok, id) = _pickJob(jobSeed, JobStatus.Failed);
         if (!ok) return;
+        _challengeAs(id, verifiers[challengerSeed % verifiers.length]);
+    }
+
+    /// @notice The solver's own second address challenges (it can then lose to itself first).
+    function sockChallenge(uint256 jobSeed, uint256 sockSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Submitted);
+        if (!ok) return;
+        _challengeAs(id, socks[sockSeed % socks.length]);
+    }
+
+    function _challengeAs(uint256 id, address challenger) internal {
         IJobMarket.Job memory job = market.getJob(JobId.wrap(id));
-        address challenger = verifiers[challengerSeed % verifiers.length];
         uint256 bond = job.params.challengeBond;
         vm.deal(challenger, challenger.balance + bond);
         vm.prank(challenger);
         try game.challenge{value: bond}(JobId.wrap(id), job.finalState) returns (GameId g) {
             gameIds.push(GameId.unwrap(g));
             movesOf[GameId.unwrap(g)] = 1;
+        } catch {}
+    }
+
+    function drawVerifiers(uint256 jobSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Submitted);
+        if (ok) try market.drawVerifiers(JobId.wrap(id)) {} catch {}
+        if (ok) try market.expireUnverified(JobId.wrap(id)) {} catch {}
+    }
+
+    /// @notice A winner (sock or verifier) claims its part of a settled job's winner share.
+    function claimShare(uint256 jobSeed, uint256 whoSeed) external {
+        ghostCalls++;
+        (bool ok, uint256 id) = _pickJob(jobSeed, JobStatus.Failed);
+        if (!ok) return;
+        bool sock = whoSeed % 2 == 0;
+        address who =
+            sock ? socks[(whoSeed >> 8) % socks.length] : verifiers[(whoSeed >> 8) % verifiers.length];
+        vm.prank(who);
+        try market.claimWinnerShare(JobId.wrap(id)) returns (uint256 amount) {
+            if (!sock) return;
+            sockGain[id] += amount;
+            // A cheating solver never gets its whole slash back through its socks.
+            if (info[id].cheat && sockGain[id] >= market.getJob(JobId.wrap(id)).params.solverStake) {
+                ghostCheaterProfits++;
+            }
         } catch {}
     }
 
@@ -205,9 +255,32 @@ contract ProtocolHandler {
     function settle(uint256 jobSeed) external {
         ghostCalls++;
         if (jobIds.length == 0) return;
-        JobId id = JobId.wrap(jobIds[jobSeed % jobIds.length]);
-        try market.settleFailure(id) {} catch {}
+        uint256 raw = jobIds[jobSeed % jobIds.length];
+        JobId id = JobId.wrap(raw);
+        IJobMarket.Assignment[] memory a = market.assignments(id);
+        uint256[] memory before = new uint256[](a.length);
+        for (uint256 i; i < a.length; ++i) {
+            before[i] = stakes.creditOf(a[i].verifier);
+        }
+        try market.settleFailure(id) {
+            _checkSettlement(raw, a, before);
+        } catch {}
         try market.releaseVerifiers(id) {} catch {}
+    }
+
+    /// @dev After settleFailure of `id`: every drawn verifier that won was paid its equal share.
+    function _checkSettlement(uint256 id, IJobMarket.Assignment[] memory a, uint256[] memory before)
+        internal
+    {
+        IJobMarket.Job memory job = market.getJob(JobId.wrap(id));
+        if (info[id].cheat) ghostSettledCheats++;
+        if (job.drawnWinners == 0) return;
+        uint256 share =
+            uint256(job.params.solverStake) * job.params.slashWinnerShareBps / 10_000 / job.drawnWinners;
+        for (uint256 i; i < a.length; ++i) {
+            if (!market.winOf(JobId.wrap(id), a[i].verifier).won) continue;
+            if (stakes.creditOf(a[i].verifier) - before[i] < share) ghostUnpaidHonestDrawn++;
+        }
     }
 
     function cancelOrExpire(uint256 jobSeed) external {
@@ -228,33 +301,23 @@ contract ProtocolHandler {
         ghostCalls++;
         if (jobIds.length == 0) return;
         uint256 id = jobIds[jobSeed % jobIds.length];
-        if (!info[id].honeypot) return;
-        uint256 cost = _honeypotCostBound(JobId.wrap(id));
+        JobInfo storage j = info[id];
+        if (!j.honeypot) return;
+        uint256 cost = market.getJob(JobId.wrap(id)).tax;
         uint256 poolBefore = registry.pool();
         uint256 creditBefore = stakes.creditOf(submitter);
         vm.prank(whistleblower);
-        try registry.reveal(JobId.wrap(id), info[id].salt) returns (uint256 jackpot, uint256 reimbursed) {
+        try registry.reveal(JobId.wrap(id), j.salt, j.badStep, j.badOp) returns (
+            uint256 jackpot, uint256 reimbursed
+        ) {
+            // Attesters of a correct job are honest: a reveal that slashes them is a protocol failure.
+            if (!j.cheat) ghostFalseReveals++;
             ghostReimbursed += reimbursed;
             ghostHoneypotCost += cost;
             // The submitter is never a verifier here, so the reveal credits it the reimbursement only.
             bool paidSubmitter = stakes.creditOf(submitter) - creditBefore == reimbursed;
             if (jackpot + reimbursed > poolBefore || !paidSubmitter) ghostBadReimbursements++;
         } catch {}
-    }
-
-    /// @dev What a honeypot can have cost its submitter and solver, from its snapshotted terms: the tax,
-    /// plus each attester's fee (at most its stake) if it finalized.
-    function _honeypotCostBound(JobId id) internal view returns (uint256 cost) {
-        IJobMarket.Job memory job = market.getJob(id);
-        cost = job.tax;
-        if (job.status != JobStatus.Finalized) return cost;
-        IJobMarket.Assignment[] memory a = market.assignments(id);
-        if (a.length == 0) return cost;
-        uint256 fee = uint256(job.budget) * job.params.verifierFeeBps / 10_000 / a.length;
-        if (fee > job.params.verifierStake) fee = job.params.verifierStake;
-        for (uint256 i; i < a.length; ++i) {
-            if (a[i].attested) cost += fee;
-        }
     }
 
     // ------------------------------------------------------------------ money

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {vm} from "../utils/Vm.sol";
 import {ProtocolSetup} from "./ProtocolInvariants.t.sol";
 import {IDisputeGame} from "../../src/interfaces/IDisputeGame.sol";
 import {JobId, GameId, JobStatus, GameStatus} from "../../src/types/Types.sol";
@@ -37,6 +38,7 @@ contract ProtocolHandlerTest is ProtocolSetup {
         _gameToEnd(1); // mode 1: a wrong result sealed as a honeypot, caught by the challenger
         (,,,,,, bool honeypot,,) = handler.info(1);
         require(honeypot, "mode 1 plants a honeypot");
+        vm.warp(market.challengeDeadline(JobId.wrap(1)) + 1); // no more games can open
         handler.reveal(0);
         require(registry.revealed(JobId.wrap(1)), "revealed");
         uint256 tax = market.getJob(JobId.wrap(1)).tax;

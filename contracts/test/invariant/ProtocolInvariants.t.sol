@@ -106,6 +106,8 @@ abstract contract ProtocolSetup {
         p.protocolTaxBps = 200;
         p.slashWinnerShareBps = 5000;
         p.maxOpsPerStep = 64;
+        p.challengeWindowPerStep = 10 minutes;
+        p.minVerifierFee = 0.0001 ether;
     }
 
     function _actors(uint256 base, uint256 n, Role role, uint256 stake)
@@ -148,6 +150,15 @@ contract ProtocolInvariants is ProtocolSetup {
             handler.ghostReimbursed() <= handler.ghostHoneypotCost(), "reimbursed more than honeypots cost"
         );
         require(handler.ghostBadReimbursements() == 0, "a reveal overpaid or paid the wrong account");
+    }
+
+    /// (f) Economics: an honest drawn challenger of a wrong result is paid its equal share of the
+    /// slash, a cheating solver never recovers its slash through sock-puppet challengers, and a
+    /// reveal never succeeds on a correct job (so its honest attesters are never slashed).
+    function invariant_economics() public view {
+        require(handler.ghostUnpaidHonestDrawn() == 0, "an honest drawn winner was not paid");
+        require(handler.ghostCheaterProfits() == 0, "a cheating solver recovered its slash via socks");
+        require(handler.ghostFalseReveals() == 0, "a correct job was revealed a forced error");
     }
 
     /// (b) A resolved game has exactly one winner, and every game is counted open by its job until

@@ -126,11 +126,13 @@ def verifiers_released(p: Projector, lg: ChainLog, _: TxContext) -> None:
 
 def forced_error_marked(p: Projector, lg: ChainLog, _: TxContext) -> None:
     a = lg.args
+    job = p.job(int(a["jobId"]))
     p.transition(
-        p.job(int(a["jobId"])),
+        job,
         "forced_error",
         lg,
-        forced_error_challenger=or_none(a["winningChallenger"]),
+        # The first challenger who beat the honeypot (the jackpot goes to drawn winners).
+        forced_error_challenger=job.winning_challenger,
         attesters_slashed=a["attestersSlashed"],
     )
 
@@ -152,9 +154,17 @@ def forced_error_revealed(p: Projector, lg: ChainLog, _: TxContext) -> None:
         lg,
         job_id=int(a["jobId"]),
         whistleblower=a["whistleblower"],
-        winning_challenger=or_none(a["winningChallenger"]),
+        winning_challenger=None,  # filled by the first JackpotPaid of the reveal (none: no jackpot)
         jackpot=a["jackpot"],
     )
+
+
+def jackpot_paid(p: Projector, lg: ChainLog, _: TxContext) -> None:
+    """Logged after ForcedErrorRevealed, once per drawn winner: records the first recipient."""
+    p.session.flush()
+    reveal: ForcedErrorReveal | None = p.get(ForcedErrorReveal, int(lg.args["jobId"]))
+    if reveal is not None and reveal.winning_challenger is None:
+        reveal.winning_challenger = lg.args["winner"]
 
 
 def honeypot_reimbursed(p: Projector, lg: ChainLog, _: TxContext) -> None:
@@ -180,6 +190,7 @@ HANDLERS: dict[Key, Handler] = {
     (FE, "Funded"): funded,
     **{(FE, kind.value): whistleblower for kind in WhistleblowerEventKind},
     (FE, "ForcedErrorRevealed"): forced_error_revealed,
+    (FE, "JackpotPaid"): jackpot_paid,
     (FE, "HoneypotReimbursed"): honeypot_reimbursed,
     (FE, "ParamsSet"): params_changed,
 }
