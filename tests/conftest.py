@@ -143,3 +143,14 @@ def merkle_harness_address(anvil: Anvil, contracts_built: Path) -> str:
 def revert_harness_address(anvil: Anvil, contracts_built: Path) -> str:
     """RevertHarness deployed once per session."""
     return _deploy_session(anvil, "RevertHarness")
+
+
+def past_reveal(net: Devnet, job_id: int) -> int:
+    """Seconds to add to the devnet's clock so that `job_id`'s reveal window is over (a Failed
+    job's window opens at its challenge deadline at the earliest; see JobView.reveal_deadline)."""
+    from assay.agents.views import chain_now, load_job
+    from assay.protocol.types import JobId
+
+    market = net.actor("deployer").protocol.market
+    view = load_job(market, JobId(int(job_id)))
+    return max(1, view.reveal_deadline + 1 - chain_now(net.node.w3))

@@ -467,9 +467,14 @@ contract JobMarket is JobMarketBase {
         // INVARIANT: after the reveal window stakes may already be settled; a reveal cannot reopen them.
         if (block.timestamp > revealEnd) revert TooLate(jobId, block.timestamp, revealEnd);
         uint64 location = _location(step, opIndex);
-        // INVARIANT: the sealed location is where the referee court ruled the solver's operator wrong,
-        // so a reveal of a job whose result was never proven wrong cannot slash its attesters.
-        if (!_errorProven[JobId.unwrap(jobId)][location]) revert ErrorNotProven(jobId, step, opIndex);
+        // INVARIANT: the sealed location is where the referee court ruled the solver wrong, and it is the
+        // end state r_N = h_s of step s: the court recomputed the step and found the h_s the solver
+        // committed in its traceRoot wrong, so the RESULT was wrong. A ruling at an operator j < N only
+        // shows the op trace the solver committed during the game was wrong: a whistleblower's own
+        // solver and challenger could stage that on a correct job and slash its honest attesters.
+        if (opIndex != job.opsPerStep || !_errorProven[JobId.unwrap(jobId)][location]) {
+            revert ErrorNotProven(jobId, step, opIndex);
+        }
 
         job.forcedError = true;
         job.solverSettled = true;

@@ -31,7 +31,7 @@ contract ForcedErrorRegistryTest {
     bytes32 internal constant ROOT = keccak256("root");
     uint256 internal constant REVEAL_WINDOW = 3 days;
     uint32 internal constant STEP = 7; // where the honeypots err on purpose
-    uint32 internal constant OP = 3;
+    uint32 internal constant OP = 8; // the end state r_N of the step: the job's opsPerStep (postJob above)
 
     /// @dev DisputeGame role: where each game was won by adjudication (step << 32 | op; 0: not).
     mapping(uint256 game => uint64 location) internal adjudicated;
@@ -430,7 +430,7 @@ contract ForcedErrorRegistryTest {
     function test_reveal_revertsErrorNotProvenElsewhere() public {
         bytes32 salt = keccak256("salt");
         JobId id = _honeypot(salt);
-        _win(id, challenger, STEP, OP + 1); // beaten, but not where the tag says
+        _win(id, challenger, STEP, OP - 1); // beaten, but not where the tag says
         _closeWindow(id);
         vm.expectRevert(abi.encodeWithSelector(IForcedErrorRegistry.ErrorNotProven.selector, id, STEP, OP));
         _reveal(id, salt);
@@ -569,16 +569,16 @@ contract ForcedErrorRegistryTest {
     function test_reveal_revertsTagMismatchForAnotherLocation() public {
         bytes32 salt = keccak256("salt");
         JobId id = _honeypot(salt);
-        _win(id, challenger, STEP, OP + 1);
+        _win(id, challenger, STEP, OP - 1);
         _closeWindow(id);
-        bytes32 computed = registry.sealedTagFor(id, salt, whistleblower, STEP, OP + 1);
+        bytes32 computed = registry.sealedTagFor(id, salt, whistleblower, STEP, OP - 1);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IForcedErrorRegistry.TagMismatch.selector, id, market.getJob(id).sealedTag, computed
             )
         );
         vm.prank(whistleblower);
-        registry.reveal(id, salt, STEP, OP + 1);
+        registry.reveal(id, salt, STEP, OP - 1);
     }
 
     function test_reveal_revertsAlreadyRevealed() public {

@@ -143,7 +143,7 @@ contract JobMarketTest {
         attester = _assigned(id)[0];
         _attest(id, attester);
         market.onChallengeOpened(id, GAME, challenger);
-        _adjudicate(GAME, 7, 3);
+        _adjudicate(GAME, 7, 8);
         market.onGameResolved(id, GAME, challenger, true);
     }
 
@@ -1099,7 +1099,7 @@ contract JobMarketTest {
 
     // ---------------------------------------------------------------- onForcedErrorRevealed
 
-    /// @dev A failed job whose challenge window closed, ready for a reveal at (7, 3).
+    /// @dev A failed job whose challenge window closed, ready for a reveal at (7, 8).
     function _revealableJob() internal returns (JobId id, address attester) {
         (id, attester) = _failedJob();
         vm.warp(_challengeDeadline(id) + 1);
@@ -1110,8 +1110,8 @@ contract JobMarketTest {
         address[] memory a = _assigned(id);
         uint256 treasuryBefore = sm.creditOf(treasury);
         vm.expectEmit(true, false, false, true);
-        emit IJobMarket.ForcedErrorMarked(id, 7, 3, 0, 2 ether);
-        (address[] memory winners, uint256 cost) = market.onForcedErrorRevealed(id, 7, 3);
+        emit IJobMarket.ForcedErrorMarked(id, 7, 8, 0, 2 ether);
+        (address[] memory winners, uint256 cost) = market.onForcedErrorRevealed(id, 7, 8);
         _eq(winners.length, 0, "the challenger was not drawn");
         // The budget was refunded when the challenger won: the honeypot cost its tax only.
         _eq(cost, 0.1 ether, "cost: the tax");
@@ -1135,31 +1135,46 @@ contract JobMarketTest {
         address[] memory a = _assigned(id);
         _attest(id, a[0]);
         market.onChallengeOpened(id, GAME, a[1]);
-        _adjudicate(GAME, 7, 3);
+        _adjudicate(GAME, 7, 8);
         market.onGameResolved(id, GAME, a[1], true);
         market.onChallengeOpened(id, GameId.wrap(2), a[2]);
-        _adjudicate(GameId.wrap(2), 7, 4); // elsewhere: not a finder of the forced error
+        _adjudicate(GameId.wrap(2), 7, 5); // elsewhere: not a finder of the forced error
         market.onGameResolved(id, GameId.wrap(2), a[2], true);
         vm.warp(_challengeDeadline(id) + 1);
-        (address[] memory winners,) = market.onForcedErrorRevealed(id, 7, 3);
-        _eq(winners.length, 1, "one drawn winner at (7, 3)");
+        (address[] memory winners,) = market.onForcedErrorRevealed(id, 7, 8);
+        _eq(winners.length, 1, "one drawn winner at (7, 8)");
         require(winners[0] == a[1], "the finder");
         _eq(sm.creditOf(a[1]), 1 ether, "half the attester's 2 ether");
         _eq(sm.creditOf(a[2]), 0, "won elsewhere");
         _solvent();
     }
 
+    /// Review finding: a whistleblower's own solver and challenger can stage a game on a CORRECT job that
+    /// the court decides at an operator j < N (the solver lies in the op trace it commits during the game,
+    /// not in its result). Only an end-state ruling (j == N: the committed h_s recomputed and found wrong)
+    /// proves the result wrong, so a tag sealed at (s, j < N) never slashes attesters.
+    function test_onForcedErrorRevealed_operatorRulingIsNoProof() public {
+        JobId id = _postSubmitted();
+        _attest(id, _assigned(id)[0]);
+        market.onChallengeOpened(id, GAME, challenger);
+        _adjudicate(GAME, 7, 5); // the court ruled the solver's operator 5 of step 7 wrong
+        market.onGameResolved(id, GAME, challenger, true);
+        vm.warp(_challengeDeadline(id) + 1);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.ErrorNotProven.selector, id, 7, 5));
+        market.onForcedErrorRevealed(id, 7, 5);
+    }
+
     /// Regression (reveal proves no error): the location must carry an adjudicated win.
     function test_onForcedErrorRevealed_revertsErrorNotProven() public {
         (JobId id,) = _revealableJob();
-        vm.expectRevert(abi.encodeWithSelector(IJobMarket.ErrorNotProven.selector, id, 7, 4));
-        market.onForcedErrorRevealed(id, 7, 4);
+        vm.expectRevert(abi.encodeWithSelector(IJobMarket.ErrorNotProven.selector, id, 7, 5));
+        market.onForcedErrorRevealed(id, 7, 5);
     }
 
     function test_onForcedErrorRevealed_revertsForFinalizedJob() public {
         (JobId id,) = _finalizedJob();
         _wrongStatus(id, JobStatus.Finalized, JobStatus.Failed);
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     function test_onForcedErrorRevealed_revertsInsideChallengeWindow() public {
@@ -1168,27 +1183,27 @@ contract JobMarketTest {
         vm.expectRevert(
             abi.encodeWithSelector(IJobMarket.TooEarly.selector, id, block.timestamp, deadline + 1)
         );
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     function test_onForcedErrorRevealed_revertsNotRegistry() public {
         (JobId id,) = _revealableJob();
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.NotForcedErrorRegistry.selector, stranger));
         vm.prank(stranger);
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     function test_onForcedErrorRevealed_revertsWrongStatus() public {
         JobId id = _postSubmitted();
         _wrongStatus(id, JobStatus.Submitted, JobStatus.Failed);
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     function test_onForcedErrorRevealed_revertsTwice() public {
         (JobId id,) = _revealableJob();
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     function test_onForcedErrorRevealed_revertsAfterSettleFailure() public {
@@ -1196,7 +1211,7 @@ contract JobMarketTest {
         vm.warp(_revealEnd(id) + 1);
         market.settleFailure(id);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     function test_onForcedErrorRevealed_revertsForMissedDeadline() public {
@@ -1204,7 +1219,7 @@ contract JobMarketTest {
         vm.warp(block.timestamp + 2 days + 1);
         market.reportMissedDeadline(id);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.AlreadySettled.selector, id));
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     function test_onForcedErrorRevealed_revertsAfterRevealWindow() public {
@@ -1212,7 +1227,7 @@ contract JobMarketTest {
         uint256 end = _revealEnd(id);
         vm.warp(end + 1);
         vm.expectRevert(abi.encodeWithSelector(IJobMarket.TooLate.selector, id, end + 1, end));
-        market.onForcedErrorRevealed(id, 7, 3);
+        market.onForcedErrorRevealed(id, 7, 8);
     }
 
     // ---------------------------------------------------------------- views

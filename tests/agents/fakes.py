@@ -32,9 +32,8 @@ def job(status: JobStatus = JobStatus.SUBMITTED, *, assigned: tuple[Assignment, 
         **kw: Any) -> JobView:  # fmt: skip
     base = Job(
         JobId(1), OTHER, status, 1000, ME if status != JobStatus.OPEN else ZERO, 1100, 1200, 1200,
-        0, T, 3, 0, False, False, False, 10**18, 10**16, ZERO, 0, 0, 0, h(9, b"spec"), h(9, b"graph"),
-        STEPS[0],
-        STEPS[-1], MerkleTree(STEPS).root, h(0, b"tag"), "uri", "", PARAMS,
+        0, T, 3, 0, False, False, False, 10**18, 10**16, ZERO, 0, 0, 0, h(9, b"spec"),
+        h(9, b"graph"), STEPS[0], STEPS[-1], MerkleTree(STEPS).root, h(0, b"tag"), "uri", "", PARAMS,
     )  # fmt: skip
     return JobView(replace(base, **kw), assigned)
 

@@ -59,7 +59,7 @@ class Job:
 
     @classmethod
     def from_tuple(cls, job_id: JobId, t: Any) -> Job:
-        """From the ABI tuple returned by getJob (IJobMarket.Job's fields, in this class's order)."""
+        """From the ABI tuple getJob returns (IJobMarket.Job's fields, in this class's order)."""
         names = [f.name for f in fields(cls)][1:]
         if len(t) != len(names):
             raise ValueError(f"getJob returned {len(t)} fields, the binding expects {len(names)}: "

@@ -6,13 +6,16 @@ import {JobId} from "../types/Types.sol";
 /// @title IForcedErrorRegistry
 /// @notice The jackpot that keeps verifiers honest. Funded by the protocol tax on every job (and by
 /// donations). Every `submitResult` carries a `sealedTag`; for a honeypot it is
-/// `sealedTagFor(jobId, salt, whistleblower, step, opIndex)`, committing the operator the honeypot
-/// solver got wrong on purpose; for an honest solver it is random, so honeypots look like any other
-/// job. A registered whistleblower reveals `(jobId, salt, step, opIndex)` inside the job's reveal
-/// window, and the reveal counts only if a game on the job was won by ADJUDICATION exactly there (the
-/// referee court ruled the solver's operator `opIndex` of step `step` wrong; else ErrorNotProven): a
-/// reveal proves an error, so a whistleblower cannot post a correct job under a sealed tag and have
-/// its honest attesters slashed. If nobody challenged its honeypot, the whistleblower challenges it
+/// `sealedTagFor(jobId, salt, whistleblower, step, opIndex)`, committing where the honeypot solver
+/// erred on purpose; for an honest solver it is random, so honeypots look like any other job. A
+/// honeypot errs at the END STATE of step `step`: its op records of that step are honest and its
+/// h_step (in its traceRoot) is wrong, so `opIndex` is the job's opsPerStep N. A registered whistleblower
+/// reveals `(jobId, salt, step, opIndex)` inside the job's reveal window, and the reveal counts only if
+/// a game on the job was won by ADJUDICATION exactly there: the referee court recomputed step `step`
+/// and ruled the solver's h_step wrong (else ErrorNotProven). A reveal thus proves the committed result
+/// wrong, so a whistleblower cannot post a correct job under a sealed tag and have its honest attesters
+/// slashed — not even with its own solver and challenger staging a game: a ruling at an operator j < N
+/// only proves the op trace committed during the game wrong, and a correct h_step wins at N. If nobody challenged its honeypot, the whistleblower challenges it
 /// itself before the challenge window closes, so lazy attesters are still proven lazy.
 ///
 /// A reveal slashes the verifiers who attested, spares the honeypot solver, and pays the jackpot in
@@ -58,7 +61,8 @@ interface IForcedErrorRegistry {
     error InsufficientWhistleblowerStake(address whistleblower, uint256 staked, uint256 required);
     /// @notice `sealedTagFor(jobId, salt, msg.sender, step, opIndex)` is not the job's sealed tag.
     error TagMismatch(JobId jobId, bytes32 expected, bytes32 computed);
-    /// @notice No game on `jobId` was won by adjudication at operator `opIndex` of step `step`.
+    /// @notice No game on `jobId` was won by adjudication at (`step`, `opIndex`), or `opIndex` is not the
+    /// end state N of the step (only an end-state ruling proves the committed result wrong).
     error ErrorNotProven(JobId jobId, uint32 step, uint32 opIndex);
     error AlreadyRevealed(JobId jobId);
     error RateLimited(address whistleblower, uint256 revealsInWindow, uint256 maximum, uint256 windowEndsAt);

@@ -53,6 +53,8 @@ contract ProtocolHandler {
         bool honeypot;
         bytes32 salt;
         uint32 prefixOps; // cheat: h'_badStep is the honest record after this many ops (0: garbage)
+        bool staged; // a CORRECT result sealed as a honeypot at (badStep, badOp < N): the whistleblower's
+        // own solver lies at that operator in the op trace it commits, its challenger steers there
     }
 
     mapping(uint256 => JobInfo) public info;
@@ -170,6 +172,11 @@ contract ProtocolHandler {
         // Half of the results (wrong or CORRECT) carry the whistleblower's sealed tag at (badStep, badOp):
         // a reveal of a correct one must never succeed.
         j.honeypot = (mode >> 24) % 2 == 0;
+        // A honeypot errs at the end state of its step (honest records, wrong h_s): the only ruling that
+        // proves a committed result wrong. Half of the correct "honeypots" are sealed at an operator,
+        // where a staged game could be won; neither kind may ever be revealed.
+        if (j.honeypot && (j.cheat || (mode >> 48) % 2 == 0)) j.badOp = j.nOps;
+        j.staged = j.honeypot && !j.cheat && j.badOp < j.nOps;
         j.salt = keccak256(abi.encode(j.key, "salt"));
         bytes32 tag = j.honeypot
             ? keccak256(abi.encode(JobId.wrap(id), j.salt, whistleblower, j.badStep, j.badOp))
@@ -515,6 +522,10 @@ contract ProtocolHandler {
                     break;
                 }
             }
+        } else if (j.staged) {
+            // The whistleblower's challenger steers to the sealed location: the sub-interval holding it.
+            uint256 target = phase2 ? j.badOp : j.badStep;
+            while (index > 0 && pos[index - 1] >= target) --index;
         } else {
             index = choice % (pos.length + 1);
         }
@@ -621,6 +632,8 @@ contract ProtocolHandler {
             ghostTaintedGames++;
             return;
         }
+        // The staged solver lied in its op trace: it is no honest party (its reveal is checked instead).
+        if (info[JobId.unwrap(st.jobId)].staged) return;
         // Honest solver must win; honest challenger (solver cheats) must win.
         if (solverCheats && st.status != GameStatus.ChallengerWon) ghostHonestLosses++;
         if (!solverCheats && st.status != GameStatus.SolverWon) ghostHonestLosses++;
@@ -630,8 +643,10 @@ contract ProtocolHandler {
         return Traces.stepTrace(j.key, j.steps, j.cheat, j.badStep, j.nOps, j.prefixOps);
     }
 
-    function _solverOps(JobInfo storage j, uint256 step) internal view returns (bytes32[] memory) {
-        return Traces.opTrace(j.key, step, j.nOps, j.cheat, j.badStep, j.badOp, j.prefixOps);
+    function _solverOps(JobInfo storage j, uint256 step) internal view returns (bytes32[] memory ops) {
+        ops = Traces.opTrace(j.key, step, j.nOps, j.cheat, j.badStep, j.badOp, j.prefixOps);
+        // The staged solver's result is correct; it lies only in the op record it will lose on.
+        if (j.staged && step == j.badStep) ops[j.badOp] = keccak256(abi.encode(j.key, "staged lie"));
     }
 
     /// @dev The cheater commits an op trace of its own length: N' = the honest prefix ending at its claim,

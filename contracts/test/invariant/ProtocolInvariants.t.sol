@@ -209,7 +209,7 @@ contract ProtocolInvariants is ProtocolSetup {
         for (uint256 k; k < games.length; ++k) {
             IDisputeGame.Game memory g = game.getGame(GameId.wrap(games[k]));
             IJobMarket.Job memory job = market.getJob(g.jobId);
-            (,, uint32 nOps,,,,,,) = handler.info(JobId.unwrap(g.jobId));
+            (,, uint32 nOps,,,,,,,) = handler.info(JobId.unwrap(g.jobId));
             uint256 bound =
                 2 * game.maxRounds(job.steps, nOps, job.params.bisectionArity) + game.MOVE_OVERHEAD();
             require(handler.movesOf(games[k]) <= bound, "game took more moves than the bound");
