@@ -68,7 +68,10 @@ def test_show_a_fresh_game_is_the_whole_step_interval(net: Devnet) -> None:
     assert field(out, "move").endswith(": open positions 4")
     assert field(out, "clocks").startswith("solver ")
     assert "(solver's is running)" in out
-    bound = net.actor("deployer").protocol.game.max_rounds(STEPS, 65_536, 2)
+    n_ops = (
+        net.actor("deployer").protocol.market.get_job(job_id).ops_per_step
+    )  # N, bound at posting
+    bound = net.actor("deployer").protocol.game.max_rounds(STEPS, n_ops, 2)
     assert field(out, "rounds").startswith(f"0 played of at most {bound} (maxRounds")
 
     listing = assay(net, "dispute", "list", "--job", str(job_id))

@@ -50,6 +50,7 @@ from assay.repro.trainer import Trainer
 from assay.repro.zoo import build_model
 from assay.store import LocalStore
 from solver.agent import SolverAgent
+from tests.conftest import past_reveal
 from verifier.agent import VerifierAgent, replay_recompute
 from verifier.referee import PeerRecompute
 
@@ -463,7 +464,7 @@ def test_cheat_is_caught_and_the_verifier_wins_within_the_bound(
     assert job.status == JobStatus.FAILED and job.winning_challenger == me
     assert_bounded(table, game_id, honest)
 
-    table.advance(job.params.revealWindow + 1)
+    table.advance(past_reveal(table.net, job_id))
     run_until(agents, lambda: p.market.get_job(job_id).solver_settled)
     won = job.params.challengeBond + job.params.solverStake // 2
     assert p.stakes.credit_of(me) - credit_before == won

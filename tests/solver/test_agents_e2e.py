@@ -25,6 +25,7 @@ from assay.repro.data import load_dataset
 from assay.repro.graph import graph_hash, ops_per_step
 from assay.repro.trainer import Trainer
 from solver.agent import SolverAgent
+from tests.conftest import past_reveal
 from verifier.agent import VerifierAgent, replay_recompute
 
 pytestmark = pytest.mark.anvil
@@ -199,7 +200,7 @@ def test_cheating_solver_is_challenged_and_loses_both_phases_to_a_replaying_refe
     req = p.court.get_request(g.request_id)
     assert req.resolved and req.decision != req.claimed_output
 
-    advance(net, job.params.revealWindow + 1)
+    advance(net, past_reveal(net, job_id))
     run_until(agents, lambda: p.market.get_job(job_id).solver_settled)
 
 
