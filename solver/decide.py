@@ -12,9 +12,11 @@ so a restarted agent decides exactly what the killed one would have. The table (
 | Submitted  | each game of mine: challenger's flag fell                  | Timeout         |
 | Submitted  | each game of mine: adjudication awaits its committee draw  | DrawCommittee      |
 | Submitted  | each game of mine: adjudication resolvable                 | ResolveAdjudication |
-| Submitted  | no game open, now > challenge deadline                     | Finalize        |
+| Submitted  | no game open, now > challenge deadline, every seat filled  | Finalize        |
+| Submitted  | no game open, now > challenge deadline, a seat empty       | DrawVerifiers   |
+| Submitted  | same, a claim window later still                           | ExpireUnverified |
 | Finalized  | verifiers not released, now > reveal deadline              | ReleaseVerifiers |
-| Failed     | solver not settled, now > reveal deadline                  | SettleFailure   |
+| Failed     | solver not settled, no game open, now > reveal deadline    | SettleFailure   |
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from assay.agents.actions import (
     ClaimJob,
     CommitOpTrace,
     DrawCommittee,
+    DrawVerifiers,
+    ExpireUnverified,
     Finalize,
     Open,
     ReleaseVerifiers,
@@ -111,14 +115,20 @@ def decide(
             actions.extend(answer(job, gv, local, now))
     if status == JobStatus.SUBMITTED:
         if job.job.open_games == 0 and now > job.challenge_deadline:
-            actions.append(Finalize(job.job_id))
+            if job.seats_missing == 0:
+                actions.append(Finalize(job.job_id))
+            elif now > job.unverified_expiry:
+                actions.append(ExpireUnverified(job.job_id))
+            else:
+                # Nobody else gains from a full panel: the solver fills it (the window restarts).
+                actions.append(DrawVerifiers(job.job_id))
         return actions
     if status == JobStatus.FINALIZED:
         if not job.job.verifiers_released and now > job.reveal_deadline:
             actions.append(ReleaseVerifiers(job.job_id))
         return actions
     failed = status == JobStatus.FAILED and not job.job.solver_settled and job.job.settled_at
-    if failed and now > job.reveal_deadline:
+    if failed and job.job.open_games == 0 and now > job.reveal_deadline:
         actions.append(SettleFailure(job.job_id))
     return actions
 

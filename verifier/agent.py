@@ -9,6 +9,7 @@ responder. The referee's answer comes from a `Recompute` callable the agent is g
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,15 @@ from assay.agents.views import GameView, JobView, RequestView, load_game, load_j
 from assay.agents.work import SpecSource, Trace
 from assay.chain.bindings import Job
 from assay.chain.bindings.court import Request
-from assay.protocol.types import GameId, JobId, JobStatus, RequestId, StateHash
+from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, RequestId, StateHash
 from assay.store import LocalStore
-from verifier.decide import RefereeLocal, VerifierLocal, decide, decide_referee
+from verifier.decide import (
+    RefereeLocal,
+    VerifierLocal,
+    decide,
+    decide_referee,
+    share_claimable,
+)
 from verifier.sampling import ReplayPolicy, SampleResult, sampled_replay
 
 Recompute = Callable[[Request, Job], StateHash]
@@ -176,8 +183,12 @@ class VerifierAgent(BaseAgent):
         note_job(self.specs, job.job)
         self._inspect(job)
         games = self._games(job) if job.status != JobStatus.OPEN else []
-        actions = decide(job, games, self._local(job), now, self.me)
-        if self._finished(job):
+        local = self._local(job)
+        won = any(gv.game.status == GameStatus.CHALLENGER_WON for gv in games)
+        if won and share_claimable(job, local):
+            local = replace(local, share_paid=self.protocol.market.win_of(job.job_id, self.me).paid)
+        actions = decide(job, games, local, now, self.me)
+        if self._finished(job) and not (won and share_claimable(job, local)):
             self.forget_job(jid)
             self.inspected.pop(jid, None)
             self.sampled.pop(jid, None)

@@ -15,7 +15,9 @@ Verifier duty (`decide`), on a job where it is assigned (or any job, with `verif
 | Submitted  | each game of mine: adjudication awaits its committee draw   | DrawCommittee     |
 | Submitted  | each game of mine: adjudication resolvable                  | ResolveAdjudication |
 | Finalized  | assigned, verifiers not released, now > reveal deadline     | ReleaseVerifiers  |
-| Failed     | assigned or the winner, solver not settled, now > reveal    | SettleFailure     |
+| Failed     | assigned or a winner, solver not settled, no game open,     | SettleFailure     |
+|            | now > reveal deadline                                       |                   |
+| Failed     | a winner, settled, no drawn winner, no forced error, unpaid | ClaimWinnerShare  |
 
 Lazy policy (`VerifierLocal.lazy`, devnet demo only: the verifier honeypots exist to catch),
 in place of the replay rows above (games, release and settlement rows unchanged):
@@ -46,6 +48,7 @@ from assay.agents.actions import (
     Attest,
     Challenge,
     Choose,
+    ClaimWinnerShare,
     DrawCommittee,
     ReleaseVerifiers,
     ResolveAdjudication,
@@ -80,6 +83,7 @@ class VerifierLocal:
         sample_ok: the sampled check passed (meaningful once `sample` is DONE).
         lazy: policy (devnet demo only): attest every assigned job without replaying it, so a
             honeypot's forced error gets this verifier slashed.
+        share_paid: our winner share of this (Failed) job was claimed already.
     """
 
     verify_all: bool = False
@@ -93,6 +97,7 @@ class VerifierLocal:
     sample: WorkState = WorkState.NONE
     sample_ok: bool = False
     lazy: bool = False
+    share_paid: bool = False
 
     def traces(self) -> game_player.Traces:
         return game_player.Traces(self.steps, lambda s: self.op_traces[s])
@@ -122,15 +127,26 @@ def decide(
         if assignment is not None and not job.job.verifiers_released and now > job.reveal_deadline:
             actions.append(ReleaseVerifiers(job.job_id))
     elif status == JobStatus.FAILED:
-        involved = assignment is not None or _same(job.job.winning_challenger, me)
+        won = any(gv.game.status == GameStatus.CHALLENGER_WON for gv in mine)
+        involved = assignment is not None or won
         if (
             involved
             and not job.job.solver_settled
             and job.job.settled_at
+            and job.job.open_games == 0
             and now > job.reveal_deadline
         ):
             actions.append(SettleFailure(job.job_id))
+        if won and share_claimable(job, local):
+            actions.append(ClaimWinnerShare(job.job_id))
     return actions
+
+
+def share_claimable(job: JobView, local: VerifierLocal) -> bool:
+    """Our part of the solver's slash waits for our claim: settled, no drawn verifier won (those
+    were paid at settlement), no forced error (the honeypot solver was spared), not claimed yet."""
+    j = job.job
+    return j.solver_settled and j.drawn_winners == 0 and not j.forced_error and not local.share_paid
 
 
 def _verdict(

@@ -103,6 +103,43 @@ class ReleaseVerifiers:
         return ("job", self.job_id)
 
 
+@dataclass(frozen=True)
+class DrawVerifiers:
+    """Anyone: fill a Submitted job's empty verifier seats (its challenge window restarts).
+
+    The solver sends it: a job with an empty seat cannot finalize, so nobody else gains from it."""
+
+    job_id: JobId
+
+    @property
+    def key(self) -> Key:
+        return ("job", self.job_id)
+
+
+@dataclass(frozen=True)
+class ExpireUnverified:
+    """Anyone: return a job whose seats stayed empty a claim window past its challenge deadline
+    (budget to the submitter, the solver's stake unlocked, nobody paid or slashed)."""
+
+    job_id: JobId
+
+    @property
+    def key(self) -> Key:
+        return ("job", self.job_id)
+
+
+@dataclass(frozen=True)
+class ClaimWinnerShare:
+    """A winning challenger: collect its part of the solver's slash when no drawn verifier won
+    (drawn winners are paid by settleFailure itself)."""
+
+    job_id: JobId
+
+    @property
+    def key(self) -> Key:
+        return ("job", self.job_id)
+
+
 # ------------------------------------------------------------------------------ DisputeGame
 
 
@@ -284,6 +321,9 @@ ChainAction = (
     | Finalize
     | SettleFailure
     | ReleaseVerifiers
+    | DrawVerifiers
+    | ExpireUnverified
+    | ClaimWinnerShare
     | Open
     | Choose
     | CommitOpTrace

@@ -21,8 +21,11 @@ from assay.agents.actions import (
     Choose,
     ClaimCredit,
     ClaimJob,
+    ClaimWinnerShare,
     CommitOpTrace,
     DrawCommittee,
+    DrawVerifiers,
+    ExpireUnverified,
     Finalize,
     Open,
     ReleaseVerifiers,
@@ -48,6 +51,9 @@ ALREADY_DONE: dict[type, frozenset[str]] = {
     Finalize: frozenset({"WrongStatus"}),  # already Finalized (or Failed)
     SettleFailure: frozenset({"AlreadySettled"}),
     ReleaseVerifiers: frozenset({"AlreadySettled"}),
+    DrawVerifiers: frozenset({"SeatsFull", "WrongStatus"}),  # filled (by anyone) or settled
+    ExpireUnverified: frozenset({"SeatsFilled", "WrongStatus"}),
+    ClaimWinnerShare: frozenset({"NothingToClaim"}),  # claimed already
     Open: _MOVED,
     Choose: _MOVED,
     CommitOpTrace: _MOVED,
@@ -122,6 +128,12 @@ class Responder:
             p.market.settle_failure(a.job_id)
         elif isinstance(a, ReleaseVerifiers):
             p.market.release_verifiers(a.job_id)
+        elif isinstance(a, DrawVerifiers):
+            p.market.draw_verifiers(a.job_id)
+        elif isinstance(a, ExpireUnverified):
+            p.market.expire_unverified(a.job_id)
+        elif isinstance(a, ClaimWinnerShare):
+            p.market.claim_winner_share(a.job_id)
         elif isinstance(a, Open):
             p.game.open(a.game_id, a.lo, a.hi, a.hashes, a.proofs)
         elif isinstance(a, Choose):

@@ -68,6 +68,16 @@ class JobView:
             opens = max(opens, self.job.challenge_deadline)
         return opens + self.job.params.revealWindow
 
+    @property
+    def seats_missing(self) -> int:
+        """Verifier seats still empty (the job cannot finalize until drawVerifiers fills them)."""
+        return max(0, self.job.params.verifiersPerJob - len(self.assignments))
+
+    @property
+    def unverified_expiry(self) -> int:
+        """After this, a job with empty seats may be expired (expireUnverified)."""
+        return self.challenge_deadline + self.job.params.claimWindow
+
     def assignment(self, verifier: str) -> Assignment | None:
         """`verifier`'s assignment, None if it was not drawn."""
         for a in self.assignments:

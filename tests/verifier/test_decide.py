@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assay.agents.actions import (
     Attest,
     Challenge,
     Choose,
+    ClaimWinnerShare,
     DrawCommittee,
     ReleaseVerifiers,
     ResolveAdjudication,
@@ -34,6 +37,13 @@ REPLAYED = VerifierLocal(
 )
 DL = 1200 + PARAMS.challengeWindow
 REVEAL = 2000 + PARAMS.revealWindow + 1
+SETTLED = job(JobStatus.FAILED, solver=OTHER, settled_at=2000, solver_settled=True, winners=1)
+
+
+def replace_job(view: JobView, **kw: object) -> JobView:
+    return JobView(replace(view.job, **kw), view.assignments)  # type: ignore[arg-type]
+
+
 CHEATED = job(assigned=MINE, solver=OTHER, final_state=CHEAT[-1], trace_root=MerkleTree(CHEAT).root)
 
 
@@ -75,6 +85,15 @@ CASES: list[tuple[str, JobView, list[GameView], VerifierLocal, int, list[type]]]
      REVEAL, [SettleFailure]),
     ("settled", job(JobStatus.FAILED, assigned=MINE, settled_at=2000, solver_settled=True), [],
      REPLAYED, REVEAL, []),
+    ("no settlement while a game runs",
+     job(JobStatus.FAILED, assigned=MINE, settled_at=2000, open_games=1), [], REPLAYED, REVEAL, []),
+    ("claim my winner share", SETTLED, [g(GameStatus.CHALLENGER_WON)], REPLAYED, REVEAL,
+     [ClaimWinnerShare]),
+    ("share claimed", SETTLED, [g(GameStatus.CHALLENGER_WON)],
+     replace(REPLAYED, share_paid=True), REVEAL, []),
+    ("drawn winners were paid at settlement", replace_job(SETTLED, drawn_winners=1),
+     [g(GameStatus.CHALLENGER_WON)], REPLAYED, REVEAL, []),
+    ("a lost game earns no share", SETTLED, [g(GameStatus.SOLVER_WON)], REPLAYED, REVEAL, []),
     ("keep playing after another's win failed the job",
      job(JobStatus.FAILED, assigned=MINE, solver=OTHER, settled_at=1300),
      [g(openings=(CHEAT[4],))], REPLAYED, 1301, [Choose]),
