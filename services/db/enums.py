@@ -32,10 +32,13 @@ class StakeEventKind(enum.Enum):
 
 
 class CreditEventKind(enum.Enum):
-    """Pull payments in StakeManager: a credit (payout) or a claim (withdrawal of all credit)."""
+    """Pull payments in StakeManager: a credit (payout), a claim (withdrawal of all credit), or a
+    protocol contract passing its own credit on (the debit of the sender; the recipient's
+    Credited follows it)."""
 
     CREDITED = "Credited"
     CLAIMED = "Claimed"
+    TRANSFERRED = "CreditTransferred"
 
 
 class WhistleblowerEventKind(enum.Enum):

@@ -3,8 +3,12 @@
 Three kinds of rows, three rules:
 
 - event rows (every table with ChainEvent's columns) are deleted where block_number > fork;
-- transition groups (`TRANSITIONS` on Job, AdjudicationRequest, CommitteeRound, CommitteeMember)
-  written after the fork are cleared, and job statuses recomputed (`Job.derive_status`);
+- transition groups (`TRANSITIONS` on Job, JobWinner, AdjudicationRequest, CommitteeRound,
+  CommitteeMember) written after the fork are cleared, and job statuses recomputed
+  (`Job.derive_status`);
+- a job's challenge window moved after the fork (ChallengeWindowRestart rows) is put back to
+  the window the oldest of those restarts replaced (before the transitions are cleared, so a
+  submission after the fork still clears it);
 - snapshot projections (games, stakes) updated after the fork are reset to their newest
   surviving event (GameMove, StakeEvent), or deleted when none survives.
 
@@ -26,6 +30,7 @@ from services.db.base import metadata
 from services.db.errors import RollbackError
 from services.db.models import (
     AdjudicationRequest,
+    ChallengeWindowRestart,
     CommitteeMember,
     CommitteeRound,
     Game,
@@ -33,13 +38,20 @@ from services.db.models import (
     IndexedBlock,
     IndexerCursor,
     Job,
+    JobWinner,
     Stake,
     StakeEvent,
 )
 
 log = structlog.get_logger(__name__)
 
-TRANSITION_MODELS: tuple[Any, ...] = (Job, AdjudicationRequest, CommitteeRound, CommitteeMember)
+TRANSITION_MODELS: tuple[Any, ...] = (
+    Job,
+    JobWinner,
+    AdjudicationRequest,
+    CommitteeRound,
+    CommitteeMember,
+)
 
 
 def rollback_to(session: Session, deployment_id: int, fork_block: int) -> dict[str, int]:
@@ -50,6 +62,7 @@ def rollback_to(session: Session, deployment_id: int, fork_block: int) -> dict[s
     """
     session.flush()
     counts: dict[str, int] = {}
+    _restore_windows(session, deployment_id, fork_block, counts)
     touched_jobs = _clear_transitions(session, deployment_id, fork_block, counts)
     _delete_events(session, deployment_id, fork_block, counts)
     session.expire_all()
@@ -60,6 +73,33 @@ def rollback_to(session: Session, deployment_id: int, fork_block: int) -> dict[s
     session.flush()
     log.info("db.rolled_back", deployment=deployment_id, fork_block=fork_block, **counts)
     return {table: n for table, n in counts.items() if n}
+
+
+def _restore_windows(
+    session: Session, deployment_id: int, fork_block: int, counts: dict[str, int]
+) -> None:
+    restarts = session.scalars(
+        select(ChallengeWindowRestart)
+        .where(
+            ChallengeWindowRestart.deployment_id == deployment_id,
+            ChallengeWindowRestart.block_number > fork_block,
+        )
+        .order_by(
+            ChallengeWindowRestart.job_id,
+            ChallengeWindowRestart.block_number,
+            ChallengeWindowRestart.log_index,
+        )
+    ).all()
+    oldest: dict[int, ChallengeWindowRestart] = {}
+    for restart in restarts:
+        oldest.setdefault(restart.job_id, restart)
+    for job_id, restart in oldest.items():
+        job = session.get(Job, (deployment_id, job_id))
+        if job is not None:
+            job.window_start = restart.previous_window_start
+            job.challenge_deadline = restart.previous_deadline
+    session.flush()
+    counts["jobs.window_restored"] = len(oldest)
 
 
 def _clear_transitions(

@@ -21,7 +21,7 @@ REGISTRY = ProtocolContract.FORCED_ERROR_REGISTRY
 
 _LOCK = {Role.SOLVER: "solver_claim", Role.VERIFIER: "verifier_assignment"}
 _UNLOCK = {Role.SOLVER: "solver_release", Role.VERIFIER: "verifier_release"}
-_REFUNDS = {"JobCancelled", "JobExpired", "JobFailed"}
+_REFUNDS = {"JobCancelled", "JobExpired", "JobFailed", "JobUnverified"}
 
 
 @dataclass(frozen=True)
@@ -47,15 +47,15 @@ def tx_context(logs: Sequence[ChainLog], submitter_of: Callable[[int], str | Non
                 ids[key] = int(lg.args[key])
     causes: dict[int, str] = {}
     trigger: ChainLog | None = None  # the newest non-StakeManager log
-    jackpot_paid = False
     for i, lg in enumerate(logs):
         if lg.contract is not STAKES:
             trigger = lg
             continue
         cause: str | None = None
         if lg.event == "Credited":
-            cause = _credit_cause(lg, logs, i, trigger, submitter_of, jackpot_paid)
-            jackpot_paid = jackpot_paid or cause == "jackpot"
+            cause = _credit_cause(lg, logs, i, trigger, submitter_of)
+        elif lg.event == "CreditTransferred":
+            cause = _transfer_cause(lg, trigger)
         elif lg.event in ("Locked", "Unlocked", "Slashed"):
             cause = _stake_cause(lg, logs, logs[i + 1 :])
         if cause is not None:
@@ -90,14 +90,32 @@ def _stake_cause(lg: ChainLog, tx: Sequence[ChainLog], after: Sequence[ChainLog]
     return None
 
 
+def _transfer_cause(lg: ChainLog, trigger: ChainLog | None) -> str:
+    """A protocol contract passing its credit on: a winner's share of a slash (announced by
+    WinnerSharePaid right before), or the rounding dust of a split (to the treasury)."""
+    paid = trigger is not None and trigger.contract is MARKET and trigger.event == "WinnerSharePaid"
+    if paid and trigger is not None and trigger.args["winner"] == lg.args["to"]:
+        return "winner_share"
+    return "rounding_dust"
+
+
 def _credit_cause(
     lg: ChainLog,
     tx: Sequence[ChainLog],
     index: int,
     trigger: ChainLog | None,
     submitter_of: Callable[[int], str | None],
-    jackpot_paid: bool,
 ) -> str | None:
+    previous = tx[index - 1] if index > 0 else None
+    account = lg.args["account"]
+    # StakeManager.transferCredit logs CreditTransferred, then the recipient's Credited.
+    if (
+        previous is not None
+        and previous.contract is STAKES
+        and previous.event == "CreditTransferred"
+        and previous.args["to"] == account
+    ):
+        return _transfer_cause(previous, trigger)
     # StakeManager.slash credits the beneficiary and the treasury, then logs Slashed.
     for later in tx[index + 1 :]:
         if later.contract is STAKES and later.event == "Credited":
@@ -107,7 +125,7 @@ def _credit_cause(
         break
     if trigger is None:
         return None
-    account, event, args = lg.args["account"], trigger.event, trigger.args
+    event, args = trigger.event, trigger.args
     if trigger.contract is GAME and event == "GameResolved":
         won = GameStatus(int(args["outcome"])) is GameStatus.CHALLENGER_WON
         return "bond_refund" if won else "bond_award"
@@ -117,10 +135,12 @@ def _credit_cause(
         return "refund" if account == submitter_of(int(args["jobId"])) else "verifier_fee"
     if trigger.contract is MARKET and event in _REFUNDS:
         return "refund"
-    if trigger.contract is REGISTRY and event in ("ForcedErrorRevealed", "HoneypotReimbursed"):
-        # reveal() credits the jackpot to the winning challenger first, then the reimbursement.
-        revealed = next((r.args for r in tx if r.event == "ForcedErrorRevealed"), {})
-        winner, jackpot = revealed.get("winningChallenger"), int(revealed.get("jackpot", 0))
-        first_to_winner = not jackpot_paid and jackpot > 0 and account == winner
-        return "jackpot" if first_to_winner else "honeypot_reimbursement"
+    if trigger.contract is REGISTRY and event == "JackpotPaid":
+        # reveal() logs JackpotPaid and credits that winner its part right after, once per
+        # drawn winner; the submitter's reimbursement is credited last.
+        if previous is trigger and account == args["winner"] and int(args["amount"]) > 0:
+            return "jackpot"
+        return "honeypot_reimbursement"
+    if trigger.contract is REGISTRY and event == "HoneypotReimbursed":
+        return "honeypot_reimbursement"  # no drawn winner: no jackpot, the reimbursement only
     return None

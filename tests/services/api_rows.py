@@ -1,6 +1,7 @@
 """A populated services database for the API tests: two deployments, 25 jobs in every status,
-a dispute game that went to the referee court and failed its job, one still running, stakes,
-slashes, credits, jackpot funding and a honeypot reveal.
+a dispute game that went to the referee court and failed its job (its winner paid a slash share
+and the jackpot), one still running, stakes, slashes, credits, jackpot funding and a honeypot
+reveal at the end state of step 5.
 
 Job i's events sit in blocks 100·i … 100·i + 99 (block time = 1000 + block), so no two jobs'
 rows share a block. The numbers the tests check are the constants below.
@@ -20,6 +21,7 @@ from services.db.models import (
     AdjudicationRequest,
     AdjudicationVote,
     Attestation,
+    CommitteeDraw,
     CommitteeMember,
     CommitteeRound,
     CreditEvent,
@@ -30,6 +32,7 @@ from services.db.models import (
     JackpotFunding,
     Job,
     JobAssignment,
+    JobWinner,
     Stake,
     StakeEvent,
 )
@@ -51,6 +54,7 @@ SOLVER_SLASH, REFEREE_SLASH, ATTESTER_SLASH = 2 * ETH, ETH // 10, ETH
 JACKPOT, REIMBURSED = 3 * ETH // 10, ETH // 10
 POOL = ETH + 2 * ETH // 100 - JACKPOT - REIMBURSED  # donation + 2 taxes, then the reveal
 RESOLVED_GAME, RUNNING_GAME = 1, 2
+FORCED_STEP, FAILED_OPS = 5, 17  # job 2 has 17 ops per step and erred at the end of step 5
 FILLER = (JobStatus.OPEN, JobStatus.CANCELLED, JobStatus.EXPIRED)
 
 
@@ -79,7 +83,7 @@ def _claim(row: Job, solver: str, block: int) -> None:
 
 def _submit(row: Job, block: int) -> None:
     row.final_state, row.trace_root, row.artifact_uri = h(9), h(8), "assay://result"
-    row.challenge_deadline = 1_000 + block + 600
+    row.window_start, row.challenge_deadline = 1_000 + block, 1_000 + block + 600
     _group(row, "submitted", block)
     row.status = JobStatus.SUBMITTED
 
@@ -226,14 +230,17 @@ def _disputes(session: Session, dep: int) -> None:
     session.flush()
     session.add_all(rows)
     session.add(
+        CommitteeDraw(**event_at(dep, 209, 3), request_id=1, round=1, game_id=1, draw_block=209)
+    )
+    session.add(
         CommitteeRound(
-            **event_at(dep, 209, 0), request_id=1, round=1, game_id=1, deadline=1_300, size=3
+            **event_at(dep, 210, 9), request_id=1, round=1, game_id=1, deadline=1_300, size=3
         )
     )
     session.flush()
     for i, referee in enumerate(REFEREES):
         member = CommitteeMember(
-            **event_at(dep, 209, 0), request_id=1, round=1, referee=referee, position=i
+            **event_at(dep, 210, 9), request_id=1, round=1, referee=referee, position=i
         )
         if i == 0:
             member.no_show = True
@@ -245,8 +252,8 @@ def _disputes(session: Session, dep: int) -> None:
             request_id=1,
             game_id=1,
             job_id=FAILED_JOB,
-            step=5,
-            op_index=17,
+            step=FORCED_STEP,
+            op_index=FAILED_OPS,
             input_hash=h(16),
             claimed_output=h(99),
             decision=h(77),
@@ -280,6 +287,29 @@ def _disputes(session: Session, dep: int) -> None:
     session.add(_game(dep, DISPUTED_JOB, SOLVER_1, rows))
     session.flush()
     session.add_all(rows)
+    session.flush()
+    # The court ruled at the end state of step 5; the winner took the solver's slash share at
+    # settlement (230) and the jackpot at the reveal (240).
+    session.add(
+        JobWinner(
+            **event_at(dep, 212, 5),
+            job_id=FAILED_JOB,
+            challenger=CHALLENGER,
+            game_id=RESOLVED_GAME,
+            drawn=True,
+            adjudicated=True,
+            step=FORCED_STEP,
+            op_index=FAILED_OPS,
+            paid_amount=ETH,
+            paid_at=1_230,
+            paid_block=230,
+            paid_tx=h(20_230),
+            jackpot=JACKPOT,
+            jackpot_at=1_240,
+            jackpot_block=240,
+            jackpot_tx=h(20_240),
+        )
+    )
 
 
 def _jobs(session: Session, dep: int) -> dict[int, Job]:
@@ -311,9 +341,13 @@ def _jobs(session: Session, dep: int) -> dict[int, Job]:
     _settle(
         failed, JobStatus.FAILED, 212, fail_reason="challenge won", winning_challenger=CHALLENGER
     )
-    failed.solver_slashed = SOLVER_SLASH
+    failed.ops_per_step = FAILED_OPS
+    failed.solver_slashed, failed.winner_share, failed.winner_sharers = SOLVER_SLASH, ETH, 1
+    failed.drawn_only = True
     _group(failed, "solver_settled", 230)
     failed.forced_error_challenger, failed.attesters_slashed = CHALLENGER, ATTESTER_SLASH
+    failed.forced_error_step, failed.forced_error_op_index = FORCED_STEP, FAILED_OPS
+    failed.forced_error_drawn_winners = 1
     _group(failed, "forced_error", 240)
     session.add_all(rows.values())
     session.flush()
@@ -484,6 +518,9 @@ def _money(session: Session, dep: int) -> None:
             **event_at(dep, 240),
             job_id=FAILED_JOB,
             whistleblower=WHISTLEBLOWER,
+            step=FORCED_STEP,
+            op_index=FAILED_OPS,
+            winners=1,
             winning_challenger=CHALLENGER,
             jackpot=JACKPOT,
             honeypot_cost=ETH // 5,

@@ -67,6 +67,7 @@ def job(
         budget=10**18,
         tax=10**16,
         steps=8,
+        ops_per_step=4,
         spec_hash=h(1),
         graph_hash=h(2),
         initial_state=h(3),
@@ -86,4 +87,6 @@ def job(
         protocol_tax_bps=100,
         slash_winner_share_bps=5000,
         max_ops_per_step=10_000,
+        challenge_window_per_step=0,
+        min_verifier_fee=10**15,
     )

@@ -1,5 +1,6 @@
 """Protocol journeys on a devnet, driven through the bindings, for the indexer tests: a paid job,
-a dispute through both phases and the court, a honeypot reveal, a cancelled job."""
+a dispute through both phases and the court, a honeypot reveal, a cancelled job, jobs short of a
+verifier seat (filled later, or expired unverified)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from assay.chain.bindings import Game
 from assay.devnet import ACTORS, Actor, Devnet
 from assay.game_player import Traces, challenger_move, openings_in, send, solver_move
 from assay.protocol.merkle import MerkleTree
-from assay.protocol.types import GameId, GameStatus, JobId, Party, StateHash
+from assay.protocol.types import GameId, GameStatus, JobId, Party, Role, StateHash
+from tests.conftest import past_reveal
 
 ETH = 10**18
 STEPS = 4
@@ -113,18 +115,28 @@ class Disputed:
 
 
 def disputed_job(net: Devnet) -> Disputed:
-    """A cheating solver (wrong op 2 of step 3), one attester, an honest challenger who wins
-    through both phases and the court; then the failure is settled."""
+    """A cheating solver (wrong op 2 of step 3), one attester, an honest challenger (no drawn
+    verifier) who wins through both phases and the court; then the failure is settled and the
+    challenger, the only winner, claims its share of the solver's slash."""
     cheat = make_traces(fault=(3, 2))
     job_id = submitted_job(net, cheat)
     first = net.actor("deployer").protocol.market.assignments(job_id)[0]
     by_address(net, first.verifier).protocol.market.attest(job_id)
-    challenger = net.actor("challenger").protocol
-    final = challenger.market.get_job(job_id).final_state
-    game_id = challenger.game.challenge(
-        job_id, final, challenger.market.get_job(job_id).params.challengeBond
-    )
-    g = play(net, game_id, cheat, HONEST)
+    game_id = won_by_adjudication(net, job_id, cheat, "challenger")
+    market = net.actor("deployer").protocol.market
+    advance(net, past_reveal(net, job_id))
+    market.settle_failure(job_id)
+    net.actor("challenger").protocol.market.claim_winner_share(job_id)
+    return Disputed(job_id, game_id)
+
+
+def won_by_adjudication(net: Devnet, job_id: JobId, cheat: Traces, challenger: str) -> GameId:
+    """`challenger` (an actor name) challenges the job, plays the bisection against `cheat` and
+    wins in the court: the committee is drawn, every member votes the truth, resolved."""
+    protocol = net.actor(challenger).protocol
+    job = protocol.market.get_job(job_id)
+    game_id = protocol.game.challenge(job_id, job.final_state, job.params.challengeBond)
+    g = play(net, game_id, cheat, HONEST, challenger=challenger)
     assert g.status == GameStatus.ADJUDICATING, g
     court = net.actor("deployer").protocol.court
     court.draw_committee(g.request_id)
@@ -134,20 +146,25 @@ def disputed_job(net: Devnet) -> Disputed:
             g.request_id, _op(req.input, req.step, req.op_index)
         )
     court.resolve(g.request_id)
-    assert challenger.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
-    market = net.actor("deployer").protocol.market
-    advance(net, market.get_job(job_id).params.revealWindow + 1)
-    market.settle_failure(job_id)
-    return Disputed(job_id, game_id)
+    assert protocol.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
+    return game_id
 
 
-def play(net: Devnet, game_id: GameId, solver_traces: Traces, truth: Traces) -> Game:
-    """Solver and honest challenger moves until the game leaves the bisection phases."""
+def play(
+    net: Devnet,
+    game_id: GameId,
+    solver_traces: Traces,
+    truth: Traces,
+    *,
+    challenger: str = "challenger",
+) -> Game:
+    """Solver and honest challenger (the actor named `challenger`) moves until the game leaves
+    the bisection phases."""
     solver = net.actor("solver").protocol.game
-    challenger = net.actor("challenger").protocol.game
+    opponent = net.actor(challenger).protocol.game
     openings: list[StateHash] = []
     while True:
-        g = challenger.get_game(game_id)
+        g = opponent.get_game(game_id)
         if g.status not in (
             GameStatus.STEP_BISECTION,
             GameStatus.AWAITING_OP_TRACE,
@@ -163,22 +180,34 @@ def play(net: Devnet, game_id: GameId, solver_traces: Traces, truth: Traces) -> 
         else:
             choice = challenger_move(g, openings, truth, ARITY)
             assert choice is not None
-            send(challenger, game_id, choice)
+            send(opponent, game_id, choice)
+
+
+HONEYPOT_STEP = 3  # a honeypot errs at the end state r_N of this step (N = N_OPS)
 
 
 def honeypot_job(net: Devnet) -> JobId:
-    """A honeypot sealed for the whistleblower, attested by both verifiers, finalized, then
-    revealed: the attesters are slashed and the submitter reimbursed (HoneypotReimbursed)."""
+    """A honeypot sealed for the whistleblower that errs at the end state of step 3 (honest op
+    records, wrong h_3); one drawn verifier attests it, the other challenges and wins in the
+    court; after the challenge window the whistleblower reveals it: the attester is slashed
+    (its winner share to the drawn winner), the jackpot goes to the drawn winner and the
+    submitter is reimbursed (HoneypotReimbursed). The attester is the job's first assignment,
+    the winner its second."""
+    step = HONEYPOT_STEP
     wb = net.actor("whistleblower")
     salt = secrets.token_bytes(32)
     job_id = JobId(net.actor("deployer").protocol.market.job_count() + 1)
-    tag = wb.protocol.registry.sealed_tag_for(job_id, salt, wb.address)
-    assert submitted_job(net, HONEST, sealed_tag=bytes(tag)) == job_id
-    attest_all(net, job_id)
+    tag = wb.protocol.registry.sealed_tag_for(job_id, salt, wb.address, step, N_OPS)
+    cheat = make_traces(fault=(step, N_OPS))
+    assert submitted_job(net, cheat, sealed_tag=bytes(tag)) == job_id
     market = net.actor("deployer").protocol.market
-    advance(net, market.get_job(job_id).params.challengeWindow + 1)
-    market.finalize(job_id)
-    wb.protocol.registry.reveal(job_id, salt)
+    attester, winner = (by_address(net, a.verifier) for a in market.assignments(job_id))
+    attester.protocol.market.attest(job_id)
+    won_by_adjudication(net, job_id, cheat, winner.name)
+    # A reveal waits for the challenge window to close (inside the reveal window).
+    deadline = market.challenge_deadline(job_id)
+    advance(net, max(1, deadline + 1 - net.node.w3.eth.get_block("latest")["timestamp"]))
+    wb.protocol.registry.reveal(job_id, salt, step, N_OPS)
     return job_id
 
 
@@ -186,4 +215,38 @@ def cancelled_job(net: Devnet, submitter: str = "submitter") -> JobId:
     """Posted, then cancelled by its submitter (refund credited)."""
     job_id = post_job(net, submitter)
     net.actor(submitter).protocol.market.cancel_job(job_id)
+    return job_id
+
+
+def short_of_a_seat(net: Devnet) -> JobId:
+    """A job submitted while verifier2's stake is leaving: only one of its two seats is
+    filled. verifier2's stake stays pending withdrawal (callers restake it to fill the seat)."""
+    stakes = net.actor("verifier2").protocol.stakes
+    address = net.actor("verifier2").address
+    stakes.request_withdrawal(Role.VERIFIER, stakes.free_stake(address, Role.VERIFIER))
+    job_id = submitted_job(net)
+    assert len(net.actor("deployer").protocol.market.assignments(job_id)) == 1
+    return job_id
+
+
+def restarted_job(net: Devnet) -> JobId:
+    """A job short of a seat until verifier2 stakes again and anyone fills it with
+    drawVerifiers (the challenge window restarts); both verifiers attest."""
+    job_id = short_of_a_seat(net)
+    advance(net, 60)
+    net.actor("verifier2").protocol.stakes.deposit(Role.VERIFIER, 2 * ETH)
+    net.actor("challenger").protocol.market.draw_verifiers(job_id)
+    attest_all(net, job_id)
+    return job_id
+
+
+def unverified_job(net: Devnet) -> JobId:
+    """A job whose missing seat stays empty for a claim window past its challenge deadline:
+    anyone expires it unverified (budget back to the submitter, solver and verifier released)."""
+    job_id = short_of_a_seat(net)
+    market = net.actor("deployer").protocol.market
+    job = market.get_job(job_id)
+    now = net.node.w3.eth.get_block("latest")["timestamp"]
+    advance(net, job.challenge_deadline + job.params.claimWindow + 1 - now)
+    market.expire_unverified(job_id)
     return job_id

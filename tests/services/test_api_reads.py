@@ -4,12 +4,22 @@ pagination and filters, job timelines, disputes, accounts, the leaderboard, prot
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from assay.protocol.types import JobStatus
+from services.db import make_engine
+from services.db.models import (
+    AdjudicationRequest,
+    ChallengeWindowRestart,
+    CommitteeDraw,
+    CommitteeRound,
+    Job,
+)
 from tests.services.api_app import BACKENDS, Api, assert_problem, populated_api
 from tests.services.api_rows import (
     ATTESTER_SLASH,
@@ -19,13 +29,17 @@ from tests.services.api_rows import (
     DISPUTED_JOB,
     ETH,
     FAILED_JOB,
+    FAILED_OPS,
     FEE_EACH,
     FINALIZED_JOB,
+    FORCED_STEP,
     JACKPOT,
     JOBS,
     POOL,
     REFEREE_SLASH,
     REFEREES,
+    REIMBURSED,
+    RUNNING_GAME,
     SOLVER_1,
     SOLVER_2,
     SOLVER_SLASH,
@@ -33,7 +47,9 @@ from tests.services.api_rows import (
     SUBMITTER_B,
     VERIFIER_1,
     VERIFIER_2,
+    WHISTLEBLOWER,
 )
+from tests.services.db_rows import event_at
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -166,6 +182,87 @@ def test_failed_job_timeline_tells_the_dispute_in_chain_order(api: Api) -> None:
     assert [d["game_id"] for d in job["disputes"]] == [1]
 
 
+def test_jobs_show_their_ops_per_step_and_challenge_window(api: Api) -> None:
+    listed = {j["job_id"]: j for page in _pages(api.client, "/v1/jobs") for j in page}
+    assert listed[FAILED_JOB]["ops_per_step"] == FAILED_OPS
+    assert listed[FINALIZED_JOB]["ops_per_step"] == 4
+    job = _get(api.client, f"/v1/jobs/{DISPUTED_JOB}")
+    assert job["ops_per_step"] == 4
+    result = job["result"]
+    assert result["window_start"] == job["submitted_at"]
+    assert result["challenge_deadline"] == result["window_start"] + 600
+    assert result["window_restarts"] == 0
+    params = job["params"]
+    assert (params["challenge_window_per_step"], params["min_verifier_fee"]) == (0, str(10**15))
+
+
+def test_failed_job_lists_its_winners_shares_and_the_forced_error_location(api: Api) -> None:
+    job = _get(api.client, f"/v1/jobs/{FAILED_JOB}")
+    (winner,) = job["winners"]
+    assert (winner["challenger"], winner["game_id"]) == (CHALLENGER, 1)
+    assert (winner["drawn"], winner["adjudicated"]) == (True, True)
+    assert (winner["step"], winner["op_index"]) == (FORCED_STEP, FAILED_OPS)
+    assert (winner["share_paid"], winner["share_paid_at"]) == (str(ETH), 1_230)
+    assert (winner["jackpot"], winner["jackpot_paid_at"]) == (str(JACKPOT), 1_240)
+    settlement = job["settlement"]
+    assert (settlement["winner_share"], settlement["winner_sharers"]) == (str(ETH), 1)
+    assert settlement["drawn_only"] is True
+    assert (settlement["seats_filled"], settlement["seats_needed"]) == (None, None)
+    forced = settlement["forced_error"]
+    # the end state of the step: op_index is the job's ops per step
+    assert (forced["step"], forced["op_index"]) == (FORCED_STEP, job["ops_per_step"])
+    assert (forced["drawn_winners"], forced["whistleblower"]) == (1, WHISTLEBLOWER)
+    assert (forced["jackpot"], forced["reimbursed"]) == (str(JACKPOT), str(REIMBURSED))
+    assert forced["attesters_slashed"] == str(ATTESTER_SLASH) and forced["revealed_at"] == 1_240
+    # jobs nobody won have no winners and no forced error
+    finalized = _get(api.client, f"/v1/jobs/{FINALIZED_JOB}")
+    assert finalized["winners"] == [] and finalized["settlement"]["forced_error"] is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_restarted_window_and_an_unverified_expiry_show_on_the_job(
+    backend: str, tmp_path: Path
+) -> None:
+    with populated_api(backend, tmp_path) as running:
+        engine = make_engine(running.url)
+        try:
+            with Session(engine) as session, session.begin():
+                dep = running.scenario.main
+                job = session.get_one(Job, (dep, DISPUTED_JOB))
+                session.add(
+                    ChallengeWindowRestart(
+                        **event_at(dep, 303, 7),
+                        job_id=DISPUTED_JOB,
+                        seats_filled=2,
+                        window_start=1_303,
+                        challenge_deadline=1_903,
+                        previous_window_start=job.window_start,
+                        previous_deadline=job.challenge_deadline,
+                    )
+                )
+                job.window_start, job.challenge_deadline = 1_303, 1_903
+                expired = session.get_one(Job, (dep, 8))
+                assert expired.status is JobStatus.EXPIRED
+                expired.seats_filled, expired.seats_needed = 1, 2
+        finally:
+            engine.dispose()
+        job = _get(running.client, f"/v1/jobs/{DISPUTED_JOB}")
+        assert job["result"]["window_restarts"] == 1
+        assert (job["result"]["window_start"], job["result"]["challenge_deadline"]) == (
+            1_303,
+            1_903,
+        )
+        (restart,) = [e for e in job["timeline"] if e["kind"] == "challenge_window_restarted"]
+        assert restart["block_number"] == 303 and "1903" in restart["note"]
+        expired = _get(running.client, "/v1/jobs/8")
+        assert (expired["settlement"]["seats_filled"], expired["settlement"]["seats_needed"]) == (
+            1,
+            2,
+        )
+        (end,) = [e for e in expired["timeline"] if e["kind"] == "expired"]
+        assert end["note"] == "unverified: 1 of 2 verifier seats filled"
+
+
 def test_open_job_has_no_result_or_settlement(api: Api) -> None:
     open_id = next(i for i, s in api.scenario.statuses.items() if s is JobStatus.OPEN)
     job = _get(api.client, f"/v1/jobs/{open_id}")
@@ -256,12 +353,51 @@ def test_resolved_dispute_shows_every_move_and_the_court(api: Api) -> None:
     assert len(game["moves"]) == 7 and game["moves"][-1]["state"]["reason"] == "adjudicated"
     (court,) = game["adjudications"]
     assert (court["step"], court["op_index"], court["decided_votes"]) == (5, 17, 2)
+    assert court["pending_draw"] is None  # its one round was drawn (and it is decided)
     (round_,) = court["rounds"]
     members = {m["referee"]: m for m in round_["members"]}
     assert list(members) == list(REFEREES)
     assert members[REFEREES[0]]["slashed"] and members[REFEREES[0]]["no_show"]
     assert members[REFEREES[0]]["output"] is None
     assert members[REFEREES[1]]["output"] == court["decision"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_dispute_shows_the_committee_draw_it_waits_for(backend: str, tmp_path: Path) -> None:
+    with populated_api(backend, tmp_path) as running:
+        engine = make_engine(running.url)
+        dep = running.scenario.main
+        request = {"request_id": 2, "round": 1, "game_id": RUNNING_GAME}
+        try:
+            with Session(engine) as session, session.begin():
+                session.add(
+                    AdjudicationRequest(
+                        **event_at(dep, 310, 2),
+                        request_id=2,
+                        game_id=RUNNING_GAME,
+                        job_id=DISPUTED_JOB,
+                        step=3,
+                        op_index=4,
+                    )
+                )
+                # scheduled with the request, then again: the first block's word expired
+                session.add(CommitteeDraw(**event_at(dep, 310, 1), **request, draw_block=310))
+                session.add(CommitteeDraw(**event_at(dep, 600, 0), **request, draw_block=600))
+            court = _get(running.client, f"/v1/disputes/{RUNNING_GAME}")["adjudications"]
+            assert [(c["request_id"], c["rounds"]) for c in court] == [(2, [])]
+            assert court[0]["pending_draw"] == {
+                "round": 1,
+                "draw_block": 600,
+                "scheduled_at": 1_600,
+            }
+            with Session(engine) as session, session.begin():
+                session.add(
+                    CommitteeRound(**event_at(dep, 601, 0), **request, deadline=2_000, size=3)
+                )
+            (court,) = _get(running.client, f"/v1/disputes/{RUNNING_GAME}")["adjudications"]
+            assert court["pending_draw"] is None and len(court["rounds"]) == 1
+        finally:
+            engine.dispose()
 
 
 def test_unknown_dispute_is_a_404_problem(api: Api) -> None:

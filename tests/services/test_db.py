@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -80,6 +81,60 @@ def test_upgrade_creates_every_table_and_downgrade_drops_them(
     downgrade(db_url)
     assert _tables(db_url) == {"alembic_version"}
     assert current_revision(db_url) is None
+
+
+INITIAL = "8cc4c906e858"  # the initial schema's revision
+_OLD_JOB = {
+    "deployment_id": 1, "job_id": 1, "status": "submitted", "submitter": ADDR,
+    "budget": "1000", "tax": "10", "steps": 8, "spec_hash": "0x" + "01" * 32,
+    "graph_hash": "0x" + "02" * 32, "initial_state": "0x" + "03" * 32, "spec_uri": "assay://spec",
+    "solver_stake": "2", "verifier_stake": "1", "challenge_bond": "1", "claim_window": 60,
+    "solve_window": 60, "challenge_window": 600, "reveal_window": 600, "clock_budget": 300,
+    "min_clock_extension": 60, "verifiers_per_job": 2, "bisection_arity": 2,
+    "verifier_fee_bps": 500, "protocol_tax_bps": 100, "slash_winner_share_bps": 5000,
+    "max_ops_per_step": 100, "submitted_at": 1_014, "submitted_block": 14,
+    "submitted_tx": "0x" + "14" * 32, "block_number": 10, "block_hash": "0x" + "0a" * 32,
+    "block_time": 1_010, "tx_hash": "0x" + "10" * 32, "log_index": 0,
+}  # fmt: skip
+
+
+def _insert(conn: Any, table: str, row: dict[str, Any]) -> None:
+    columns = ", ".join(row)
+    conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES (:{', :'.join(row)})"), row)
+
+
+def test_the_2026_12_migration_keeps_rows_of_the_initial_schema_both_ways(db_url: str) -> None:
+    upgrade(db_url, INITIAL)
+    eng = make_engine(db_url)
+    try:
+        with eng.begin() as conn:
+            dep = {"chain_id": 1, "deployer": ADDR, "start_block": 1, "created_at": "2026-12-01"}
+            contracts = ("stake_manager", "randomness", "job_market", "referee_court")
+            dep |= dict.fromkeys((*contracts, "dispute_game", "forced_error_registry"), ADDR)
+            _insert(conn, "deployments", {"id": 1, **dep})
+            _insert(conn, "jobs", _OLD_JOB)
+        upgrade(db_url)
+        with eng.begin() as conn:
+            row = conn.execute(
+                text("SELECT ops_per_step, window_start, status, budget FROM jobs")
+            ).one()
+            # no N known for an old job (re-index it); its window started at submission
+            assert (row[0], row[1], row[2], int(row[3])) == (0, 1_014, "submitted", 1000)
+            event = {k: v for k, v in _OLD_JOB.items() if k in ("deployment_id", "block_number")}
+            credit = {**event, "block_hash": "0x" + "0b" * 32, "block_time": 1_011}
+            credit |= {"tx_hash": "0x" + "11" * 32, "log_index": 0, "account": ADDR}
+            credit |= {"kind": "transferred", "amount": "1", "balance": "0"}
+            _insert(conn, "credit_events", credit)
+        with eng.begin() as conn, pytest.raises(IntegrityError):
+            _insert(conn, "credit_events", {**credit, "log_index": 1, "kind": "refunded"})
+        downgrade(db_url, INITIAL)
+        assert current_revision(db_url) == INITIAL
+        with eng.begin() as conn:
+            assert conn.execute(text("SELECT job_id, status FROM jobs")).one() == (1, "submitted")
+            # the old schema has no transferred kind: those rows went with the downgrade
+            assert conn.execute(text("SELECT count(*) FROM credit_events")).scalar_one() == 0
+    finally:
+        eng.dispose()
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:

@@ -15,12 +15,15 @@ from services.db import make_engine, upgrade
 from services.db.enums import MoveKind, StakeEventKind
 from services.db.models import (
     Attestation,
+    ChallengeWindowRestart,
+    CommitteeDraw,
     Game,
     GameMove,
     IndexedBlock,
     IndexerCursor,
     Job,
     JobAssignment,
+    JobWinner,
     Stake,
     StakeEvent,
 )
@@ -218,3 +221,111 @@ def test_rollback_clears_a_terminal_transition_and_recomputes_the_status(engine:
         posted = session.get_one(Job, (dep, 1))
         assert posted.status is JobStatus.SUBMITTED
         assert (posted.outcome, posted.solver_pay, posted.settled_block) == (None, None, None)
+
+
+def _restart(dep: int, block: int, previous: tuple[int, int]) -> ChallengeWindowRestart:
+    return ChallengeWindowRestart(
+        **event_at(dep, block, 4),
+        job_id=1,
+        seats_filled=2,
+        window_start=1_000 + block,
+        challenge_deadline=1_600 + block,
+        previous_window_start=previous[0],
+        previous_deadline=previous[1],
+    )
+
+
+def _with_restarts(session: Session) -> int:
+    """`_history`, its job's window opened at submission (@14) and restarted @18 and @20."""
+    dep = _history(session)
+    posted = session.get_one(Job, (dep, 1))
+    posted.window_start, posted.challenge_deadline = 1_020, 1_620
+    session.add_all([_restart(dep, 18, (1_014, 1_614)), _restart(dep, 20, (1_018, 1_618))])
+    return dep
+
+
+@pytest.mark.parametrize(
+    ("fork", "window", "restarts"),
+    [
+        (20, (1_020, 1_620), 2),  # nothing after the fork
+        (19, (1_018, 1_618), 1),  # the window the @20 restart replaced
+        (17, (1_014, 1_614), 0),  # back to the submission's window
+        (13, (None, None), 0),  # the submission is gone too: no window at all
+    ],
+)
+def test_rollback_of_window_restarts_puts_back_the_window_they_replaced(
+    engine: Engine, fork: int, window: tuple[int | None, int | None], restarts: int
+) -> None:
+    with Session(engine) as session, session.begin():
+        dep = _with_restarts(session)
+    with Session(engine) as session, session.begin():
+        rollback_to(session, dep, fork)
+
+    with Session(engine) as session:
+        posted = session.get_one(Job, (dep, 1))
+        assert (posted.window_start, posted.challenge_deadline) == window
+        assert _count(session, ChallengeWindowRestart) == restarts
+
+
+def _with_a_winner(session: Session) -> int:
+    """`_history`, its game's draw scheduled @16, the challenger's win @20, its share and
+    jackpot paid @22."""
+    dep = _history(session)
+    session.add(
+        CommitteeDraw(**event_at(dep, 16, 5), request_id=1, round=1, game_id=1, draw_block=16)
+    )
+    session.add(
+        JobWinner(
+            **event_at(dep, 20, 6),
+            job_id=1,
+            challenger=CHALLENGER,
+            game_id=1,
+            drawn=True,
+            adjudicated=True,
+            step=3,
+            op_index=4,
+            paid_amount=10**17,
+            paid_at=1_022,
+            paid_block=22,
+            paid_tx=h(20_022),
+            jackpot=3 * 10**17,
+            jackpot_at=1_022,
+            jackpot_block=22,
+            jackpot_tx=h(20_022),
+        )
+    )
+    return dep
+
+
+def test_rollback_clears_a_winners_payouts_then_its_win_then_the_scheduled_draw(
+    engine: Engine,
+) -> None:
+    with Session(engine) as session, session.begin():
+        dep = _with_a_winner(session)
+    with Session(engine) as session, session.begin():
+        counts = rollback_to(session, dep, 21)
+    assert counts == {"job_winners.paid": 1, "job_winners.jackpot": 1}
+    with Session(engine) as session:
+        winner = session.get_one(JobWinner, (dep, 1, CHALLENGER))
+        assert (winner.paid_amount, winner.paid_block, winner.jackpot, winner.jackpot_tx) == (
+            None,
+            None,
+            None,
+            None,
+        )
+        assert (winner.drawn, winner.adjudicated, winner.step, winner.op_index) == (
+            True,
+            True,
+            3,
+            4,
+        )
+
+    with Session(engine) as session, session.begin():
+        rollback_to(session, dep, 19)
+    with Session(engine) as session:
+        assert _count(session, JobWinner) == 0 and _count(session, CommitteeDraw) == 1
+
+    with Session(engine) as session, session.begin():
+        rollback_to(session, dep, 15)
+    with Session(engine) as session:
+        assert _count(session, CommitteeDraw) == 0

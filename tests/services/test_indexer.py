@@ -19,12 +19,15 @@ from assay.chain.artifacts import load_abi
 from assay.chain.deploy import Deployment
 from assay.devnet import ACTORS, Devnet
 from assay.protocol.types import GameStatus, JobStatus, Party, Role
-from services.db.enums import MoveKind, ProtocolContract, StakeEventKind
+from services.db.enums import CreditEventKind, MoveKind, ProtocolContract, StakeEventKind
 from services.db.models import (
     AdjudicationRequest,
     AdjudicationVote,
     Attestation,
+    ChallengeWindowRestart,
+    CommitteeDraw,
     CommitteeMember,
+    CommitteeRound,
     CreditEvent,
     ForcedErrorReveal,
     Game,
@@ -73,6 +76,15 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def request_round(session: Session, request_id: int) -> CommitteeRound:
+    """The first committee round of an adjudication request."""
+    return session.scalars(
+        select(CommitteeRound).where(
+            CommitteeRound.request_id == request_id, CommitteeRound.round == 1
+        )
+    ).one()
+
+
 def causes(session: Session, model: type[StakeEvent] | type[CreditEvent]) -> list[str | None]:
     """The `cause` column of every row of `model`, in chain order."""
     rows = session.execute(select(model.cause).order_by(model.block_number, model.log_index))
@@ -95,6 +107,13 @@ def test_paid_job_is_indexed_as_the_chain_has_it(net: Devnet, tmp_path: Path) ->
             assert job.solver == net.actor("solver").address.lower()
             assert (job.budget, job.tax) == (chain_job.budget, chain_job.tax)
             assert job.claim_window == chain_job.params.claimWindow
+            assert job.ops_per_step == chain_job.ops_per_step == journeys.N_OPS
+            assert job.min_verifier_fee == chain_job.params.minVerifierFee
+            assert job.challenge_window_per_step == chain_job.params.challengeWindowPerStep
+            assert (job.window_start, job.challenge_deadline) == (
+                chain_job.window_start,
+                chain_job.challenge_deadline,
+            )
             assert job.final_state == "0x" + bytes(chain_job.final_state).hex()
             assert job.verifiers_released_block is not None
             assert len(job.assignments) == len(job.attestations) == 2
@@ -150,6 +169,12 @@ def test_dispute_through_both_phases_and_the_court(net: Devnet, tmp_path: Path) 
             assert (request.game_id, request.step, request.op_index) == (d.game_id, 3, 2)
             # 3 seats, 2 eligible referees (the devnet's): both sit and both vote the truth
             assert request.decided_votes == 2 and request.decision is not None
+            # the first round's draw was scheduled by the request, drawn in a later block
+            draw = s.scalars(select(CommitteeDraw)).one()
+            assert (draw.request_id, draw.round, draw.game_id) == (request.request_id, 1, d.game_id)
+            assert draw.draw_block == request.block_number
+            round_ = request_round(s, request.request_id)
+            assert round_.block_number > draw.draw_block
             members = s.scalars(select(CommitteeMember)).all()
             assert len(members) == 2 and all(m.slashed_block is None for m in members)
             assert s.scalar(select(func.count()).select_from(AdjudicationVote)) == 2
@@ -162,6 +187,25 @@ def test_dispute_through_both_phases_and_the_court(net: Devnet, tmp_path: Path) 
             )
             assert job.solver_slashed == job.solver_stake
             assert job.verifiers_released_block == job.solver_settled_block
+            # no drawn verifier won: the one winner's share is left for it to claim
+            share = job.solver_stake * job.slash_winner_share_bps // 10_000
+            assert (job.winner_share, job.winner_sharers, job.drawn_only) == (share, 1, False)
+            (winner,) = job.winners
+            assert (winner.challenger, winner.game_id) == (game.winner, d.game_id)
+            assert (winner.drawn, winner.adjudicated) == (False, True)
+            assert (winner.step, winner.op_index) == (3, journeys.N_OPS)
+            assert winner.paid_amount == share and winner.paid_block is not None
+            assert winner.jackpot is None
+            chain_win = net.actor("deployer").protocol.market.win_of(
+                d.job_id, net.actor("challenger").address
+            )
+            assert (chain_win.drawn, chain_win.adjudicated, chain_win.paid) == (False, True, True)
+            # the market passed its credit on: a debit row, then the winner's credit
+            debit = s.scalars(
+                select(CreditEvent).where(CreditEvent.kind == CreditEventKind.TRANSFERRED)
+            ).one()
+            market = net.deployment.job_market.lower()  # type: ignore[union-attr]
+            assert (debit.account, debit.amount, debit.cause) == (market, share, "winner_share")
             slash = s.scalars(
                 select(StakeEvent).where(StakeEvent.kind == StakeEventKind.SLASHED)
             ).one()
@@ -170,9 +214,10 @@ def test_dispute_through_both_phases_and_the_court(net: Devnet, tmp_path: Path) 
                 "lost_dispute",
                 d.job_id,
             )
-            assert slash.beneficiary == net.actor("challenger").address.lower()
+            # the winner share is credited to the market, which passes it on to the winners
+            assert (slash.beneficiary, slash.to_beneficiary) == (market, share)
             credit_causes = set(causes(s, CreditEvent))
-            assert {"bond_refund", "refund", "slash_share"} <= credit_causes
+            assert {"bond_refund", "refund", "slash_share", "winner_share"} <= credit_causes
             locks = s.scalars(
                 select(StakeEvent).where(
                     StakeEvent.role == Role.REFEREE, StakeEvent.kind == StakeEventKind.LOCKED
@@ -189,6 +234,8 @@ def test_dispute_through_both_phases_and_the_court(net: Devnet, tmp_path: Path) 
 
 def test_honeypot_reveal_fills_the_reimbursement(net: Devnet, tmp_path: Path) -> None:
     job_id = journeys.honeypot_job(net)
+    market = net.actor("deployer").protocol.market
+    attester, winner = (a.verifier.lower() for a in market.assignments(job_id))
     with database("sqlite", tmp_path) as url, indexer_on(net, url) as (ix, eng):
         ix.run_until_caught_up()
         with Session(eng) as s:
@@ -196,17 +243,73 @@ def test_honeypot_reveal_fills_the_reimbursement(net: Devnet, tmp_path: Path) ->
             reveal = s.get(ForcedErrorReveal, (ix.deployment_id, job_id))
             assert reveal is not None
             assert reveal.whistleblower == net.actor("whistleblower").address.lower()
-            assert (reveal.winning_challenger, reveal.jackpot) == (None, 0)
+            # the end state of the sealed step, where the drawn winner won in the court
+            assert (reveal.step, reveal.op_index) == (journeys.HONEYPOT_STEP, journeys.N_OPS)
+            assert (reveal.winners, reveal.winning_challenger) == (1, winner)
+            assert reveal.jackpot > 0
             assert reveal.honeypot_cost is not None and reveal.honeypot_cost > 0
             assert reveal.reimbursed is not None and reveal.reimbursed > 0
             job = s.get(Job, (ix.deployment_id, job_id))
             assert job is not None and job.forced_error_block is not None
-            assert job.attesters_slashed == 2 * job.verifier_stake
+            assert job.status == JobStatus.FAILED
+            assert (job.forced_error_step, job.forced_error_op_index) == (
+                journeys.HONEYPOT_STEP,
+                journeys.N_OPS,
+            )
+            assert job.forced_error_drawn_winners == 1
+            assert job.attesters_slashed == job.verifier_stake  # the one attester
+            assert job.solver_settled_block is None  # spared, not settled by settleFailure
+            (won,) = job.winners
+            assert (won.challenger, won.drawn, won.adjudicated) == (winner, True, True)
+            assert (won.step, won.op_index) == (journeys.HONEYPOT_STEP, journeys.N_OPS)
+            assert won.jackpot == reveal.jackpot and won.jackpot_block == reveal.block_number
+            # the attester's winner share went to the drawn winner, in the reveal
+            assert won.paid_amount == job.verifier_stake * job.slash_winner_share_bps // 10_000
+            assert won.paid_block == reveal.block_number
             slashed = s.scalars(
                 select(StakeEvent).where(StakeEvent.kind == StakeEventKind.SLASHED)
             ).all()
-            assert [e.cause for e in slashed] == ["attested_honeypot"] * 2
-            assert "honeypot_reimbursement" in causes(s, CreditEvent)
+            assert [(e.account, e.cause) for e in slashed] == [(attester, "attested_honeypot")]
+            paid = {(c.account, c.cause) for c in s.scalars(select(CreditEvent))}
+            assert {(winner, "jackpot"), (winner, "winner_share")} <= paid
+            assert (job.submitter, "honeypot_reimbursement") in paid
+
+
+def test_seats_filled_late_restart_the_window_and_empty_seats_expire_the_job(
+    net: Devnet, tmp_path: Path
+) -> None:
+    restarted = journeys.restarted_job(net)
+    unverified = journeys.unverified_job(net)
+    market = net.actor("deployer").protocol.market
+    with database("sqlite", tmp_path) as url, indexer_on(net, url) as (ix, eng):
+        ix.run_until_caught_up()
+        with Session(eng) as s:
+            assert_matches_chain(net, s)
+            job = s.get(Job, (ix.deployment_id, restarted))
+            assert job is not None and job.status == JobStatus.SUBMITTED
+            on_chain = market.get_job(restarted)
+            assert (job.window_start, job.challenge_deadline) == (
+                on_chain.window_start,
+                on_chain.challenge_deadline,
+            )
+            restart = s.scalars(select(ChallengeWindowRestart)).one()
+            assert (restart.job_id, restart.seats_filled) == (restarted, 2)
+            assert restart.window_start == restart.block_time == job.window_start
+            assert restart.previous_window_start == job.submitted_at
+            assert restart.previous_deadline is not None
+            assert restart.previous_deadline < restart.challenge_deadline
+            assert len(job.assignments) == 2
+
+            expired = s.get(Job, (ix.deployment_id, unverified))
+            assert expired is not None and expired.status == JobStatus.EXPIRED
+            assert (expired.seats_filled, expired.seats_needed) == (1, 2)
+            assert expired.verifiers_released_block == expired.settled_block
+            refund = s.scalars(
+                select(CreditEvent).where(
+                    CreditEvent.job_id == unverified, CreditEvent.cause == "refund"
+                )
+            ).one()
+            assert refund.account == expired.submitter
 
 
 # ------------------------------------------------------------------------------ idempotency
@@ -299,6 +402,44 @@ def test_reorg_is_rolled_back_and_matches_a_fresh_index(
             job = s.get(Job, (ix.deployment_id, job_b))
             assert job is not None and job.status == JobStatus.CLAIMED
             assert job.submitter == net.actor("challenger").address.lower()
+        with (
+            database(backend, tmp_path, "b") as fresh_url,
+            indexer_on(net, fresh_url) as (fresh, fresh_eng),
+        ):
+            fresh.run_until_caught_up()
+            assert dump(eng) == dump(fresh_eng)
+
+
+def test_a_reorged_window_restart_puts_the_submission_window_back(
+    net: Devnet, tmp_path: Path, backend: str
+) -> None:
+    node = net.node
+    job_id = journeys.short_of_a_seat(net)
+    snap = node.snapshot()
+    journeys.advance(net, 60)
+    net.actor("verifier2").protocol.stakes.deposit(Role.VERIFIER, 2 * journeys.ETH)
+    net.actor("challenger").protocol.market.draw_verifiers(job_id)
+    with database(backend, tmp_path, "a") as url, indexer_on(net, url, batch_blocks=3) as (ix, eng):
+        ix.run_until_caught_up()
+        with Session(eng) as s:
+            job = s.get(Job, (ix.deployment_id, job_id))
+            assert job is not None and job.window_start != job.submitted_at
+        old_head = node.w3.eth.block_number
+        node.revert(snap)  # chain B: the seat is never filled
+        resync(net)
+        node.mine(old_head - node.w3.eth.block_number + 2)
+        assert ix.tick().reorg_fork is not None
+        ix.run_until_caught_up()
+        with Session(eng) as s:
+            assert_matches_chain(net, s)
+            assert s.scalar(select(func.count()).select_from(ChallengeWindowRestart)) == 0
+            job = s.get(Job, (ix.deployment_id, job_id))
+            on_chain = net.actor("deployer").protocol.market.get_job(job_id)
+            assert job is not None and job.window_start == job.submitted_at
+            assert (job.window_start, job.challenge_deadline) == (
+                on_chain.window_start,
+                on_chain.challenge_deadline,
+            )
         with (
             database(backend, tmp_path, "b") as fresh_url,
             indexer_on(net, fresh_url) as (fresh, fresh_eng),

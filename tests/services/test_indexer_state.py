@@ -89,28 +89,71 @@ def test_finalize_credits_are_told_apart_by_account() -> None:
     }
 
 
-def test_a_reveal_pays_the_jackpot_first_then_the_reimbursement() -> None:
-    # The winning challenger is also the honeypot's submitter: two credits to one account.
+def test_a_reveal_pays_the_winner_share_then_the_jackpot_then_the_reimbursement() -> None:
+    # The drawn winner is also the honeypot's submitter: three credits to one account.
+    market = "0x" + "dd" * 20
     tx = [
-        _log(SM, "Credited", 0, account=CHALLENGER, amount=2, newCredit=2),
-        _log(SM, "Credited", 1, account=SOLVER, amount=2, newCredit=2),
-        _log(SM, "Slashed", 2, account=SOLVER, role=int(Role.VERIFIER), amount=4,
-             beneficiary=CHALLENGER, toBeneficiary=2),
-        _log(JM, "ForcedErrorMarked", 3, jobId=1, winningChallenger=CHALLENGER,
+        _log(SM, "Unlocked", 0, account=SOLVER, role=int(Role.SOLVER), amount=9, totalLocked=0),
+        _log(SM, "Credited", 1, account=market, amount=2, newCredit=2),
+        _log(SM, "Credited", 2, account=SOLVER, amount=2, newCredit=2),
+        _log(SM, "Slashed", 3, account=SOLVER, role=int(Role.VERIFIER), amount=4,
+             beneficiary=market, toBeneficiary=2),
+        _log(JM, "ForcedErrorMarked", 4, jobId=1, step=3, opIndex=2, drawnWinners=1,
              attestersSlashed=4),
-        _log(FE, "ForcedErrorRevealed", 4, jobId=1, whistleblower=SUBMITTER,
-             winningChallenger=CHALLENGER, jackpot=5),
-        _log(FE, "HoneypotReimbursed", 5, jobId=1, submitter=CHALLENGER, cost=3, reimbursed=3),
-        _log(SM, "Credited", 6, account=CHALLENGER, amount=5, newCredit=7),
-        _log(SM, "Credited", 7, account=CHALLENGER, amount=3, newCredit=10),
+        _log(JM, "WinnerSharePaid", 5, jobId=1, winner=CHALLENGER, amount=2),
+        _log(SM, "CreditTransferred", 6, **{"from": market, "to": CHALLENGER, "amount": 2}),
+        _log(SM, "Credited", 7, account=CHALLENGER, amount=2, newCredit=2),
+        _log(FE, "ForcedErrorRevealed", 8, jobId=1, whistleblower=SUBMITTER, step=3, opIndex=2,
+             winners=1, jackpot=5),
+        _log(FE, "HoneypotReimbursed", 9, jobId=1, submitter=CHALLENGER, cost=3, reimbursed=3),
+        _log(FE, "JackpotPaid", 10, jobId=1, winner=CHALLENGER, amount=5),
+        _log(SM, "Credited", 11, account=CHALLENGER, amount=5, newCredit=7),
+        _log(SM, "Credited", 12, account=CHALLENGER, amount=3, newCredit=10),
     ]  # fmt: skip
     causes = tx_context(tx, lambda job: None).causes
     assert dict(causes) == {
-        0: "slash_share",
+        0: "honeypot_solver_spared",
         1: "slash_share",
-        2: "attested_honeypot",
-        6: "jackpot",
-        7: "honeypot_reimbursement",
+        2: "slash_share",
+        3: "attested_honeypot",
+        6: "winner_share",
+        7: "winner_share",
+        11: "jackpot",
+        12: "honeypot_reimbursement",
+    }
+
+
+def test_a_reveal_without_a_drawn_winner_only_reimburses() -> None:
+    tx = [
+        _log(FE, "ForcedErrorRevealed", 0, jobId=1, whistleblower=SUBMITTER, step=3, opIndex=2,
+             winners=0, jackpot=0),
+        _log(FE, "HoneypotReimbursed", 1, jobId=1, submitter=SUBMITTER, cost=3, reimbursed=3),
+        _log(SM, "Credited", 2, account=SUBMITTER, amount=3, newCredit=3),
+    ]  # fmt: skip
+    assert dict(tx_context(tx, lambda job: None).causes) == {2: "honeypot_reimbursement"}
+
+
+def test_a_split_winner_share_leaves_its_dust_to_the_treasury() -> None:
+    market, treasury, other = "0x" + "dd" * 20, "0x" + "ee" * 20, "0x" + "ef" * 20
+    tx = [
+        _log(JM, "FailureSettled", 0, jobId=1, solverSlashed=9, winnerShare=5, winners=2,
+             drawnOnly=True),
+        _log(JM, "WinnerSharePaid", 1, jobId=1, winner=CHALLENGER, amount=2),
+        _log(SM, "CreditTransferred", 2, **{"from": market, "to": CHALLENGER, "amount": 2}),
+        _log(SM, "Credited", 3, account=CHALLENGER, amount=2, newCredit=2),
+        _log(JM, "WinnerSharePaid", 4, jobId=1, winner=other, amount=2),
+        _log(SM, "CreditTransferred", 5, **{"from": market, "to": other, "amount": 2}),
+        _log(SM, "Credited", 6, account=other, amount=2, newCredit=2),
+        _log(SM, "CreditTransferred", 7, **{"from": market, "to": treasury, "amount": 1}),
+        _log(SM, "Credited", 8, account=treasury, amount=1, newCredit=1),
+    ]  # fmt: skip
+    assert dict(tx_context(tx, lambda job: None).causes) == {
+        2: "winner_share",
+        3: "winner_share",
+        5: "winner_share",
+        6: "winner_share",
+        7: "rounding_dust",
+        8: "rounding_dust",
     }
 
 

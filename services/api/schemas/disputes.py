@@ -128,6 +128,15 @@ class CommitteeRoundOut(BaseModel):
     members: list[CommitteeMemberOut]
 
 
+class PendingDraw(BaseModel):
+    """A committee round scheduled and not drawn yet: anyone may call drawCommittee once the
+    chain is past `draw_block` (whose randomness seeds the draw)."""
+
+    round: int = Field(ge=1)
+    draw_block: BlockNumber
+    scheduled_at: UnixTime
+
+
 class Adjudication(BaseModel):
     """One operator sent to the referee court, and its answer."""
 
@@ -140,6 +149,9 @@ class Adjudication(BaseModel):
     decided_votes: int | None
     decided_at: UnixTime | None
     rounds: list[CommitteeRoundOut]
+    pending_draw: PendingDraw | None = Field(
+        description="The round waiting for its committee draw; null once drawn or decided."
+    )
 
 
 class DisputeDetail(DisputeSummary):

@@ -30,6 +30,13 @@ class JobSummary(BaseModel):
     solver: Address | None = Field(description="Set once the job is claimed.")
     budget: Wei = Field(description="Escrowed budget, net of the protocol tax.")
     steps: int = Field(ge=0, description="Training steps T.", examples=[500])
+    ops_per_step: int = Field(
+        ge=0,
+        description="Operators per step N, fixed by the job's graph: every step's op trace is "
+        "r_0..r_N, and r_N is the step's end state h_s (0: indexed before the protocol bound N "
+        "on chain; re-index).",
+        examples=[12],
+    )
     spec_hash: Hash32
     spec_uri: str = Field(examples=[f"assay://{EXAMPLE_SHA256}?peer=tcp://127.0.0.1:5555"])
     posted_at: UnixTime
@@ -62,6 +69,10 @@ class JobParams(BaseModel):
     protocol_tax_bps: int = Field(examples=[100])
     slash_winner_share_bps: int = Field(examples=[5000])
     max_ops_per_step: int = Field(examples=[100000])
+    challenge_window_per_step: int = Field(
+        description="Seconds added to the challenge window per training step.", examples=[0]
+    )
+    min_verifier_fee: Wei = Field(description="The least fee a job offers each drawn verifier.")
 
 
 class JobResult(BaseModel):
@@ -71,7 +82,34 @@ class JobResult(BaseModel):
     trace_root: Hash32 | None
     sealed_tag: Hash32 | None
     artifact_uri: str | None
-    challenge_deadline: UnixTime | None
+    window_start: UnixTime | None = Field(
+        description="When the challenge window opened: the submission, or the newest verifier "
+        "seat filled later (drawVerifiers restarts the window)."
+    )
+    challenge_deadline: UnixTime | None = Field(
+        description="When the challenge window closes, as it stands now."
+    )
+    window_restarts: int = Field(
+        ge=0, description="How often drawVerifiers filled missing seats and restarted the window."
+    )
+
+
+class ForcedErrorOut(BaseModel):
+    """A revealed honeypot: where it erred on purpose (the end state r_N of `step`, N = the
+    job's ops_per_step), who revealed it and what the reveal paid."""
+
+    step: int = Field(ge=0, examples=[3])
+    op_index: int = Field(ge=0, description="Always the job's ops_per_step N.", examples=[12])
+    drawn_winners: int = Field(
+        ge=0,
+        description="Drawn verifiers who won a game there: they shared the attesters' winner "
+        "share and the jackpot (none: both stayed with the treasury and the pool).",
+    )
+    attesters_slashed: Wei | None
+    whistleblower: Address | None = Field(description="Null if the reveal is not indexed.")
+    jackpot: Wei | None = Field(description="All drawn winners' parts together.")
+    reimbursed: Wei | None = Field(description="Paid back to the submitter.")
+    revealed_at: UnixTime | None
 
 
 class JobSettlement(BaseModel):
@@ -85,6 +123,38 @@ class JobSettlement(BaseModel):
     solver_slashed: Wei | None = Field(description="After a failure, once the reveal ended.")
     attesters_slashed: Wei | None = Field(description="When a honeypot was revealed.")
     forced_error_challenger: Address | None
+    seats_filled: int | None = Field(
+        description="Expired unverified (its verifier seats stayed empty): seats filled."
+    )
+    seats_needed: int | None = Field(description="Expired unverified: the seats it needed.")
+    winner_share: Wei | None = Field(
+        description="After a failure: the part of the solver's slash that went to winners."
+    )
+    winner_sharers: int | None = Field(description="How many winners shared it.")
+    drawn_only: bool | None = Field(
+        description="True: only the drawn verifiers who won shared it (paid at settlement); "
+        "false: every winner, each claiming winner_share / winner_sharers."
+    )
+    forced_error: ForcedErrorOut | None = Field(description="Null unless revealed a honeypot.")
+
+
+class JobWinnerOut(BaseModel):
+    """A challenger who won a game on the job, and what it was paid for it."""
+
+    challenger: Address
+    game_id: int
+    drawn: bool = Field(description="A drawn verifier of the job (drawn winners come first).")
+    adjudicated: bool = Field(description="Won by the referee court's ruling.")
+    step: int | None = Field(description="Where the court ruled the solver wrong: the step…")
+    op_index: int | None = Field(description="…and the operator (N: the step's end state).")
+    won_at: UnixTime
+    share_paid: Wei | None = Field(
+        description="Its share of a slash, once credited (the solver's, or on a reveal the "
+        "attesters'); null until then."
+    )
+    share_paid_at: UnixTime | None
+    jackpot: Wei | None = Field(description="Its part of a forced-error jackpot.")
+    jackpot_paid_at: UnixTime | None
 
 
 class VerifierAssignment(BaseModel):
@@ -120,6 +190,7 @@ class TimelineKind(enum.StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    CHALLENGE_WINDOW_RESTARTED = "challenge_window_restarted"
     FAILURE_SETTLED = "failure_settled"
     VERIFIERS_RELEASED = "verifiers_released"
     FORCED_ERROR_MARKED = "forced_error_marked"
@@ -164,5 +235,8 @@ class JobDetail(JobSummary):
     result: JobResult | None = Field(description="Null until the solver submits.")
     settlement: JobSettlement | None = Field(description="Null until the job ends.")
     verifiers: list[VerifierAssignment]
+    winners: list[JobWinnerOut] = Field(
+        description="Challengers who won a game on the job, in the order they won."
+    )
     disputes: list[DisputeBrief]
     timeline: list[TimelineEvent]

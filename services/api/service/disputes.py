@@ -23,11 +23,13 @@ from services.api.schemas.disputes import (
     DisputeSummary,
     Move,
     MoveState,
+    PendingDraw,
 )
 from services.api.service.deployments import resolve_deployment
 from services.db.models import (
     AdjudicationRequest,
     AdjudicationVote,
+    CommitteeDraw,
     CommitteeMember,
     CommitteeRound,
     Game,
@@ -216,6 +218,12 @@ def _adjudications(session: Session, game: Game) -> list[Adjudication]:
                 no_show=m.no_show,
             )
         )
+    draws = session.scalars(
+        select(CommitteeDraw)
+        .where(CommitteeDraw.deployment_id == dep, CommitteeDraw.request_id.in_(ids))
+        .order_by(CommitteeDraw.block_number, CommitteeDraw.log_index)
+    ).all()
+    drawn = {(r.request_id, r.round) for r in rounds}
     rounds_of: defaultdict[int, list[CommitteeRoundOut]] = defaultdict(list)
     for r in rounds:
         rounds_of[r.request_id].append(
@@ -238,6 +246,25 @@ def _adjudications(session: Session, game: Game) -> list[Adjudication]:
             decided_votes=r.decided_votes,
             decided_at=r.decided_at,
             rounds=rounds_of[r.request_id],
+            pending_draw=None if r.decided_block is not None else pending_draw(draws, r, drawn),
         )
         for r in requests
     ]
+
+
+def pending_draw(
+    draws: Sequence[CommitteeDraw], request: AdjudicationRequest, drawn: set[tuple[int, int]]
+) -> PendingDraw | None:
+    """The newest schedule of `request`'s rounds whose committee is not drawn yet (a draw
+    whose randomness expired is scheduled again: the newest schedule counts)."""
+    pending = [
+        d
+        for d in draws
+        if d.request_id == request.request_id and (d.request_id, d.round) not in drawn
+    ]
+    if not pending:
+        return None
+    newest = pending[-1]
+    return PendingDraw(
+        round=newest.round, draw_block=newest.draw_block, scheduled_at=newest.block_time
+    )

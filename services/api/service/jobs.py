@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assay.protocol.types import JobId, JobStatus
@@ -13,17 +13,19 @@ from services.api.pagination import Cursor, decode_cursor
 from services.api.schemas.common import DisputeState, JobState, name_of, wei, wei_or_none
 from services.api.schemas.jobs import (
     DisputeBrief,
+    ForcedErrorOut,
     JobDetail,
     JobPage,
     JobParams,
     JobResult,
     JobSettlement,
     JobSummary,
+    JobWinnerOut,
     VerifierAssignment,
 )
 from services.api.service.deployments import resolve_deployment
 from services.api.service.timeline import job_timeline
-from services.db.models import Job
+from services.db.models import ChallengeWindowRestart, ForcedErrorReveal, Job, JobWinner
 
 LISTING = "jobs"
 
@@ -74,14 +76,15 @@ def get_job(session: Session, job_id: JobId, *, deployment: int | None) -> JobDe
         params=_params(job),
         stake_locked=wei_or_none(job.stake_locked),
         solve_deadline=job.solve_deadline,
-        result=_result(job),
-        settlement=_settlement(job),
+        result=_result(session, job),
+        settlement=_settlement(session, job),
         verifiers=[
             VerifierAssignment(
                 verifier=a.verifier, position=a.position, attested_at=attested.get(a.verifier)
             )
             for a in job.assignments
         ],
+        winners=[_winner(w) for w in job.winners],
         disputes=[
             DisputeBrief(
                 game_id=g.game_id,
@@ -106,6 +109,7 @@ def job_summary(job: Job) -> JobSummary:
         solver=job.solver,
         budget=wei(job.budget),
         steps=job.steps,
+        ops_per_step=job.ops_per_step,
         spec_hash=job.spec_hash,
         spec_uri=job.spec_uri,
         posted_at=job.block_time,
@@ -132,22 +136,66 @@ def _params(job: Job) -> JobParams:
         protocol_tax_bps=job.protocol_tax_bps,
         slash_winner_share_bps=job.slash_winner_share_bps,
         max_ops_per_step=job.max_ops_per_step,
+        challenge_window_per_step=job.challenge_window_per_step,
+        min_verifier_fee=wei(job.min_verifier_fee),
     )
 
 
-def _result(job: Job) -> JobResult | None:
+def _result(session: Session, job: Job) -> JobResult | None:
     if job.submitted_block is None:
         return None
+    restarts = session.scalar(
+        select(func.count()).where(
+            ChallengeWindowRestart.deployment_id == job.deployment_id,
+            ChallengeWindowRestart.job_id == job.job_id,
+        )
+    )
     return JobResult(
         final_state=job.final_state,
         trace_root=job.trace_root,
         sealed_tag=job.sealed_tag,
         artifact_uri=job.artifact_uri,
+        window_start=job.window_start,
         challenge_deadline=job.challenge_deadline,
+        window_restarts=int(restarts or 0),
     )
 
 
-def _settlement(job: Job) -> JobSettlement | None:
+def _winner(w: JobWinner) -> JobWinnerOut:
+    return JobWinnerOut(
+        challenger=w.challenger,
+        game_id=w.game_id,
+        drawn=w.drawn,
+        adjudicated=w.adjudicated,
+        step=w.step,
+        op_index=w.op_index,
+        won_at=w.block_time,
+        share_paid=wei_or_none(w.paid_amount),
+        share_paid_at=w.paid_at,
+        jackpot=wei_or_none(w.jackpot),
+        jackpot_paid_at=w.jackpot_at,
+    )
+
+
+def _forced_error(session: Session, job: Job) -> ForcedErrorOut | None:
+    if job.forced_error_block is None:
+        return None
+    reveal: ForcedErrorReveal | None = session.get(
+        ForcedErrorReveal, (job.deployment_id, job.job_id)
+    )
+    return ForcedErrorOut(
+        step=job.forced_error_step or 0,
+        op_index=job.forced_error_op_index or 0,
+        drawn_winners=job.forced_error_drawn_winners or 0,
+        attesters_slashed=wei_or_none(job.attesters_slashed),
+        whistleblower=reveal.whistleblower if reveal is not None else None,
+        jackpot=wei(reveal.jackpot) if reveal is not None else None,
+        reimbursed=wei_or_none(reveal.reimbursed) if reveal is not None else None,
+        revealed_at=reveal.block_time if reveal is not None else None,
+    )
+
+
+def _settlement(session: Session, job: Job) -> JobSettlement | None:
     if job.outcome is None:
         return None
     return JobSettlement(
@@ -159,4 +207,10 @@ def _settlement(job: Job) -> JobSettlement | None:
         solver_slashed=wei_or_none(job.solver_slashed),
         attesters_slashed=wei_or_none(job.attesters_slashed),
         forced_error_challenger=job.forced_error_challenger,
+        seats_filled=job.seats_filled,
+        seats_needed=job.seats_needed,
+        winner_share=wei_or_none(job.winner_share),
+        winner_sharers=job.winner_sharers,
+        drawn_only=job.drawn_only,
+        forced_error=_forced_error(session, job),
     )

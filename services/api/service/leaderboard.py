@@ -24,7 +24,7 @@ from services.api.schemas.accounts import (
 from services.api.schemas.common import wei
 from services.api.service.deployments import resolve_deployment
 from services.api.service.sums import wei_sums_by
-from services.db.models import Attestation, ForcedErrorReveal, Job
+from services.db.models import Attestation, Job, JobWinner
 
 
 def leaderboard(
@@ -83,13 +83,13 @@ def _verifiers(session: Session, dep: int) -> tuple[dict[str, int], dict[str, in
     earnings: defaultdict[str, int] = defaultdict(int)
     for verifier, job_id, pay in rows:
         earnings[verifier] += (pay or 0) // attesters[job_id]
+    # Every drawn winner's part of a jackpot (a reveal splits it among them).
     jackpots = wei_sums_by(
         session,
-        ForcedErrorReveal.winning_challenger,
-        ForcedErrorReveal.jackpot,
-        ForcedErrorReveal.deployment_id == dep,
-        ForcedErrorReveal.winning_challenger.is_not(None),
-        ForcedErrorReveal.jackpot > 0,
+        JobWinner.challenger,
+        JobWinner.jackpot,
+        JobWinner.deployment_id == dep,
+        JobWinner.jackpot.is_not(None),
     )
     for account, amount in jackpots.items():
         earnings[account] += amount

@@ -17,7 +17,14 @@ from assay.protocol.types import JobStatus
 from services.api.schemas.common import MoveName, name_of, wei, wei_or_none
 from services.api.schemas.jobs import TimelineEvent, TimelineKind
 from services.db.enums import CreditEventKind, MoveKind, StakeEventKind
-from services.db.models import CreditEvent, ForcedErrorReveal, GameMove, Job, StakeEvent
+from services.db.models import (
+    ChallengeWindowRestart,
+    CreditEvent,
+    ForcedErrorReveal,
+    GameMove,
+    Job,
+    StakeEvent,
+)
 
 _OUTCOMES = {
     JobStatus.FINALIZED: TimelineKind.FINALIZED,
@@ -33,6 +40,7 @@ def job_timeline(session: Session, job: Job) -> list[TimelineEvent]:
     events = [
         *_lifecycle(job),
         *_assignments_and_attestations(job),
+        *_window_restarts(session, job),
         *_dispute_moves(session, job),
         *_money(session, job),
     ]
@@ -92,6 +100,9 @@ def _lifecycle(job: Job) -> Iterator[TimelineEvent]:
             yield TimelineEvent(
                 kind=kind, **at, account=job.winning_challenger, note=job.fail_reason
             )
+        elif job.seats_needed is not None:
+            note = f"unverified: {job.seats_filled} of {job.seats_needed} verifier seats filled"
+            yield TimelineEvent(kind=kind, **at, note=note)
         else:
             yield TimelineEvent(kind=kind, **at)
     if (at := _group(job, "solver_settled")) is not None:
@@ -120,6 +131,22 @@ def _assignments_and_attestations(job: Job) -> Iterator[TimelineEvent]:
     for attestation in job.attestations:
         yield TimelineEvent(
             kind=TimelineKind.ATTESTED, **_at(attestation), account=attestation.verifier
+        )
+
+
+def _window_restarts(session: Session, job: Job) -> Iterator[TimelineEvent]:
+    restarts = session.scalars(
+        select(ChallengeWindowRestart).where(
+            ChallengeWindowRestart.deployment_id == job.deployment_id,
+            ChallengeWindowRestart.job_id == job.job_id,
+        )
+    )
+    for restart in restarts:
+        yield TimelineEvent(
+            kind=TimelineKind.CHALLENGE_WINDOW_RESTARTED,
+            **_at(restart),
+            note=f"{restart.seats_filled} seats filled; window closes at "
+            f"{restart.challenge_deadline}",
         )
 
 

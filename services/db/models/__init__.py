@@ -5,12 +5,19 @@ from services.db.models.chain import Deployment, IndexedBlock, IndexerCursor
 from services.db.models.court import (
     AdjudicationRequest,
     AdjudicationVote,
+    CommitteeDraw,
     CommitteeMember,
     CommitteeRound,
 )
 from services.db.models.forced_errors import ForcedErrorReveal, JackpotFunding, WhistleblowerEvent
 from services.db.models.games import Game, GameMove, GameState
-from services.db.models.jobs import Attestation, Job, JobAssignment
+from services.db.models.jobs import (
+    Attestation,
+    ChallengeWindowRestart,
+    Job,
+    JobAssignment,
+    JobWinner,
+)
 from services.db.models.params import ParamsChange
 from services.db.models.stakes import CreditEvent, Stake, StakeEvent, StakeState
 
@@ -19,6 +26,8 @@ __all__ = [
     "AdjudicationVote",
     "Artifact",
     "Attestation",
+    "ChallengeWindowRestart",
+    "CommitteeDraw",
     "CommitteeMember",
     "CommitteeRound",
     "CreditEvent",
@@ -32,6 +41,7 @@ __all__ = [
     "JackpotFunding",
     "Job",
     "JobAssignment",
+    "JobWinner",
     "ParamsChange",
     "Stake",
     "StakeEvent",

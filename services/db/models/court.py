@@ -1,7 +1,9 @@
 """Adjudication (IOpAdjudicator / RefereeCourt): requests, committee rounds, members and votes.
 
-RefereeCourt only schedules a round's draw (DrawScheduled) and draws it in a later `drawCommittee`
-transaction, so CommitteeDrawn now follows AdjudicationRequested; rounds still reference their
+RefereeCourt only schedules a round's draw (DrawScheduled: a CommitteeDraw row, logged before
+AdjudicationRequested in the requesting transaction, and again when a draw is re-scheduled) and
+draws it in a later `drawCommittee` transaction, so CommitteeDrawn follows AdjudicationRequested;
+a round is pending while it has a CommitteeDraw and no CommitteeRound; rounds still reference their
 request by id without a foreign key, so they can be written in log order either way. A voter of a
 round without majority is slashed (RefereeSlashed, naming the round it voted in) only when the
 request is finally decided.
@@ -140,3 +142,20 @@ class AdjudicationVote(ChainEvent, Base):
     round: Mapped[int] = mapped_column(Integer)
     referee: Mapped[str] = mapped_column(Address(), index=True)
     output: Mapped[str] = mapped_column(Hash32())
+
+
+class CommitteeDraw(ChainEvent, Base):
+    """A round's committee draw scheduled at block `draw_block` (DrawScheduled): `drawCommittee`
+    may draw it once that block is past; a draw whose randomness expired is scheduled again."""
+
+    __tablename__ = "committee_draws"
+    __table_args__ = (
+        *event_keys(primary=True),
+        _game_fk(),
+        Index(None, "deployment_id", "request_id"),
+    )
+
+    request_id: Mapped[int] = mapped_column(BigInteger)
+    round: Mapped[int] = mapped_column(Integer)  # from 1
+    game_id: Mapped[int] = mapped_column(BigInteger)
+    draw_block: Mapped[int] = mapped_column(BigInteger)  # its randomness seeds the draw

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKeyConstraint, PrimaryKeyConstraint
+from sqlalchemy import BigInteger, ForeignKeyConstraint, Integer, PrimaryKeyConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db.base import Base, ChainEvent, event_keys, in_check
@@ -11,8 +11,10 @@ from services.db.types import Address, EnumName, Wei, enum_values
 
 
 class ForcedErrorReveal(ChainEvent, Base):
-    """A whistleblower revealed a job as a honeypot (ForcedErrorRevealed): the jackpot went to the
-    challenger who won a game on it (None: nobody did, and nobody was paid)."""
+    """A whistleblower revealed a job as a honeypot (ForcedErrorRevealed) that erred at
+    (`step`, `op_index`): the end state of that step, where a game was won by adjudication.
+    `jackpot` was split equally among the `winners` drawn verifiers who won a game there (their
+    parts: JobWinner.jackpot); `winning_challenger` is the first of them (None: nobody was paid)."""
 
     __tablename__ = "forced_error_reveals"
     __table_args__ = (
@@ -27,6 +29,9 @@ class ForcedErrorReveal(ChainEvent, Base):
 
     job_id: Mapped[int] = mapped_column(BigInteger)
     whistleblower: Mapped[str] = mapped_column(Address(), index=True)
+    step: Mapped[int] = mapped_column(BigInteger)
+    op_index: Mapped[int] = mapped_column(BigInteger)  # N (ops per step): the step's end state
+    winners: Mapped[int] = mapped_column(Integer)  # drawn verifiers who shared the jackpot
     winning_challenger: Mapped[str | None] = mapped_column(Address(), index=True)
     jackpot: Mapped[int] = mapped_column(Wei())
     # HoneypotReimbursed, logged right after in the same transaction: what the honeypot cost its

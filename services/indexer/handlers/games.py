@@ -1,5 +1,5 @@
 """DisputeGame and RefereeCourt: games kept at their newest move's state, every move with the
-state after it, adjudication requests, committee rounds, members and votes."""
+state after it, adjudication requests, scheduled draws, committee rounds, members and votes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from services.db.enums import MoveKind, ProtocolContract
 from services.db.models import (
     AdjudicationRequest,
     AdjudicationVote,
+    CommitteeDraw,
     CommitteeMember,
     CommitteeRound,
     Game,
@@ -112,6 +113,23 @@ def _move(p: Projector, lg: ChainLog, game_id: int, kind: MoveKind, state: GameS
     )
 
 
+def draw_scheduled(p: Projector, lg: ChainLog, _: TxContext) -> None:
+    """A round's draw scheduled at a block (logged before AdjudicationRequested for round 1)."""
+    a = lg.args
+    game_id = int(a["gameId"])
+    if p.get(Game, game_id) is None:
+        log.warning("indexer.unknown_game", game=game_id, event=lg.event)
+        return
+    p.insert(
+        CommitteeDraw,
+        lg,
+        request_id=a["requestId"],
+        round=a["round"],
+        game_id=game_id,
+        draw_block=a["drawBlock"],
+    )
+
+
 def committee_drawn(p: Projector, lg: ChainLog, _: TxContext) -> None:
     """A committee round and its members (drawn by `drawCommittee`, after the request's block)."""
     a = lg.args
@@ -163,12 +181,12 @@ def no_majority(p: Projector, lg: ChainLog, _: TxContext) -> None:
     p.transition(p.get(CommitteeRound, int(a["requestId"]), int(a["round"])), "no_majority", lg)
 
 
-# The draw's schedule is chain state only (a round's row is written when its committee is drawn).
-IGNORED: set[Key] = {(RC, "DrawScheduled")}
+IGNORED: set[Key] = set()
 
 HANDLERS: dict[Key, Handler] = {
     (DG, MoveKind.STARTED.value): started,
     **{(DG, kind.value): moved for kind in MoveKind if kind is not MoveKind.STARTED},
+    (RC, "DrawScheduled"): draw_scheduled,
     (RC, "CommitteeDrawn"): committee_drawn,
     (RC, "Voted"): voted,
     (RC, "RefereeSlashed"): referee_slashed,

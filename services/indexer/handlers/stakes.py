@@ -1,9 +1,12 @@
 """StakeManager: every stake change with the stake right after it, the stakes as they stand, and
-the credit ledger (payouts credited, credit claimed)."""
+the credit ledger (payouts credited, credit claimed, a protocol contract's credit passed on)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import structlog
+from sqlalchemy import and_, or_, select
 
 from assay.protocol.types import Role
 from services.db.enums import CreditEventKind, ProtocolContract, StakeEventKind
@@ -15,6 +18,8 @@ from services.indexer.state import StakeSnapshot, stake_changed
 
 if TYPE_CHECKING:
     from services.indexer.project import Projector
+
+log = structlog.get_logger(__name__)
 
 SM = ProtocolContract.STAKE_MANAGER
 
@@ -72,9 +77,59 @@ def credit_event(p: Projector, lg: ChainLog, tx: TxContext) -> None:
     )
 
 
+def credit_transferred(p: Projector, lg: ChainLog, tx: TxContext) -> None:
+    """CreditTransferred: the sender's debit (its balance after it); the recipient's Credited,
+    logged right after, is its own row."""
+    a = lg.args
+    account, amount = a["from"], int(a["amount"])
+    before = credit_before(p, account, lg)
+    if before < amount:
+        log.warning(
+            "indexer.credit_underflow",
+            account=account,
+            balance=before,
+            amount=amount,
+            hint="the account's earlier credits are not indexed: index from the deployment block",
+        )
+    p.insert(
+        CreditEvent,
+        lg,
+        account=account,
+        kind=CreditEventKind.TRANSFERRED,
+        amount=amount,
+        balance=max(before - amount, 0),
+        job_id=tx.job_id,
+        game_id=tx.game_id,
+        cause=tx.causes.get(lg.log_index),
+    )
+
+
+def credit_before(p: Projector, account: str, lg: ChainLog) -> int:
+    """`account`'s credit balance right before `lg` (0 if it has no earlier credit event)."""
+    p.session.flush()
+    earlier = or_(
+        CreditEvent.block_number < lg.block_number,
+        and_(CreditEvent.block_number == lg.block_number, CreditEvent.log_index < lg.log_index),
+    )
+    balance = p.session.scalars(
+        select(CreditEvent.balance)
+        .where(
+            CreditEvent.deployment_id == p.deployment_id, CreditEvent.account == account, earlier
+        )
+        .order_by(CreditEvent.block_number.desc(), CreditEvent.log_index.desc())
+        .limit(1)
+    ).first()
+    return int(balance or 0)
+
+
 HANDLERS: dict[Key, Handler] = {
     **{(SM, kind.value): stake_event for kind in StakeEventKind},
-    **{(SM, kind.value): credit_event for kind in CreditEventKind},
+    **{
+        (SM, kind.value): credit_event
+        for kind in CreditEventKind
+        if kind is not CreditEventKind.TRANSFERRED
+    },
+    (SM, CreditEventKind.TRANSFERRED.value): credit_transferred,
     (SM, "UnbondingDelaySet"): params_changed,
     (SM, "MinRegistryStakeSet"): params_changed,
 }
