@@ -13,11 +13,14 @@ b. cheating: `assay solver run --cheat-from STEP:OP` (a hidden devnet-only optio
    seats are a majority, so no third referee is needed); the solver loses, and once the
    reveal window has passed its stake is slashed at settlement and the challenger is paid;
 c. honeypot: `assay whistleblower run` plants a honeypot from fresh accounts of its own (not its
-   registered one, so nothing marks the job) and solves it wrong on purpose;
-   verifier1 catches it (jackpot), verifier2 attests without checking (`assay verifier run
-   --lazy`, a hidden devnet-only option) and is slashed when the whistleblower
-   reveals; the reveal pays the honeypot's tax back from the jackpot pool, and the whistleblower
-   empties the honeypot's accounts into its own.
+   registered one, so nothing marks the job) and solves it wrong on purpose: honest op records,
+   a wrong end state h_s of one step (the only error a reveal accepts); verifier1 catches it
+   (the referees rule on operator N of step s, the end state; jackpot), verifier2 attests
+   without checking (`assay verifier run --lazy`, a hidden devnet-only option) and is slashed
+   when the whistleblower reveals, after the challenge window; the reveal pays the honeypot's
+   tax back from the jackpot pool, and the whistleblower empties the honeypot's accounts into
+   its own. (Had nobody challenged it, the whistleblower would have challenged it itself in the
+   last third of the window.)
 
 The demo moves anvil's clock past the challenge and reveal windows; everything else is done by
 the agents. It prints each journey as a story and writes `demo-report.json` (`--out`); it exits
@@ -493,7 +496,11 @@ def honeypot(demo: Demo, report: dict[str, Any]) -> None:
         watch_game(demo, game_id, lambda: p.game.get_game(game_id).status.is_resolved, timeout=240)
         d = dispute_summary(demo, game_id)
         _say(f"verifier1 won: the forced error was at step {d['disputed_step']}, operator "
-             f"{d['disputed_operator']}")  # fmt: skip
+             f"{d['disputed_operator']} of {d['n_ops']}: the step's end state")  # fmt: skip
+        job = p.market.get_job(job_id)
+        now = int(demo.net.node.w3.eth.get_block("latest")["timestamp"])
+        demo.advance(max(job.challenge_deadline - now, 0) + 1,
+                     "the honeypot's challenge window closes (a reveal waits for it)")  # fmt: skip
         demo.wait(lambda: p.registry.revealed(job_id), "the reveal")
         _say("the whistleblower revealed the honeypot (its salt opens the sealed tag); the jackpot "
              "pool paid the honeypot's tax back to its submitter")  # fmt: skip
@@ -579,6 +586,9 @@ def check(report: dict[str, Any]) -> list[str]:
         bad.append("honeypot: the lazy verifier2 was not slashed")
     if not outcomes.get("verifier1", {}).get("jackpot"):
         bad.append("honeypot: verifier1 got no jackpot")
+    if c.get("disputed_operator") != c.get("n_ops"):
+        bad.append(f"honeypot: ruled at operator {c.get('disputed_operator')}, not at the end "
+                   f"state {c.get('n_ops')} (a reveal needs an end-state ruling)")  # fmt: skip
     if c.get("posted_by_whistleblower", True):
         bad.append("honeypot: posted or solved by the whistleblower's own account (recognisable)")
     if not c.get("honeypot_tax") or c.get("reimbursed") != c.get("honeypot_tax"):

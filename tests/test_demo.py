@@ -55,6 +55,8 @@ def test_demo_runs_the_three_journeys(contracts_built: Path, tmp_path: Path) -> 
     assert verifiers["verifier1"]["outcome"] == "caught" and verifiers["verifier1"]["jackpot"] > 0
     assert verifiers["verifier2"]["outcome"] == "attested" and verifiers["verifier2"]["slashed"] > 0
     assert honeypot["honeypot_solver_slashed"] == 0
+    # The forced error is the end state of its step: the referees ruled on operator N.
+    assert honeypot["disputed_operator"] == honeypot["n_ops"] > 1
     # Posted and solved from fresh accounts, not the whistleblower's; the reveal paid the tax back
     # and the whistleblower emptied the honeypot's accounts into its own.
     assert not honeypot["posted_by_whistleblower"]

@@ -135,6 +135,17 @@ def run(
     max_honeypots: Annotated[
         int | None, typer.Option("--max-honeypots", min=0, help="stop planting after this many")
     ] = None,
+    self_challenge: Annotated[
+        float,
+        typer.Option(
+            "--self-challenge",
+            min=0.01,
+            max=1.0,
+            metavar="FRACTION",
+            help="challenge an unchallenged honeypot yourself in this last fraction of its "
+            "challenge window",
+        ),
+    ] = 1 / 3,
     state_dir: StateDir = None,
     store: StoreDir = DEFAULT_STORE,
     interval: Interval = 2.0,
@@ -149,18 +160,24 @@ def run(
     keystore: KeystoreFile = None,
     dev_account: DevAccount = None,
 ) -> None:
-    """Plant honeypots, solve them wrong on purpose, reveal them once settled.
+    """Plant honeypots, solve them wrong on purpose, reveal them once beaten.
 
     The account must be a registered whistleblower with a Whistleblower stake. Each honeypot is
-    posted and solved by fresh accounts of its own, derived from the secret state; this account
-    funds them (budget + solver stake + gas; on a real deployment fund them from elsewhere, see
+    posted, solved and (if nobody else does) challenged by fresh accounts of its own, derived
+    from the secret state; this account funds them (budget + solver stake + gas, and the
+    challenge bond when it self-challenges; on a real deployment fund them from elsewhere, see
     docs/whistleblower.md) and gets back what is left once the honeypot is closed, including the
     cost the reveal reimbursed from the jackpot pool.
 
     Example: assay whistleblower run --dev-account whistleblower --template job.toml
     """
     from services.whistleblower.planner import Template
-    from services.whistleblower.service import HoneypotSolver, Whistleblower, WhistleblowerConfig
+    from services.whistleblower.service import (
+        HoneypotSolver,
+        SelfChallenger,
+        Whistleblower,
+        WhistleblowerConfig,
+    )
 
     templates: list[Template] = []
     for path in template:
@@ -185,6 +202,7 @@ def run(
             start_block=chain.deployment.block_number,
             confirmations=confirmations,
             min_credit=min_credit,
+            self_challenge=self_challenge,
         )
         with BlobServer(local, bind) as server:
 
@@ -221,7 +239,13 @@ def run(
                         format_step(HoneypotSolver.role, 0, s).split(": ", 1)[1]
                         for s in report.solver
                     ]
-                    return lines, any(busy(s) for s in wb.solvers.values())
+                    role = SelfChallenger.role
+                    lines += [
+                        f"{role}: {format_step(role, 0, s).split(': ', 1)[1]}"
+                        for s in report.challenger
+                    ]
+                    agents = [*wb.solvers.values(), *wb.challengers.values()]
+                    return lines, any(busy(a) for a in agents)
 
                 with stop_on_signals() as stop:
                     code = tick_loop(

@@ -1,21 +1,24 @@
-"""Each honeypot's own submitter and solver: fresh accounts derived from the key, funded and swept.
+"""Each honeypot's own submitter, solver and challenger: fresh accounts derived from the key, funded
+and swept.
 
 Why: a job posted or solved by the registered whistleblower, or by an account that was seen on an
 earlier (revealed, hence public) honeypot, is recognisable on sight, and a verifier that recognises
-honeypots checks only those. So every honeypot slot gets a submitter and a solver of its own, never
-used for anything else: their keys are HMAC-SHA256(key, "assay-whistleblower/v1/account/<role>/
-<slot>") reduced to a secp256k1 scalar, so a restart finds them again and nobody without the key
-can tell them from any new participant.
+honeypots checks only those. So every honeypot slot gets a submitter, a solver and a challenger (for
+the self-challenge of a honeypot nobody challenged) of its own, never used for anything else: their
+keys are HMAC-SHA256(key, "assay-whistleblower/v1/account/<role>/<slot>") reduced to a secp256k1
+scalar, so a restart finds them again and nobody without the key can tell them from any new
+participant.
 
 Money, per honeypot (see docs/whistleblower.md, "Funding"):
 
 - `fund`: the funder tops the submitter up to budget + gas and the solver to solverStake + gas,
-  and the solver stakes it (only the shortfall, so a crash between steps is harmless);
+  and the solver stakes it (only the shortfall, so a crash between steps is harmless); the
+  challenger is topped up to challengeBond + gas only when the service self-challenges (`top_up`);
 - the honeypot runs; its reveal credits the honeypot's cost (tax, attester fees) back to the
   submitter from the jackpot pool (ForcedErrorRegistry.reveal);
-- `settle`: once the honeypot is closed, the solver unstakes (after the unbonding delay) and both
-  accounts' credits and balances go to the registered whistleblower account. That transfer links
-  them to the whistleblower only after the reveal has made them public anyway.
+- `settle`: once the honeypot is closed, the solver unstakes (after the unbonding delay) and the
+  three accounts' credits and balances go to the registered whistleblower account. That transfer
+  links them to the whistleblower only after the reveal has made them public anyway.
 
 The funder is the one link left: whoever funds a fresh account is visible on-chain. A real
 deployment funds through a channel nobody can tie to the whistleblower (docs/whistleblower.md).
@@ -39,12 +42,15 @@ _DOMAIN = b"assay-whistleblower/v1/account/"
 # Order of the secp256k1 group: a private key is an integer in [1, N - 1].
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 TRANSFER_GAS = 21_000
+ROLES = ("submitter", "solver", "challenger")
 
 
 def account_key(key: bytes, role: str, slot: int) -> bytes:
-    """The private key of `role` ("submitter" or "solver") for honeypot slot `slot`."""
-    if role not in ("submitter", "solver"):
-        raise ValueError(f"a honeypot account is a submitter or a solver, not {role!r}")
+    """The private key of `role` (one of ROLES) for honeypot slot `slot`."""
+    if role not in ROLES:
+        raise ValueError(
+            f"a honeypot account is a submitter, a solver or a challenger, not {role!r}"
+        )
     digest = hmac.new(key, _DOMAIN + f"{role}/{slot}".encode(), hashlib.sha256).digest()
     return (1 + int.from_bytes(digest, "big") % (_SECP256K1_N - 1)).to_bytes(32, "big")
 
@@ -62,11 +68,12 @@ def connect_as(protocol: ProtocolContracts, sender: TxSender) -> ProtocolContrac
 
 @dataclass(frozen=True)
 class HoneypotAccounts:
-    """The submitter and the solver of one honeypot slot (their repr shows no key)."""
+    """The submitter, solver and challenger of one honeypot slot (their repr shows no key)."""
 
     slot: int
     submitter: ProtocolContracts
     solver: ProtocolContracts
+    challenger: ProtocolContracts
 
     @classmethod
     def derive(cls, key: bytes, slot: int, protocol: ProtocolContracts) -> HoneypotAccounts:
@@ -76,7 +83,7 @@ class HoneypotAccounts:
             signer = LocalKeySigner.from_key(account_key(key, role, slot))
             return connect_as(protocol, TxSender(w3, signer))
 
-        return cls(slot, account("submitter"), account("solver"))
+        return cls(slot, account("submitter"), account("solver"), account("challenger"))
 
     @property
     def submitter_address(self) -> ChecksumAddress:
@@ -85,6 +92,10 @@ class HoneypotAccounts:
     @property
     def solver_address(self) -> ChecksumAddress:
         return self.solver.market.sender.address
+
+    @property
+    def challenger_address(self) -> ChecksumAddress:
+        return self.challenger.market.sender.address
 
 
 class Settled(StrEnum):
@@ -125,10 +136,12 @@ def fund(
 def settle(accounts: HoneypotAccounts, to: str, now: int) -> Settled:
     """Empty a closed honeypot's accounts into `to`, one step per call, re-reading the chain.
 
-    The submitter is swept at once; the solver requests the withdrawal of its (unlocked) stake,
-    withdraws it after the unbonding delay, then is swept too.
+    The submitter and the challenger (its bond came back when its game resolved) are swept at
+    once; the solver requests the withdrawal of its (unlocked) stake, withdraws it after the
+    unbonding delay, then is swept too.
     """
     sweep(accounts.submitter, to)
+    sweep(accounts.challenger, to)
     stakes = accounts.solver.stakes
     stake = stakes.stake_of(accounts.solver_address, Role.SOLVER)
     if stake.locked > 0:

@@ -1,16 +1,21 @@
 """The per-verifier audit: who caught the revealed honeypots, who missed them, who vouched.
 
 Built from the chain only (no secrets needed: a honeypot is public once revealed):
-ForcedErrorRevealed events (the jobs and their jackpots), each job's assignments (who attested,
-who challenged), and the events of the reveal transaction: the StakeManager's Slashed (the
-attesters' slashes and the winner's shares) and the registry's HoneypotReimbursed (what the
-honeypot cost its submitter and how much of it the jackpot pool paid back).
+ForcedErrorRevealed events (the jobs, the forced location (step, opIndex) and the jackpot), each
+job's assignments (who attested, who challenged) and wins (`winOf`: who won by adjudication at
+the forced location), and the events of the reveal transaction: the registry's JackpotPaid (each
+drawn winner's part of the jackpot) and HoneypotReimbursed (what the honeypot cost its submitter
+and how much of it the pool paid back), JobMarket's ForcedErrorMarked (the attesters' slash) and
+WinnerSharePaid (its winner share), and the StakeManager's Slashed.
 
-Outcomes of one assigned verifier on one honeypot:
-  caught     challenged and won the game that failed the job (got the jackpot)
-  challenged challenged but did not win the game that failed the job
+Outcomes of one verifier on one honeypot:
+  caught     won a game by adjudication at the forced location (a drawn one gets the jackpot)
+  challenged challenged but did not win there
   attested   vouched for the forced error (slashed at the reveal)
-  silent     neither (missed it, unslashed)
+  silent     neither: missed it (unslashed)
+A winner that was not drawn (a sock puppet, or the whistleblower's own self-challenge of a honeypot
+nobody else caught) is listed with `assigned` false: it earns no jackpot, and then the attesters'
+slash goes to the treasury.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 from assay.chain.deploy import ProtocolContracts
 from assay.chain.events import EventReader, EventSource
 from assay.protocol.types import JobId, Role
+
+ZERO = "0x0000000000000000000000000000000000000000"
 
 CAUGHT, CHALLENGED, ATTESTED, SILENT = "caught", "challenged", "attested", "silent"
 
@@ -56,13 +63,23 @@ class HoneypotAudit:
     solver_slashed: int
     verifiers: tuple[VerifierOutcome, ...]
     submitter: str = ""
-    cost: int = 0  # wei the honeypot cost its submitter and solver (tax, attesters' fees)
+    cost: int = 0  # wei the honeypot cost its submitter (its tax)
     reimbursed: int = 0  # wei of that cost the reveal credited back to the submitter
+    step: int = 0  # the forced location: step s ...
+    op_index: int = 0  # ... and operator N (its end state)
+    drawn_winners: int = 0  # drawn verifiers who won there (they share the jackpot)
+    attesters_slashed: int = 0  # wei slashed from the attesters (ForcedErrorMarked)
+
+    @property
+    def self_challenged(self) -> bool:
+        """Nobody drawn caught it: only an unassigned challenger (e.g. the whistleblower's own
+        self-challenge) proved the error, so no jackpot was paid."""
+        return self.drawn_winners == 0
 
 
 @dataclass
 class VerifierTotals:
-    """One verifier over every revealed honeypot it was assigned to (or won)."""
+    """One verifier over every revealed honeypot it was drawn for."""
 
     verifier: str
     assigned: int = 0
@@ -121,9 +138,19 @@ class AuditReport:
                 f"jackpot {h.jackpot} wei, solver slashed {h.solver_slashed} wei, "
                 f"reimbursed {h.reimbursed} of {h.cost} wei to submitter {h.submitter or '-'}"
             )
+            caught_by = (
+                f"{h.drawn_winners} drawn verifier(s)"
+                if h.drawn_winners
+                else "no drawn verifier (self-challenged: no jackpot, slash to the treasury)"
+            )
+            lines.append(
+                f"  forced error at step {h.step}, operator {h.op_index} (end state); "
+                f"caught by {caught_by}; attesters slashed {h.attesters_slashed} wei"
+            )
             for o in h.verifiers:
                 lines.append(
                     f"  {o.verifier}  {o.outcome:<10}  slashed {o.slashed}  jackpot {o.jackpot}"
+                    + ("" if o.assigned else "  (not drawn)")
                 )
         head = (
             "verifier",
@@ -178,25 +205,27 @@ def audit(
             continue
         h = _one(protocol, rec.args, rec.tx_hash, rec.block_number)
         honeypots.append(h)
-        for o in h.verifiers:
-            totals.setdefault(o.verifier.lower(), VerifierTotals(o.verifier)).add(o)
+        for o in h.verifiers:  # totals are per drawn verifier (an unassigned winner is none)
+            if o.assigned:
+                totals.setdefault(o.verifier.lower(), VerifierTotals(o.verifier)).add(o)
     ordered = tuple(sorted(totals.values(), key=lambda t: t.verifier.lower()))
     return AuditReport(tuple(honeypots), ordered)
 
 
 def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int) -> HoneypotAudit:
     job_id = JobId(int(args["jobId"]))
-    jackpot = int(args["jackpot"])
-    job = protocol.market.get_job(job_id)
+    step, op_index = int(args["step"]), int(args["opIndex"])
+    market = protocol.market
+    job = market.get_job(job_id)
     winner = str(job.winning_challenger)  # the first challenger who beat it
-    no_winner = int(winner, 16) == 0
     receipt = protocol.registry.sender.w3.eth.get_transaction_receipt(tx)  # type: ignore[arg-type]
     slashes = protocol.stakes.events_in(receipt, "Slashed")
     paid = protocol.registry.events_in(receipt, "HoneypotReimbursed")
+    marked = market.events_in(receipt, "ForcedErrorMarked")
     # The jackpot is split among the drawn verifiers who won at the forced location (JackpotPaid);
     # the attesters' winner share reaches them through JobMarket (WinnerSharePaid).
     jackpots = protocol.registry.events_in(receipt, "JackpotPaid")
-    shares = protocol.market.events_in(receipt, "WinnerSharePaid")
+    shares = market.events_in(receipt, "WinnerSharePaid")
 
     def jackpot_of(account: str) -> int:
         return sum(int(e.args["amount"]) for e in jackpots if _eq(e.args["winner"], account))
@@ -211,29 +240,34 @@ def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int)
     def share(account: str) -> int:
         return sum(int(e.args["amount"]) for e in shares if _eq(e.args["winner"], account))
 
+    def caught(account: str) -> bool:
+        w = market.win_of(job_id, account)
+        return w.won and w.adjudicated and (w.step, w.op_index) == (step, op_index)
+
     outcomes: list[VerifierOutcome] = []
-    seen_winner = False
-    for asg in protocol.market.assignments(job_id):
+    for asg in market.assignments(job_id):
         v = str(asg.verifier)
-        won = jackpot_of(v) > 0 or (not no_winner and _eq(v, winner))
-        seen_winner |= not no_winner and _eq(v, winner)
         if asg.attested:
             kind = ATTESTED
+        elif caught(v):
+            kind = CAUGHT
         elif asg.challenged:
-            kind = CAUGHT if won else CHALLENGED
+            kind = CHALLENGED
         else:
             kind = SILENT
         outcomes.append(
             VerifierOutcome(v, kind, True, slashed(v, Role.VERIFIER), jackpot_of(v), share(v))
         )
-    if not no_winner and not seen_winner:  # an unassigned challenger won (it earns no jackpot)
-        outcomes.append(VerifierOutcome(winner, CAUGHT, False, 0, 0, share(winner)))
+    assigned = {o.verifier.lower() for o in outcomes}
+    if winner != ZERO and winner.lower() not in assigned:  # an unassigned challenger won
+        kind = CAUGHT if caught(winner) else CHALLENGED
+        outcomes.append(VerifierOutcome(winner, kind, False, 0, 0, share(winner)))
     return HoneypotAudit(
         job_id=int(job_id),
         whistleblower=str(args["whistleblower"]),
         solver=str(job.solver),
-        winning_challenger="" if no_winner else winner,
-        jackpot=jackpot,
+        winning_challenger="" if winner == ZERO else winner,
+        jackpot=int(args["jackpot"]),
         reveal_tx=tx,
         block=block,
         solver_slashed=slashed(str(job.solver), Role.SOLVER),
@@ -241,4 +275,8 @@ def _one(protocol: ProtocolContracts, args: dict[str, Any], tx: str, block: int)
         submitter=str(job.submitter),
         cost=int(paid[0].args["cost"]) if paid else 0,
         reimbursed=int(paid[0].args["reimbursed"]) if paid else 0,
+        step=step,
+        op_index=op_index,
+        drawn_winners=int(args["winners"]),
+        attesters_slashed=int(marked[0].args["attestersSlashed"]) if marked else 0,
     )

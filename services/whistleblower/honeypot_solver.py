@@ -1,9 +1,12 @@
 """The honeypots' embedded solver: an ordinary SolverAgent that errs where the plan says.
 
-`HoneypotSolver` claims only its honeypot, commits h_s..h_T and, in step s, r_j..r_N wrong
-(`forced_error_hooks`: consistently, so the wrong r_N is the wrong h_s), seals the
-whistleblower's tag, which commits the forced location (s, j), into the result and plays its
-committed trace in any game, so a diligent challenger wins.
+`HoneypotSolver` claims only its honeypot, trains it honestly and commits h_s..h_T wrong: the op
+records r_0..r_{N-1} of step s stay honest and only its end state r_N = h_s is wrong
+(`forced_error_hooks`; `assay solver run --cheat-from s:N` commits the same trace). It seals the
+whistleblower's tag, which commits the forced location (s, N) with N = the job's opsPerStep, into
+the result and plays its committed trace in any game, so bisection lands on (s, N), the referees
+recompute step s's end state, and the challenger wins there by adjudication: the one location a
+reveal accepts.
 `SpecCatalogue` serves the honeypots' specs to it (and to in-process verifiers).
 """
 
@@ -19,7 +22,7 @@ from eth_hash.auto import keccak
 from assay.agents.base import AgentConfig
 from assay.agents.runner import TaskRunner
 from assay.agents.views import JobView
-from assay.agents.work import JobWork, OpsHook, StepsHook, Trace, step_op_trace
+from assay.agents.work import JobWork, OpsHook, StepsHook, Trace
 from assay.chain.deploy import ProtocolContracts
 from assay.protocol.canonical import canonical_bytes, spec_hash
 from assay.protocol.spec import JobSpec, spec_from_dict
@@ -68,7 +71,8 @@ def _wrong(h: StateHash) -> StateHash:
 
 
 def forced_error_hooks(p: HoneypotPlan) -> tuple[StepsHook, OpsHook]:
-    """Hooks committing h_s..h_T wrong and, in step s, r_j..r_N wrong (r_N = the wrong h_s)."""
+    """Hooks committing h_s..h_T wrong and, in step s's op trace r_0..r_N, only the end state r_N
+    (the same wrong h_s, so the two traces agree on it; every other op record is honest)."""
     s = p.step
 
     def steps(trace: Trace) -> Trace:
@@ -77,8 +81,7 @@ def forced_error_hooks(p: HoneypotPlan) -> tuple[StepsHook, OpsHook]:
     def ops(step: int, trace: Trace) -> Trace:
         if step != s:
             return trace
-        j = p.op_index(len(trace) - 1)
-        return tuple(h if i < j else _wrong(h) for i, h in enumerate(trace))
+        return (*trace[:-1], _wrong(trace[-1]))
 
     return steps, ops
 
@@ -110,7 +113,6 @@ class HoneypotSolver(SolverAgent):
         runner: TaskRunner | None = None,
     ) -> None:
         self.honeypot, self.sealed_tag = honeypot, sealed_tag
-        self._n_ops: dict[int, int] = {}
         super().__init__(protocol, specs, config, runner=runner, policy=self._ours)
 
     def _ours(self, job: JobView) -> bool:
@@ -123,14 +125,8 @@ class HoneypotSolver(SolverAgent):
         work = self.work.get(job_id)
         if p is None or work is None or not work.steps:
             return local  # nothing to submit yet: the tag is sealed once the trace exists
-        return replace(local, sealed_tag=self.sealed_tag(job_id, self.n_ops(job_id, work, p)))
-
-    def n_ops(self, job_id: int, work: JobWork, p: HoneypotPlan) -> int:
-        """N, the operator records of the forced step s (r_0..r_N), which fixes the forced operator
-        j = p.op_index(N) the tag commits to. One replay of step s from its checkpoint, cached."""
-        if job_id not in self._n_ops:
-            self._n_ops[job_id] = len(step_op_trace(work.spec, work.directory, p.step)) - 1
-        return self._n_ops[job_id]
+        # The forced operator is the end state N = opsPerStep, bound on chain at posting.
+        return replace(local, sealed_tag=self.sealed_tag(job_id, job.job.ops_per_step))
 
     def job_work(self, job_id: int) -> JobWork:
         p = self.honeypot(job_id)

@@ -10,9 +10,10 @@ is "the next job") and posts every planned honeypot it has not posted yet, so ho
 fraction p of all jobs, its own included (H = p * (H + O)).
 
 For each honeypot the plan fixes: a template (an ordinary-looking spec, e.g. an example's) with a
-varied seed and learning rate, the forced-error step s in 1..T, an operator draw (j = 1 + draw mod
-N once the step's N operators are known) and the 32-byte salt sealed into the result. The step,
-operator and salt are secret: they never appear in a plan's repr (nor in logs).
+varied seed and learning rate, the forced-error step s in 1..T and the 32-byte salt sealed into the
+result. The error is always at the END STATE of step s (operator N = the job's opsPerStep: honest op
+records, wrong h_s), the only location a reveal accepts (IForcedErrorRegistry). The step and salt
+are secret: they never appear in a plan's repr (nor in logs).
 
 The state file (`HoneypotState`, JSON, written atomically, mode 0600) holds the key, the first slot
 and what became of each posted honeypot. The key also derives each honeypot's own submitter and
@@ -69,7 +70,7 @@ class Template:
 
 @dataclass(frozen=True)
 class HoneypotPlan:
-    """One planned honeypot. `step`, `op_draw` and `salt` are secret (not in repr)."""
+    """One planned honeypot. `step` (where it errs: h_step) and `salt` are secret (not in repr)."""
 
     slot: int
     template: str
@@ -77,14 +78,7 @@ class HoneypotPlan:
     lr: float | None
     steps: int
     step: int = field(repr=False)
-    op_draw: int = field(repr=False)
     salt: bytes = field(repr=False)
-
-    def op_index(self, n_ops: int) -> int:
-        """The forced operator j in 1..n_ops (n_ops = records of step s minus one)."""
-        if n_ops < 1:
-            raise ValueError(f"a step has at least one operator, got {n_ops}")
-        return 1 + self.op_draw % n_ops
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,12 +88,12 @@ class HoneypotPlan:
             "lr": self.lr,
             "steps": self.steps,
             "step": self.step,
-            "op_draw": self.op_draw,
             "salt": self.salt.hex(),
         }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> HoneypotPlan:
+        """From `to_json` (an older file's `op_draw`, from mid-step honeypots, is ignored)."""
         lr = d["lr"]
         return cls(
             int(d["slot"]),
@@ -108,7 +102,6 @@ class HoneypotPlan:
             None if lr is None else float(lr),
             int(d["steps"]),
             int(d["step"]),
-            int(d["op_draw"]),
             bytes.fromhex(str(d["salt"])),
         )
 
@@ -137,7 +130,6 @@ def plan_slot(rng_seed: bytes, slot: int, templates: Sequence[Template]) -> Hone
         lr=lr,
         steps=t.steps,
         step=1 + _u64(rng_seed, "step", slot) % t.steps,
-        op_draw=_u64(rng_seed, "op", slot),
         salt=_draw(rng_seed, "salt", slot),
     )
 
@@ -187,9 +179,7 @@ class Posted:
     block: int = 0  # the block before it was posted (its solver scans from there; 0: unknown)
     reimbursed: int = 0  # wei of its cost the reveal credited back to its submitter
     swept: bool = False  # its submitter and solver accounts were emptied into the whistleblower's
-    op_index: int = (
-        0  # the forced operator j of step plan.step, sealed in the tag (0: not sealed yet)
-    )
+    op_index: int = 0  # N, the forced operator (the end state) sealed in the tag (0: not yet)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -283,17 +273,17 @@ def load_state(path: Path) -> HoneypotState:
 
 
 def rate_gate(reveals: Sequence[int], now: int, max_per_window: int, window: int) -> int | None:
-    """None if a reveal at `now` fits the registry's rate limit, else when the window ends.
+    """None if a reveal at `now` fits the registry's rate limit, else the earliest time it does.
 
-    Mirrors ForcedErrorRegistry._consumeRate: a fixed window of `window` seconds starts with the
-    first reveal after the previous window ended; at most `max_per_window` reveals fit in one.
-    `reveals` are the timestamps of our successful reveals (a little late is conservative).
+    Mirrors ForcedErrorRegistry.nextRevealAt, a sliding window: at most `max_per_window` reveals
+    in any `window` seconds, so the next one may come once the `max_per_window`-th most recent
+    reveal is `window` old. `reveals` are the timestamps of our successful reveals (recorded a
+    little late, which is conservative).
     """
-    start, count = 0, 0
-    for t in sorted(reveals):
-        if start == 0 or t >= start + window:
-            start, count = t, 0
-        count += 1
-    if start == 0 or now >= start + window or count < max_per_window:
+    if max_per_window < 1:
+        raise ValueError(f"max_per_window must be at least 1, got {max_per_window}")
+    recent = sorted(reveals)[-max_per_window:]
+    if len(recent) < max_per_window:
         return None
-    return start + window
+    opens = recent[0] + window
+    return None if now >= opens else opens

@@ -8,15 +8,20 @@
             account its stake (accounts.py: fresh accounts derived from the key, so nothing on
             chain ties a live honeypot to the whistleblower);
 2. solve  — an embedded `HoneypotSolver` per honeypot (a SolverAgent on the slot's solver
-            account, restricted to that job) claims and trains it, forces the planned error at
-            step s / operator j (the agents' steps/ops hooks), submits with
-            sealedTag = keccak(jobId, salt, whistleblower) and plays its committed (wrong) trace
-            in any game, so a diligent challenger wins;
-3. reveal — once a honeypot is Failed (a challenger won) or Finalized (nobody did), reveal
-            (jobId, salt) inside the reveal window, earliest deadline first, within the
-            registry's rate limit (reveals that do not fit wait for the next window). The reveal
-            credits the honeypot's cost (tax, attester fees) back to its submitter from the pool;
-4. settle — a closed honeypot's accounts are emptied into the registered account: credits
+            account, restricted to that job) claims and trains it honestly, commits a wrong end
+            state h_s of the planned step s (honest op records; the agents' steps/ops hooks),
+            submits with sealedTag = sealedTagFor(jobId, salt, whistleblower, s, N), N = the
+            job's opsPerStep, and plays its committed trace in any game, so a diligent
+            challenger wins by adjudication at (s, N);
+3. self-challenge — a `SelfChallenger` per honeypot (a VerifierAgent on the slot's challenger
+            account) replays it and, if it is still unchallenged in the last third of the
+            challenge window, challenges it and plays the game to the end (self_challenge.py);
+4. reveal — once a honeypot is Failed by an adjudicated win at (s, N), every game on it is
+            resolved and its challenge window closed, reveal (jobId, salt, s, N) inside the
+            reveal window, earliest deadline first, within the registry's rate limit (reveals
+            that do not fit wait). The reveal credits the honeypot's cost (its tax) back to its
+            submitter from the pool;
+5. settle — a closed honeypot's accounts are emptied into the registered account: credits
             claimed, the solver's stake unbonded and withdrawn, balances swept.
 
 Everything secret lives in the state file (planner.HoneypotState); chain state is re-read every
@@ -31,7 +36,9 @@ from pathlib import Path
 
 import structlog
 
+from assay.agents.actions import Challenge
 from assay.agents.base import AgentConfig, Step
+from assay.agents.responder import Outcome
 from assay.agents.runner import TaskRunner
 from assay.agents.views import chain_now
 from assay.chain.bindings import Job
@@ -41,7 +48,7 @@ from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, spec_from_dict
 from assay.protocol.types import JobId, JobStatus
 from assay.store import LocalStore
-from services.whistleblower.accounts import HoneypotAccounts, Settled, fund, settle
+from services.whistleblower.accounts import HoneypotAccounts, Settled, fund, settle, top_up
 from services.whistleblower.honeypot_solver import (
     HoneypotSolver,
     SpecCatalogue,
@@ -57,10 +64,16 @@ from services.whistleblower.planner import (
     rate_gate,
     save_state,
 )
+from services.whistleblower.self_challenge import (
+    DEFAULT_FRACTION,
+    SelfChallenger,
+    self_challenge_due,
+)
 from solver.agent import Publisher
 
 __all__ = [
     "HoneypotSolver",
+    "SelfChallenger",
     "SpecCatalogue",
     "TickReport",
     "Whistleblower",
@@ -92,6 +105,8 @@ class WhistleblowerConfig:
         start_block: the deployment block (first block the embedded solver scans).
         confirmations: blocks behind head treated as final.
         min_credit: the embedded solver claims its credit from this many wei (0: never).
+        self_challenge: the last fraction of a honeypot's challenge window in which the service
+            challenges it itself if nobody else has (diligent verifiers go first).
     """
 
     state_dir: Path
@@ -104,6 +119,7 @@ class WhistleblowerConfig:
     start_block: int = 0
     confirmations: int = 0
     min_credit: int = 1
+    self_challenge: float = DEFAULT_FRACTION
 
     @property
     def state_path(self) -> Path:
@@ -113,8 +129,8 @@ class WhistleblowerConfig:
 @dataclass(frozen=True)
 class TickReport:
     """What one tick did: honeypot jobs posted, revealed (job id -> jackpot) and reimbursed (job
-    id -> wei credited to its submitter), reveals queued, honeypots whose accounts were swept, and
-    the honeypot solvers' steps."""
+    id -> wei credited to its submitter), reveals queued, honeypots whose accounts were swept, the
+    honeypot solvers' steps and the self-challengers' steps."""
 
     posted: tuple[int, ...] = ()
     revealed: Mapping[int, int] = field(default_factory=dict)
@@ -122,6 +138,7 @@ class TickReport:
     solver: tuple[Step, ...] = ()
     reimbursed: Mapping[int, int] = field(default_factory=dict)
     swept: tuple[int, ...] = ()
+    challenger: tuple[Step, ...] = ()
 
 
 class Whistleblower:
@@ -173,10 +190,11 @@ class Whistleblower:
         self._tags: dict[int, bytes] = {}
         self._accounts: dict[int, HoneypotAccounts] = {}
         self.solvers: dict[int, HoneypotSolver] = {}  # slot -> the live honeypot's solver
+        self.challengers: dict[int, SelfChallenger] = {}  # slot -> its self-challenger
         for posted in self.state.posted.values():  # restart: the catalogue knows our specs again
             self._spec_of(posted.plan)
             if not posted.closed:
-                self._start_solver(posted)
+                self._start_agents(posted)
         self.log = log.bind(agent="whistleblower", account=self.me)
 
     # ------------------------------------------------------------------ lookups
@@ -188,12 +206,14 @@ class Whistleblower:
         return None
 
     def sealed_tag(self, job_id: int, n_ops: int) -> bytes:
-        """keccak256(abi.encode(jobId, salt, whistleblower, s, j)), as the registry computes it,
-        for the forced operator j = plan.op_index(n_ops) of step s (recorded for the reveal)."""
+        """keccak256(abi.encode(jobId, salt, whistleblower, s, N)), as the registry computes it:
+        the honeypot errs at the end state N = `n_ops` (the job's opsPerStep) of step s."""
+        if n_ops < 1:
+            raise ValueError(f"a step has at least one operator, got opsPerStep {n_ops}")
         if job_id not in self._tags:
             posted = self._posted_of(job_id)
             p = posted.plan
-            posted.op_index = p.op_index(n_ops)
+            posted.op_index = n_ops
             self._save()
             tag = self.protocol.registry.sealed_tag_for(
                 JobId(job_id), p.salt, self.me, p.step, posted.op_index
@@ -212,6 +232,31 @@ class Whistleblower:
         if slot not in self._accounts:
             self._accounts[slot] = HoneypotAccounts.derive(self.state.key, slot, self.protocol)
         return self._accounts[slot]
+
+    def _start_agents(self, posted: Posted) -> None:
+        """The embedded solver and the self-challenger of one live honeypot."""
+        self._start_solver(posted)
+        self._start_challenger(posted)
+
+    def _start_challenger(self, posted: Posted) -> SelfChallenger:
+        """The self-challenger of one honeypot, on the slot's challenger account."""
+        slot, cfg = posted.plan.slot, self.config
+        challenger = SelfChallenger(
+            self.accounts(slot).challenger,
+            self.catalogue,
+            AgentConfig(
+                cursor_path=cfg.state_dir / "challenger" / f"slot_{slot}" / "cursor.json",
+                workdir=cfg.state_dir / "challenger" / "work",
+                start_block=posted.block or cfg.start_block,
+                confirmations=cfg.confirmations,
+                min_credit=cfg.min_credit,
+            ),
+            runner=self.runner,
+            job_id=posted.job_id,
+            fraction=cfg.self_challenge,
+        )
+        self.challengers[slot] = challenger
+        return challenger
 
     def _start_solver(self, posted: Posted) -> HoneypotSolver:
         """The embedded solver of one honeypot, on the slot's solver account."""
@@ -251,19 +296,51 @@ class Whistleblower:
 
     # ------------------------------------------------------------------ the loop
     def tick(self) -> TickReport:
-        """One pass: plant, let the honeypot solvers act, reveal what is due, empty closed ones."""
+        """One pass: plant, let the honeypot solvers act, self-challenge unchallenged honeypots,
+        reveal what is due, empty closed ones."""
         posted = self._plant()
         steps: list[Step] = []
         for solver in self.solvers.values():
             steps += solver.tick()
+        self._arm_challengers(chain_now(self.w3))
+        challenger_steps: list[Step] = []
+        for challenger in self.challengers.values():
+            done = challenger.tick()
+            for s in done:
+                if isinstance(s.action, Challenge) and s.outcome == Outcome.SENT:
+                    self.log.info("whistleblower.self_challenged", job=int(s.action.job_id))
+            challenger_steps += done
         revealed, reimbursed, queued = self._reveal(chain_now(self.w3))
-        for x in self.state.posted.values():  # a closed honeypot needs its solver no more
+        for x in self.state.posted.values():  # a closed honeypot needs its agents no more
             if x.closed:
                 self.solvers.pop(x.plan.slot, None)
+                self.challengers.pop(x.plan.slot, None)
         swept = self._settle(chain_now(self.w3))
         return TickReport(
-            tuple(posted), revealed, tuple(queued), tuple(steps), reimbursed, tuple(swept)
+            tuple(posted),
+            revealed,
+            tuple(queued),
+            tuple(steps),
+            reimbursed,
+            tuple(swept),
+            tuple(challenger_steps),
         )
+
+    def _arm_challengers(self, now: int) -> None:
+        """Fund the challenger of every honeypot whose self-challenge is due with the bond + gas
+        (only now: an account funded earlier would stand out as a honeypot's on every job)."""
+        for slot, challenger in self.challengers.items():
+            job = self.protocol.market.get_job(JobId(challenger.job_id))
+            if not self_challenge_due(job, now, self.config.self_challenge):
+                continue
+            address = self.accounts(slot).challenger_address
+            if int(self.protocol.game.game_of(job.job_id, address)) != 0:
+                continue  # it played (and lost) a game already: one game per challenger and job
+            target = job.params.challengeBond + self.config.gas_wei
+            try:
+                top_up(self.funder, address, target)
+            except ChainError as err:
+                self.log.warning("whistleblower.arm_failed", job=job.job_id, reason=str(err))
 
     def _plant(self) -> list[int]:
         count = self.protocol.market.job_count()
@@ -289,7 +366,7 @@ class Whistleblower:
             posted = Posted(p, job_id, bytes(spec_hash(self._spec_of(p))).hex(), block=block)
             state.posted[p.slot] = posted
             self._save()
-            self._start_solver(posted)
+            self._start_agents(posted)
             self.log.info("whistleblower.posted", job=job_id, slot=p.slot)
             in_flight += 1
             out.append(job_id)
@@ -346,10 +423,12 @@ class Whistleblower:
         """
         registry, market = self.protocol.registry, self.protocol.market
         due: list[tuple[int, Posted]] = []
+        ops_per_step: dict[int, int] = {}
         for x in self.state.posted.values():
             if x.closed:
                 continue
             job = market.get_job(JobId(x.job_id))
+            ops_per_step[x.job_id] = job.ops_per_step
             why = _closed_reason(job)
             if job.status == JobStatus.OPEN and now > job.posted_at + job.params.claimWindow:
                 why = self._expire(x)
@@ -369,6 +448,13 @@ class Whistleblower:
                 self._save()
                 self.log.error("whistleblower.reveal_missed", job=x.job_id, deadline=deadline)
                 continue
+            if not market.error_proven_at(JobId(x.job_id), x.plan.step, job.ops_per_step):
+                # Beaten, but not by a ruling on the forced end state (e.g. the solver's clock
+                # ran out): the reveal would revert ErrorNotProven, now and later.
+                x.closed = "failed without an adjudicated error at the forced location"
+                self._save()
+                self.log.error("whistleblower.not_revealable", job=x.job_id, why=x.closed)
+                continue
             due.append((deadline, x))
         revealed: dict[int, int] = {}
         reimbursed: dict[int, int] = {}
@@ -381,7 +467,9 @@ class Whistleblower:
                 queued.append(x.job_id)
                 continue
             try:
-                paid = registry.reveal(JobId(x.job_id), x.plan.salt, x.plan.step, x.op_index)
+                paid = registry.reveal(
+                    JobId(x.job_id), x.plan.salt, x.plan.step, x.op_index or ops_per_step[x.job_id]
+                )
             except RevertError as err:
                 if err.name == "AlreadyRevealed":
                     x.revealed, x.closed = True, "revealed"
@@ -440,6 +528,6 @@ def _closed_reason(job: Job) -> str:
         if job.solver_settled:
             return "settled before the reveal"
     if status == JobStatus.FINALIZED:
-        # Nobody beat it at the forced location, so a reveal would prove nothing (ErrorNotProven).
-        return "finalized unchallenged"
+        # Nobody beat it, not even the self-challenge: a Finalized job cannot be revealed.
+        return "finalized: nobody proved the error"
     return ""

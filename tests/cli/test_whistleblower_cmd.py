@@ -1,10 +1,12 @@
 """`assay whistleblower audit` and `assay whistleblower run` on a devnet.
 
 The audit reads the chain only, so its honeypots are played straight through the bindings (no
-training): the registered whistleblower seals a tag into two wrong results; on the first,
-verifier1 challenges and wins on the solver's clock while verifier2 stays silent; on the second,
-verifier2 attests and verifier1 stays silent; both are revealed. The report must then say, per
-honeypot and per verifier: caught, missed (silent), attested (and slashed).
+training): the registered whistleblower seals a tag into two results wrong at the end state of
+step 5; on the first, verifier1 (drawn) challenges and wins in court there while verifier2 stays
+silent; on the second, verifier2 attests, verifier1 stays silent and an undrawn challenger (what
+the whistleblower's self-challenge looks like) wins; both are revealed. The report must then say,
+per honeypot and per verifier: caught (jackpot), missed (silent), attested (and slashed), and that
+the second was caught by no drawn verifier (no jackpot).
 
 `run` is a real child process (`python -m assay.cli.main whistleblower run`) that must plant a
 honeypot whose spec other processes resolve from its specURI, get it solved, and stop cleanly on
@@ -30,16 +32,25 @@ from assay.agents.specsource import StoreSpecSource
 from assay.cli.main import app
 from assay.devnet import Devnet
 from assay.protocol.spec import load_spec
-from assay.protocol.types import GameStatus, JobId, JobStatus, Role
+from assay.protocol.types import JobId, JobStatus, Role
 from assay.store import LocalStore
-from tests.e2e.test_protocol_journeys import make_traces, post_job, submit
+from tests.e2e.test_protocol_journeys import (
+    N_OPS,
+    Honeypot,
+    beat_honeypot,
+    make_traces,
+    past_challenge_window,
+    post_job,
+    submit,
+)
 
 pytestmark = pytest.mark.anvil
 
 ETH = 10**18
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
-WRONG = make_traces(fault=(5, 3))
+STEP = 5
+WRONG = make_traces(fault=(STEP, N_OPS))  # a honeypot's error: the end state h_5
 DEADLINE = 120.0
 runner = CliRunner()
 
@@ -63,28 +74,33 @@ def assay(net: Devnet, *args: str) -> Result:
 # ---------------------------------------------------------------------------- audit
 
 
-def honeypot(net: Devnet, salt: bytes) -> JobId:
+def honeypot(net: Devnet, salt: bytes) -> Honeypot:
     """A job solved wrong with the whistleblower's sealed tag (what a honeypot looks like)."""
     job_id = post_job(net)
     net.actor("solver").protocol.market.claim_job(job_id)
     registry = net.actor("deployer").protocol.registry
-    tag = registry.sealed_tag_for(job_id, salt, net.actor("whistleblower").address)
+    tag = registry.sealed_tag_for(job_id, salt, net.actor("whistleblower").address, STEP, N_OPS)
     submit(net, job_id, WRONG, sealed_tag=bytes(tag))
-    return job_id
+    return Honeypot(job_id, salt, WRONG, STEP, N_OPS)
 
 
-def per_honeypot(table: str) -> dict[int, dict[str, tuple[str, int, int]]]:
-    """{job: {verifier: (outcome, slashed, jackpot)}} from the audit's per-honeypot blocks."""
-    out: dict[int, dict[str, tuple[str, int, int]]] = {}
-    current: dict[str, tuple[str, int, int]] = {}
+Row = tuple[str, int, int, bool]
+
+
+def per_honeypot(table: str) -> dict[int, dict[str, Row]]:
+    """{job: {verifier: (outcome, slashed, jackpot, drawn)}} from the per-honeypot blocks."""
+    out: dict[int, dict[str, Row]] = {}
+    current: dict[str, Row] = {}
+    pattern = r"^\s+(0x[0-9a-fA-F]{40})\s+(\w+)\s+slashed (\d+)\s+jackpot (\d+)( +\(not drawn\))?$"
     for line in table.splitlines():
         head = re.match(r"honeypot job (\d+): ", line)
         if head:
             current = out.setdefault(int(head.group(1)), {})
             continue
-        row = re.match(r"^\s+(0x[0-9a-fA-F]{40})\s+(\w+)\s+slashed (\d+)\s+jackpot (\d+)$", line)
+        row = re.match(pattern, line)
         if row:
-            current[row.group(1)] = (row.group(2), int(row.group(3)), int(row.group(4)))
+            g = row.groups()
+            current[g[0]] = (g[1], int(g[2]), int(g[3]), g[4] is None)
     return out
 
 
@@ -93,7 +109,8 @@ def totals(table: str) -> dict[str, list[int]]:
     rows: dict[str, list[int]] = {}
     for line in table.splitlines():
         cells = line.split()
-        if len(cells) == 8 and re.fullmatch(r"0x[0-9a-fA-F]{40}", cells[0]):
+        numbers = all(c.isdigit() for c in cells[1:])
+        if len(cells) == 8 and re.fullmatch(r"0x[0-9a-fA-F]{40}", cells[0]) and numbers:
             rows[cells[0]] = [int(c) for c in cells[1:]]
     return rows
 
@@ -101,29 +118,27 @@ def totals(table: str) -> dict[str, list[int]]:
 def test_audit_reports_caught_missed_and_attested_per_verifier(net: Devnet, tmp_path: Path) -> None:
     p = net.actor("deployer").protocol
     wb = net.actor("whistleblower")
-    v1, v2 = net.actor("verifier1"), net.actor("verifier2")
-    caught_salt, attested_salt = b"\x01" * 32, b"\x02" * 32
-    caught, attested = honeypot(net, caught_salt), honeypot(net, attested_salt)
-    for job_id in (caught, attested):
-        assigned = {a.verifier for a in p.market.assignments(job_id)}
+    v1, v2, undrawn = net.actor("verifier1"), net.actor("verifier2"), net.actor("challenger")
+    caught, attested = honeypot(net, b"\x01" * 32), honeypot(net, b"\x02" * 32)
+    for pot in (caught, attested):
+        assigned = {a.verifier for a in p.market.assignments(pot.job_id)}
         assert assigned == {v1.address, v2.address}
-    params = p.market.get_job(caught).params
+    params = p.market.get_job(caught.job_id).params
     v2_stake = p.stakes.stake_of(v2.address, Role.VERIFIER).amount
 
-    # Honeypot 1: verifier1 challenges and wins when the solver's clock runs out.
-    game_id = v1.protocol.game.challenge(caught, WRONG.steps[-1], params.challengeBond)
-    # Honeypot 2: verifier2 vouches for the forced error.
-    v2.protocol.market.attest(attested)
-    net.node.increase_time(max(params.clockBudget, params.challengeWindow) + 1)
-    net.node.mine()
-    v1.protocol.game.timeout(game_id)
-    assert p.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
-    assert p.market.job_status(caught) == JobStatus.FAILED
-    p.market.finalize(attested)
+    # Honeypot 1: verifier1 (drawn) challenges and wins in court at the forced end state.
+    beat_honeypot(net, caught, v1)
+    # Honeypot 2: verifier2 vouches for the forced error; only an undrawn challenger beats it.
+    v2.protocol.market.attest(attested.job_id)
+    beat_honeypot(net, attested, undrawn)
+    for pot in (caught, attested):
+        assert p.market.job_status(pot.job_id) == JobStatus.FAILED
+        past_challenge_window(net, pot.job_id)
     jackpot = p.registry.jackpot_amount()  # what the reveal of the caught honeypot pays
     assert jackpot > 0
-    wb.protocol.registry.reveal(caught, caught_salt)
-    wb.protocol.registry.reveal(attested, attested_salt)
+    paid = wb.protocol.registry.reveal(caught.job_id, caught.salt, STEP, N_OPS)
+    assert paid.jackpot == jackpot and paid.jackpot_to == (v1.address,)
+    assert wb.protocol.registry.reveal(attested.job_id, attested.salt, STEP, N_OPS).jackpot == 0
     slashed = v2_stake - p.stakes.stake_of(v2.address, Role.VERIFIER).amount
     assert slashed == params.verifierStake  # the chain slashed the attester at the reveal
 
@@ -133,15 +148,24 @@ def test_audit_reports_caught_missed_and_attested_per_verifier(net: Devnet, tmp_
     assert result.exit_code == 0, result.output
     assert f"audit written to {out}" in result.output
     blocks = per_honeypot(result.output)
-    assert set(blocks) == {caught, attested}, result.output
-    assert f"honeypot job {caught}: winner {v1.address}, jackpot {jackpot} wei" in result.output
-    assert f"honeypot job {attested}: winner -, jackpot 0 wei" in result.output
-    assert blocks[caught] == {v1.address: ("caught", 0, jackpot), v2.address: ("silent", 0, 0)}
-    assert blocks[attested] == {
-        v1.address: ("silent", 0, 0),
-        v2.address: ("attested", slashed, 0),
+    c, a = caught.job_id, attested.job_id
+    assert set(blocks) == {c, a}, result.output
+    assert f"honeypot job {c}: winner {v1.address}, jackpot {jackpot} wei" in result.output
+    assert f"honeypot job {a}: winner {undrawn.address}, jackpot 0 wei" in result.output
+    assert f"forced error at step {STEP}, operator {N_OPS} (end state)" in result.output
+    assert "caught by 1 drawn verifier(s)" in result.output
+    assert "caught by no drawn verifier (self-challenged" in result.output
+    assert blocks[c] == {
+        v1.address: ("caught", 0, jackpot, True),
+        v2.address: ("silent", 0, 0, True),
     }
-    # assigned, caught, challenged, missed, attested, slashed, jackpot
+    assert blocks[a] == {
+        v1.address: ("silent", 0, 0, True),
+        v2.address: ("attested", slashed, 0, True),
+        undrawn.address: ("caught", 0, 0, False),
+    }
+    # Per drawn verifier (the undrawn winner is none): assigned, caught, challenged, missed,
+    # attested, slashed, jackpot.
     assert totals(result.output) == {
         v1.address: [2, 1, 0, 1, 0, 0, jackpot],
         v2.address: [2, 0, 0, 1, 1, slashed, 0],
@@ -154,12 +178,18 @@ def test_audit_reports_caught_missed_and_attested_per_verifier(net: Devnet, tmp_
         for o in h["verifiers"]
     }
     assert outcomes == {
-        (caught, v1.address): ("caught", 0, jackpot),
-        (caught, v2.address): ("silent", 0, 0),
-        (attested, v1.address): ("silent", 0, 0),
-        (attested, v2.address): ("attested", slashed, 0),
+        (c, v1.address): ("caught", 0, jackpot),
+        (c, v2.address): ("silent", 0, 0),
+        (a, v1.address): ("silent", 0, 0),
+        (a, v2.address): ("attested", slashed, 0),
+        (a, undrawn.address): ("caught", 0, 0),
     }
+    located = {
+        h["job_id"]: (h["step"], h["op_index"], h["drawn_winners"]) for h in report["honeypots"]
+    }
+    assert located == {c: (STEP, N_OPS, 1), a: (STEP, N_OPS, 0)}
     by_verifier = {t["verifier"]: t for t in report["totals"]}
+    assert set(by_verifier) == {v1.address, v2.address}
     assert (by_verifier[v1.address]["caught"], by_verifier[v1.address]["missed"]) == (1, 1)
     v2_total = by_verifier[v2.address]
     assert (v2_total["attested"], v2_total["slashed"]) == (1, slashed)

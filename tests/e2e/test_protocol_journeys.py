@@ -39,6 +39,7 @@ from assay.protocol.types import (
     Role,
     StateHash,
 )
+from tests.conftest import past_reveal
 
 pytestmark = pytest.mark.anvil
 
@@ -53,7 +54,6 @@ REFEREE_STAKE = ETH // 2
 STEPS = 8
 N_OPS = 4
 ARITY = 2
-
 
 # ------------------------------------------------------------------------------ the computation
 
@@ -421,11 +421,17 @@ def test_dishonest_solver_loses_both_phases_and_is_slashed_attesters_released(ne
     assert p.game.total_bonds() == 0
 
     expect_revert("TooEarly", lambda: p.market.settle_failure(job_id))
-    advance(net, job.params.revealWindow + 1)
+    advance(net, past_reveal(net, job_id))
     before = credits(net)
     p.market.settle_failure(job_id)
     half = SOLVER_STAKE // 2
+    # The challenger is no drawn verifier and the only winner: its share waits for its claim.
+    assert delta(before, credits(net)) == {"deployer": half}
+    net.actor("challenger").protocol.market.claim_winner_share(job_id)
     assert delta(before, credits(net)) == {"challenger": half, "deployer": half}
+    expect_revert(
+        "NothingToClaim", lambda: net.actor("challenger").protocol.market.claim_winner_share(job_id)
+    )
     assert stake(net, "solver", Role.SOLVER) == (3 * ETH - SOLVER_STAKE, 0, 0)
     # A lost game does not prove the attester lazy (a solver can lose on purpose from a second
     # address); only a forced-error reveal slashes attesters.
@@ -595,33 +601,96 @@ class Honeypot:
     job_id: JobId
     salt: bytes
     cheat: Traces
+    step: int
+    op_index: int
 
 
-def plant_honeypot(net: Devnet) -> Honeypot:
-    """The solver submits a deliberately wrong result sealed for the whistleblower."""
-    cheat = make_traces(fault=(6, 1))
+def plant_honeypot(net: Devnet, step: int = 6, op_index: int = N_OPS) -> Honeypot:
+    """The solver submits a deliberately wrong result sealed for the whistleblower.
+
+    A real honeypot errs at the end state of its step (op_index = N): honest op records, wrong
+    h_step. Another op_index plants a mid-step fault a reveal must not accept.
+    """
+    cheat = make_traces(fault=(step, op_index))
     job_id = post_job(net)
     solver = net.actor("solver").protocol
     solver.market.claim_job(job_id)
     salt = secrets.token_bytes(32)
     wb = net.actor("whistleblower").address
-    tag = solver.registry.sealed_tag_for(job_id, salt, wb)
-    assert tag == keccak(job_id.to_bytes(32, "big") + salt + bytes(12) + bytes.fromhex(wb[2:]))
+    tag = solver.registry.sealed_tag_for(job_id, salt, wb, step, op_index)
+    words = (job_id, step, op_index)
+    assert tag == keccak(
+        words[0].to_bytes(32, "big")
+        + salt
+        + bytes(12)
+        + bytes.fromhex(wb[2:])
+        + words[1].to_bytes(32, "big")
+        + words[2].to_bytes(32, "big")
+    )
     submit(net, job_id, cheat, sealed_tag=tag)
-    return Honeypot(job_id, salt, cheat)
+    return Honeypot(job_id, salt, cheat, step, op_index)
+
+
+def beat_honeypot(net: Devnet, pot: Honeypot, challenger: Actor) -> Game:
+    """`challenger` challenges the honeypot, bisects to its fault honestly and wins in court."""
+    p = net.actor("deployer").protocol
+    solver = net.actor("solver").protocol.game
+    game_id = challenger.protocol.game.challenge(
+        pot.job_id, p.market.get_job(pot.job_id).final_state, BOND
+    )
+    openings: list[StateHash] = []
+    g = p.game.get_game(game_id)
+    while g.status in (
+        GameStatus.STEP_BISECTION,
+        GameStatus.AWAITING_OP_TRACE,
+        GameStatus.OP_BISECTION,
+    ):
+        if g.turn == Party.SOLVER:
+            move = solver_move(g, pot.cheat, ARITY)
+            assert move is not None
+            receipt = send(solver, game_id, move)
+            if isinstance(move, Open):
+                openings = openings_in(solver, receipt)
+        else:
+            choice = challenger_move(g, openings, HONEST, ARITY)
+            assert choice is not None
+            send(challenger.protocol.game, game_id, choice)
+        g = p.game.get_game(game_id)
+    req = p.court.get_request(g.request_id)
+    assert (req.step, req.op_index) == (pot.step, pot.op_index)
+    g = adjudicate(net, game_id)
+    assert g.status == GameStatus.CHALLENGER_WON
+    return g
+
+
+def past_challenge_window(net: Devnet, job_id: JobId) -> None:
+    now = int(net.node.w3.eth.get_block("latest")["timestamp"])
+    deadline = net.actor("deployer").protocol.market.get_job(job_id).challenge_deadline
+    advance(net, max(deadline - now, 0) + 1)
 
 
 def test_forced_error_reveal_pays_jackpot_and_slashes_lazy_attester(net: Devnet) -> None:
     p = net.actor("deployer").protocol
     p.registry.fund(10 * ETH)
     pot = plant_honeypot(net)
-    lazy, silent = assigned_verifiers(net, pot.job_id)
+    lazy, diligent = assigned_verifiers(net, pot.job_id)
     lazy.protocol.market.attest(pot.job_id)
-    game_id = challenge(net, pot.job_id)
-    g = play(net, game_id, pot.cheat, honest_chooser(HONEST))
-    assert g.step == 6
-    assert adjudicate(net, game_id).status == GameStatus.CHALLENGER_WON
+    beat_honeypot(net, pot, diligent)
     assert p.market.job_status(pot.job_id) == JobStatus.FAILED
+    assert p.market.error_proven_at(pot.job_id, pot.step, N_OPS)
+    win = p.market.win_of(pot.job_id, diligent.address)
+    assert (win.won, win.drawn, win.adjudicated, win.step, win.op_index) == (
+        True,
+        True,
+        True,
+        pot.step,
+        N_OPS,
+    )
+    wb = net.actor("whistleblower").protocol.registry
+    # Games may still open until the challenge window closes: no reveal before.
+    err = expect_revert("TooEarly", lambda: wb.reveal(pot.job_id, pot.salt, pot.step, N_OPS))
+    assert err.args["opensAt"] == p.market.get_job(pot.job_id).challenge_deadline + 1
+    past_challenge_window(net, pot.job_id)
 
     params = p.registry.params()
     pool = p.registry.pool()
@@ -633,19 +702,19 @@ def test_forced_error_reveal_pays_jackpot_and_slashes_lazy_attester(net: Devnet)
     assert expected == ETH  # 0.01 ETH cost at a 1 % honeypot rate, under the 20 % pool cap
     assert p.registry.jackpot_amount() == expected
 
-    advance(net, 60)  # inside the reveal window
     before = credits(net)
-    paid = net.actor("whistleblower").protocol.registry.reveal(pot.job_id, pot.salt)
-    jackpot = paid.jackpot
-    assert jackpot == expected
+    paid = wb.reveal(pot.job_id, pot.salt, pot.step, N_OPS)
+    assert (paid.step, paid.op_index, paid.winners) == (pot.step, N_OPS, 1)
+    assert paid.jackpot == expected and paid.jackpot_to == (diligent.address,)
     # The job failed (budget refunded), so the honeypot cost its submitter the tax: paid back.
     tax = BUDGET - ESCROW
     assert paid.submitter == net.actor("submitter").address
     assert paid.cost == paid.reimbursed == tax == p.market.get_job(pot.job_id).tax
-    assert p.registry.pool() == pool - jackpot - tax
+    assert p.registry.pool() == pool - expected - tax
     assert p.registry.revealed(pot.job_id)
+    # The drawn winner gets the jackpot and the winner share of the lazy attester's slash.
     assert delta(before, credits(net)) == {
-        "challenger": jackpot + VERIFIER_STAKE // 2,
+        diligent.name: expected + VERIFIER_STAKE // 2,
         "deployer": VERIFIER_STAKE // 2,
         "submitter": tax,
     }
@@ -653,31 +722,47 @@ def test_forced_error_reveal_pays_jackpot_and_slashes_lazy_attester(net: Devnet)
     assert job.forced_error and job.solver_settled and job.verifiers_released
     assert stake(net, "solver", Role.SOLVER) == (3 * ETH, 0, 0)
     assert stake(net, lazy.name, Role.VERIFIER) == (2 * ETH - VERIFIER_STAKE, 0, 0)
-    assert stake(net, silent.name, Role.VERIFIER) == (2 * ETH, 0, 0)
-    expect_revert(
-        "AlreadyRevealed",
-        lambda: net.actor("whistleblower").protocol.registry.reveal(pot.job_id, pot.salt),
-    )
+    assert stake(net, diligent.name, Role.VERIFIER) == (2 * ETH, 0, 0)
+    expect_revert("AlreadyRevealed", lambda: wb.reveal(pot.job_id, pot.salt, pot.step, N_OPS))
     advance(net, job.params.revealWindow + 1)
     expect_revert("AlreadySettled", lambda: p.market.settle_failure(pot.job_id))
 
 
 def test_reveal_rejects_non_whistleblower_and_wrong_salt(net: Devnet) -> None:
     pot = plant_honeypot(net)
+    s, n = pot.step, N_OPS
     outsider = net.actor("challenger")
     err = expect_revert(
-        "NotWhistleblower", lambda: outsider.protocol.registry.reveal(pot.job_id, pot.salt)
+        "NotWhistleblower", lambda: outsider.protocol.registry.reveal(pot.job_id, pot.salt, s, n)
     )
     assert err.args["caller"] == outsider.address
     registry = net.actor("whistleblower").protocol.registry
+    me = net.actor("whistleblower").address
     wrong = secrets.token_bytes(32)
-    err = expect_revert("TagMismatch", lambda: registry.reveal(pot.job_id, wrong))
-    job = registry.sealed_tag_for(pot.job_id, pot.salt, net.actor("whistleblower").address)
-    assert err.args["expected"] == job
-    assert err.args["computed"] == registry.sealed_tag_for(
-        pot.job_id, wrong, net.actor("whistleblower").address
-    )
-    # The honeypot's own tag only works for the whistleblower who sealed it.
+    err = expect_revert("TagMismatch", lambda: registry.reveal(pot.job_id, wrong, s, n))
+    assert err.args["expected"] == registry.sealed_tag_for(pot.job_id, pot.salt, me, s, n)
+    assert err.args["computed"] == registry.sealed_tag_for(pot.job_id, wrong, me, s, n)
+    # The tag also commits the location: the right salt at another (step, op) does not match.
+    err = expect_revert("TagMismatch", lambda: registry.reveal(pot.job_id, pot.salt, s - 1, n))
+    assert err.args["computed"] == registry.sealed_tag_for(pot.job_id, pot.salt, me, s - 1, n)
+    # The right tag proves nothing before a game was won there by adjudication.
+    err = expect_revert("ErrorNotProven", lambda: registry.reveal(pot.job_id, pot.salt, s, n))
+    assert (err.args["step"], err.args["opIndex"]) == (s, n)
+    assert not registry.revealed(pot.job_id)
+
+
+def test_reveal_rejects_a_ruling_inside_the_step(net: Devnet) -> None:
+    """A fault at an operator j < N, won in court there, proves only the op trace committed in
+    the game wrong (a whistleblower's own solver and challenger could stage it): no reveal."""
+    p = net.actor("deployer").protocol
+    pot = plant_honeypot(net, step=4, op_index=2)
+    _, diligent = assigned_verifiers(net, pot.job_id)
+    beat_honeypot(net, pot, diligent)
+    assert p.market.error_proven_at(pot.job_id, 4, 2)
+    past_challenge_window(net, pot.job_id)
+    registry = net.actor("whistleblower").protocol.registry
+    err = expect_revert("ErrorNotProven", lambda: registry.reveal(pot.job_id, pot.salt, 4, 2))
+    assert (err.args["step"], err.args["opIndex"]) == (4, 2)
     assert not registry.revealed(pot.job_id)
 
 
