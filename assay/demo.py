@@ -166,6 +166,10 @@ class Demo:
                 raise DemoError(f"waiting for {what}: {why}\n{logs}")
             time.sleep(0.1)
 
+    def now(self) -> int:
+        """The devnet's clock: the latest block's timestamp."""
+        return int(self.net.node.w3.eth.get_block("latest")["timestamp"])
+
     def advance(self, seconds: int, why: str) -> None:
         self.net.node.increase_time(seconds)
         self.net.node.mine()
@@ -442,7 +446,10 @@ def cheating(demo: Demo, report: dict[str, Any], spec_peer: str) -> None:
         )
         job = p.market.get_job(job_id)
         _say(f"job {job_id} is {job.status.name}; winning challenger verifier1")
-        demo.advance(job.params.revealWindow + 1, "the reveal window passes")
+        # A Failed job's reveal window opens at its challenge deadline at the earliest (games may
+        # open until then), so settlement waits for both.
+        opens = max(job.settled_at, job.challenge_deadline)
+        demo.advance(opens + job.params.revealWindow + 1 - demo.now(), "the reveal window passes")
         demo.wait(lambda: p.market.get_job(job_id).solver_settled, "settlement")
         _say("settled: solver2's locked stake is slashed, verifier1 gets its bond back + reward")
         demo.stop("solver2")
