@@ -12,6 +12,7 @@ so a restarted agent decides exactly what the killed one would have. The table (
 | Submitted  | each game of mine: challenger's flag fell                  | Timeout         |
 | Submitted  | each game of mine: adjudication awaits its committee draw  | DrawCommittee      |
 | Submitted  | each game of mine: adjudication resolvable                 | ResolveAdjudication |
+| Submitted  | mine, no verifier drawn yet (drawn after submission)       | DrawVerifiers   |
 | Submitted  | no game open, now > challenge deadline, every seat filled  | Finalize        |
 | Submitted  | no game open, now > challenge deadline, a seat empty       | DrawVerifiers   |
 | Submitted  | same, a claim window later still                           | ExpireUnverified |
@@ -114,7 +115,11 @@ def decide(
         if gv.game.job_id == job.job_id and same(gv.game.solver, me):
             actions.extend(answer(job, gv, local, now))
     if status == JobStatus.SUBMITTED:
-        if job.job.open_games == 0 and now > job.challenge_deadline:
+        if not job.assignments and job.seats_missing and now <= job.challenge_deadline:
+            # The verifiers are drawn in a block after our submission (seeded by its randomness,
+            # which we could not know when we submitted); nobody gains more from the draw than us.
+            actions.append(DrawVerifiers(job.job_id))
+        elif job.job.open_games == 0 and now > job.challenge_deadline:
             if job.seats_missing == 0:
                 actions.append(Finalize(job.job_id))
             elif now > job.unverified_expiry:

@@ -122,9 +122,10 @@ contract JobMarket is JobMarketBase {
         emit ResultSubmitted(
             jobId, msg.sender, finalState, traceRoot, sealedTag, artifactURI, _challengeDeadline(job)
         );
-        // Fewer verifiers than asked (even none) is accepted here; the job then cannot finalize until
-        // drawVerifiers fills its seats (see finalize), and anyone can still challenge.
-        _fillSeats(jobId, job);
+        // INVARIANT: the verifiers are not drawn here, where the solver picks the block (it could send
+        // only when the draw seats its own verifiers): drawVerifiers draws them from the next block on,
+        // seeded by the randomness of THIS block, which the solver cannot know when it sends this.
+        job.drawBlock = uint64(block.number);
     }
 
     /// @inheritdoc IJobMarket
@@ -135,9 +136,20 @@ contract JobMarket is JobMarketBase {
         uint256 have = _assignments[JobId.unwrap(jobId)].length;
         // INVARIANT: a full panel is never re-drawn (the solver cannot shop for verifiers).
         if (have >= need) revert SeatsFull(jobId, need);
+        uint256 at = job.drawBlock;
+        if (randomness.availability(at) == IRandomness.Availability.Expired) {
+            // The word of the scheduled block is gone (256 blocks on the devnet): draw from this one.
+            job.drawBlock = uint64(block.number);
+            return;
+        }
+        // INVARIANT: seeded by a block that was still to come when the draw was scheduled (submission,
+        // or the previous draw); reverts RandomnessUnavailable until that block is in the past.
+        uint256 seed = randomness.randomWordAt(at, keccak256(abi.encode("verifiers", jobId, have)));
         // The window restarts from the last seat filled, so the new verifier has a whole window.
         job.windowStart = uint64(block.timestamp);
-        uint256 added = _fillSeats(jobId, job);
+        // A later refill is seeded by this block, which this caller cannot know either.
+        job.drawBlock = uint64(block.number);
+        uint256 added = _fillSeats(jobId, job, seed);
         // INVARIANT: the window moves only when a seat was actually filled.
         if (added == 0) revert NoVerifierAvailable(jobId, need - have);
         emit ChallengeWindowRestarted(jobId, have + added, _challengeDeadline(job));
@@ -145,17 +157,13 @@ contract JobMarket is JobMarketBase {
 
     /// @dev Draw verifiers for the empty seats of `jobId` and lock their stake; returns how many.
     /// Bounded: at most verifiersPerJob (<= MAX_VERIFIERS) candidates, each checked against the seated.
-    function _fillSeats(JobId jobId, Job storage job) internal returns (uint256 added) {
+    function _fillSeats(JobId jobId, Job storage job, uint256 seed) internal returns (uint256 added) {
         Params storage p = job.params;
         Assignment[] storage assigned = _assignments[JobId.unwrap(jobId)];
         uint256 have = assigned.length;
         uint256 want = p.verifiersPerJob;
         address[] memory fresh = new address[](want - have);
         if (want > have) {
-            bytes32 purpose = have == 0
-                ? keccak256(abi.encode("verifiers", jobId))
-                : keccak256(abi.encode("verifiers", jobId, have));
-            uint256 seed = randomness.randomWord(purpose);
             address[] memory parties = new address[](1);
             parties[0] = job.solver; // a solver never verifies its own result
             // Every seat is asked for: the exclusion list (MAX_EXCLUDE) cannot hold the seated verifiers,

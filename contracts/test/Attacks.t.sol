@@ -27,6 +27,8 @@ contract AttacksTest is ProtocolSetup {
         bytes32[] memory trace = Traces.stepTrace(KEY, steps, false, 0);
         vm.prank(SOLVER);
         market.submitResult(id, Traces.honest(KEY, steps), LibMerkle.root(trace), "art", bytes32(0));
+        vm.roll(block.number + 1);
+        market.drawVerifiers(id);
     }
 
     /// A solver with a correct result lets its own sybil challenger win on time. Attesters must not
@@ -127,6 +129,8 @@ contract AttacksTest is ProtocolSetup {
         market.claimJob(id);
         vm.prank(SOLVER);
         market.submitResult(id, StateHash.wrap(ops[1]), LibMerkle.root(ops), "art", bytes32(0));
+        vm.roll(block.number + 1);
+        market.drawVerifiers(id);
         vm.deal(challenger, 1 ether);
         vm.prank(challenger);
         GameId g = game.challenge{value: 0.1 ether}(id, StateHash.wrap(ops[1]));
@@ -170,6 +174,8 @@ contract AttacksTest is ProtocolSetup {
         (prefix[0], prefix[1]) = (h0, r1);
         vm.prank(SOLVER);
         market.submitResult(id, StateHash.wrap(r1), LibMerkle.root(prefix), "art", bytes32(0));
+        vm.roll(block.number + 1);
+        market.drawVerifiers(id);
         address challenger = address(0x7e1);
         vm.deal(challenger, 1 ether);
         vm.prank(challenger);

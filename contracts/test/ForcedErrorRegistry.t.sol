@@ -126,6 +126,8 @@ contract ForcedErrorRegistryTest {
         vm.startPrank(solver);
         market.claimJob(id);
         market.submitResult(id, HT, ROOT, "", registry.sealedTagFor(id, salt, whistleblower, STEP, OP));
+        vm.roll(block.number + 1);
+        market.drawVerifiers(id);
         vm.stopPrank();
     }
 

@@ -100,6 +100,8 @@ contract ProtocolGasBench is ProtocolSetup {
         market.claimJob(job);
         vm.prank(SOLVER);
         market.submitResult(job, StateHash.wrap(bad[T]), levels.root(), "ipfs://model", key);
+        vm.roll(block.number + 1);
+        market.drawVerifiers(job);
 
         vm.deal(CHALLENGER, 1 ether);
         _cool();

@@ -28,12 +28,17 @@ CHEAT = tuple(h(i) if i < 5 else h(i, b"x") for i in range(T + 1))
 OPS = {s: (STEPS[s - 1], h(100 + s), h(200 + s), STEPS[s]) for s in range(1, T + 1)}
 
 
-def job(status: JobStatus = JobStatus.SUBMITTED, *, assigned: tuple[Assignment, ...] = (),
+# Every verifier seat filled by strangers (the default panel: neither ME nor OTHER).
+SEATED = tuple(Assignment(f"0x{i + 1:040x}", False, False) for i in range(PARAMS.verifiersPerJob))
+
+
+def job(status: JobStatus = JobStatus.SUBMITTED, *, assigned: tuple[Assignment, ...] = SEATED,
         **kw: Any) -> JobView:  # fmt: skip
     base = Job(
         JobId(1), OTHER, status, 1000, ME if status != JobStatus.OPEN else ZERO, 1100, 1200, 1200,
-        0, T, 3, 0, False, False, False, 10**18, 10**16, ZERO, 0, 0, 0, h(9, b"spec"),
-        h(9, b"graph"), STEPS[0], STEPS[-1], MerkleTree(STEPS).root, h(0, b"tag"), "uri", "", PARAMS,
+        7, 0, T, 3, 0, False, False, False, 10**18, 10**16, ZERO, 0, 0, 0, h(9, b"spec"),
+        h(9, b"graph"), STEPS[0], STEPS[-1], MerkleTree(STEPS).root, h(0, b"tag"), "uri", "",
+        PARAMS,
     )  # fmt: skip
     return JobView(replace(base, **kw), assigned)
 

@@ -22,18 +22,16 @@ from assay.agents.actions import (
     WorkState,
 )
 from assay.agents.views import GameView, JobView
-from assay.chain.bindings import Assignment
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import GameStatus, JobStatus, Party
 from solver.decide import SolverLocal, decide
-from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, STEPS, game, job, request
+from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, SEATED, STEPS, game, job, request
 
 STAKE = PARAMS.solverStake
 TRAINED = SolverLocal(STAKE, training=WorkState.DONE, steps=STEPS, op_traces=OPS)
 CLAIM_DL = 1000 + PARAMS.claimWindow
 SOLVE_DL = 1100 + PARAMS.solveWindow
 CHALLENGE_DL = 1200 + PARAMS.challengeWindow
-SEATED = tuple(Assignment(f"0x{i:040x}", False, False) for i in range(PARAMS.verifiersPerJob))
 
 CASES: list[tuple[str, JobView, list[GameView], SolverLocal, int, list[type]]] = [
     ("claim open job", job(JobStatus.OPEN), [], SolverLocal(STAKE), 1001, [ClaimJob]),
@@ -51,10 +49,11 @@ CASES: list[tuple[str, JobView, list[GameView], SolverLocal, int, list[type]]] =
      TRAINED, 1101, []),
     ("not my claimed job", job(JobStatus.CLAIMED, solver=OTHER), [], TRAINED, 1101, []),
     ("wait in window", job(), [], TRAINED, CHALLENGE_DL, []),
-    ("finalize after window", job(assigned=SEATED), [], TRAINED, CHALLENGE_DL + 1, [Finalize]),
+    ("finalize after window", job(), [], TRAINED, CHALLENGE_DL + 1, [Finalize]),
+    ("draw the verifiers after submitting", job(assigned=()), [], TRAINED, 1201, [DrawVerifiers]),
     ("fill an empty seat first", job(assigned=SEATED[:1]), [], TRAINED, CHALLENGE_DL + 1,
      [DrawVerifiers]),
-    ("expire when seats stay empty", job(), [], TRAINED,
+    ("expire when seats stay empty", job(assigned=()), [], TRAINED,
      CHALLENGE_DL + PARAMS.claimWindow + 1, [ExpireUnverified]),
     ("no finalize with game open", job(open_games=1), [], TRAINED, CHALLENGE_DL + 1, []),
     ("open when my turn", job(open_games=1), [game()], TRAINED, 1301, [Open]),

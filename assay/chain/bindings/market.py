@@ -25,6 +25,7 @@ class Job:
     claimed_at: int
     submitted_at: int
     window_start: int
+    draw_block: int  # the block whose randomness seeds the next verifier draw
     settled_at: int
     steps: int
     ops_per_step: int  # N: every step's op trace is r_0..r_N (committed at posting)

@@ -71,6 +71,7 @@ interface IJobMarket {
         uint64 claimedAt;
         uint64 submittedAt;
         uint64 windowStart; // start of the challenge window: submission, or the last verifier seat filled
+        uint64 drawBlock; // the block whose randomness seeds the next verifier draw (drawVerifiers)
         uint64 settledAt; // finalization or failure time; for a Failed job, its last game's resolution
         uint32 steps; // T: training steps; the trace has T+1 state hashes h_0..h_T
         uint32 opsPerStep; // N: every step's op trace is r_0..r_N (fixed by the graph, committed at posting)
@@ -273,8 +274,9 @@ interface IJobMarket {
     /// @notice Claim an Open job; locks `params.solverStake` of the caller's Solver stake.
     function claimJob(JobId jobId) external;
 
-    /// @notice Submit the result. Draws `verifiersPerJob` verifiers and locks their stake; the
-    /// challenge window opens. For a honeypot, `sealedTag` is ForcedErrorRegistry.sealedTagFor(...).
+    /// @notice Submit the result; the challenge window opens. The verifiers are drawn by a later
+    /// `drawVerifiers` (anyone, from the next block: the solver's agent sends it), seeded by the
+    /// randomness of this transaction's block, so the solver cannot time its submission to pick them. For a honeypot, `sealedTag` is ForcedErrorRegistry.sealedTagFor(...).
     function submitResult(
         JobId jobId,
         StateHash finalState,
@@ -292,9 +294,12 @@ interface IJobMarket {
     /// @notice An assigned verifier attests the result is correct (within the challenge window).
     function attest(JobId jobId) external;
 
-    /// @notice Anyone, while the job is Submitted: draw verifiers for its empty seats (fewer than
-    /// `verifiersPerJob` were found at submission) and lock their stake. Restarts the challenge
-    /// window, so every drawn verifier gets a whole window. Reverts SeatsFull or NoVerifierAvailable.
+    /// @notice Anyone, while the job is Submitted: draw verifiers for its empty seats and lock their
+    /// stake, seeded by `IRandomness.randomWordAt(job.drawBlock)`: the block of the submission (or of
+    /// the previous draw), whose randomness nobody could know when that transaction was sent. Reverts
+    /// RandomnessUnavailable until that block is in the past; if its word expired, re-schedules on
+    /// this block and returns. Restarts the challenge window, so every drawn verifier gets a whole
+    /// window. Reverts SeatsFull or NoVerifierAvailable. A job finalizes only with every seat filled.
     function drawVerifiers(JobId jobId) external;
 
     // ---------------------------------------------------------------- settlement

@@ -185,8 +185,11 @@ contract ProtocolHandler {
         bytes32 root = _root(trace);
         IJobMarket.Job memory job = market.getJob(JobId.wrap(id));
         vm.prank(job.solver);
-        try market.submitResult(JobId.wrap(id), StateHash.wrap(trace[j.steps]), root, "ipfs://model", tag) {}
-            catch {}
+        try market.submitResult(JobId.wrap(id), StateHash.wrap(trace[j.steps]), root, "ipfs://model", tag) {
+            // The draw is seeded by the submission's block: the solver's agent draws in the next one.
+            vm.roll(block.number + 1);
+            try market.drawVerifiers(JobId.wrap(id)) {} catch {}
+        } catch {}
     }
 
     function attest(uint256 jobSeed, uint256 verifierSeed) external {
