@@ -71,6 +71,7 @@ def submitted_job(net: Devnet, store: Path, trace: Trace) -> JobId:
     solver.submit_result(
         job_id, trace[-1], MerkleTree(trace).root, "file://model", secrets.token_bytes(32)
     )
+    solver.draw_verifiers(job_id)
     return job_id
 
 

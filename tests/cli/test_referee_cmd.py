@@ -91,6 +91,7 @@ def test_referee_processes_recompute_vote_and_resolve_then_stop_on_sigterm(
                 job_id, cheat.steps[-1], MerkleTree(cheat.steps).root, "file://model",
                 secrets.token_bytes(32),
             )  # fmt: skip
+            solver.draw_verifiers(job_id)
             challenger = devnet.actor("challenger").protocol.game
             bond = p.market.get_job(job_id).params.challengeBond
             game_id = challenger.challenge(job_id, cheat.steps[-1], bond)

@@ -138,6 +138,7 @@ def submit(net: Devnet, job_id: JobId, traces: Traces, sealed_tag: bytes | None 
         "file://model.safetensors",
         sealed_tag if sealed_tag is not None else secrets.token_bytes(32),
     )
+    market.draw_verifiers(job_id)  # the next block: seeded by the submission's block
 
 
 def submitted_job(net: Devnet, traces: Traces) -> JobId:

@@ -79,6 +79,7 @@ def submitted_job(net: Devnet, traces: Traces = HONEST, sealed_tag: bytes | None
     market.submit_result(
         job_id, traces.steps[-1], MerkleTree(traces.steps).root, "file://model", tag
     )
+    market.draw_verifiers(job_id)  # the next block: seeded by the submission's block
     return job_id
 
 
