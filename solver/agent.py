@@ -18,7 +18,7 @@ from assay.agents.actions import Action, WorkState
 from assay.agents.base import BaseAgent
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
-from assay.agents.views import GameView, JobView, load_game, load_job
+from assay.agents.views import GameView, JobView, load_job
 from assay.agents.work import JobWork, step_trace
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Role
 from assay.repro.commitments import commitments
@@ -159,15 +159,7 @@ class SolverAgent(BaseAgent):
             self.monitor.forget(games={gid})
             return []
         job = jobs.get(int(g.job_id)) or load_job(self.protocol.market, g.job_id)
-        gv = load_game(
-            self.protocol.game,
-            self.protocol.court,
-            GameId(gid),
-            self.me,
-            arity=job.job.params.bisectionArity,
-            from_block=self.config.start_block,
-            cache=self.openings,
-        )
+        gv = self.game_view(GameId(gid), job.job.params.bisectionArity)
         games[int(g.job_id)].append(gv)
         self._serve_op_inputs(int(g.job_id), gv)
         return []

@@ -25,7 +25,7 @@ from assay.agents.actions import (
 from assay.agents.base import BaseAgent
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
-from assay.agents.views import GameView, JobView, RequestView, load_game, load_job, load_request
+from assay.agents.views import GameView, JobView, RequestView, load_job, load_request
 from assay.agents.work import SpecSource, Trace
 from assay.chain.bindings import Job
 from assay.chain.bindings.court import Request
@@ -152,17 +152,7 @@ class VerifierAgent(BaseAgent):
         gid = self.protocol.game.game_of(job.job_id, self.me)
         if int(gid) == 0:
             return []
-        return [
-            load_game(
-                self.protocol.game,
-                self.protocol.court,
-                GameId(gid),
-                self.me,
-                arity=job.job.params.bisectionArity,
-                from_block=self.config.start_block,
-                cache=self.openings,
-            )
-        ]
+        return [self.game_view(GameId(gid), job.job.params.bisectionArity)]
 
     def decide_all(self, now: int) -> list[Action]:
         actions: list[Action] = []

@@ -34,9 +34,10 @@ from assay.agents.progress import TrainingProgress
 from assay.agents.responder import Outcome, Responder
 from assay.agents.runner import FinishOnDone, InProcessRunner, TaskHandle, TaskRunner
 from assay.agents.scheduler import Scheduler
-from assay.agents.views import OpeningsCache, chain_now
+from assay.agents.views import GameView, OpeningsCache, chain_now, load_game
 from assay.agents.work import JobWork, OpsHook, SpecSource, StepsHook
 from assay.chain.deploy import ProtocolContracts
+from assay.protocol.types import GameId
 from assay.store import LocalStore
 
 log = structlog.get_logger(__name__)
@@ -142,6 +143,18 @@ class BaseAgent:
 
     def decide_all(self, now: int) -> list[Action]:
         raise NotImplementedError
+
+    def game_view(self, game_id: GameId, arity: int) -> GameView:
+        """Game `game_id` with its openings and adjudication request, as this agent sees it."""
+        return load_game(
+            self.protocol.game,
+            self.protocol.court,
+            game_id,
+            self.me,
+            arity=arity,
+            from_block=self.config.start_block,
+            cache=self.openings,
+        )
 
     def isolated(self, what: str, key: int, decide: Callable[[], list[Action]]) -> list[Action]:
         """`decide()` for one job, game or request. If it raises (a shape of game this agent cannot

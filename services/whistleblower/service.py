@@ -238,19 +238,24 @@ class Whistleblower:
         self._start_solver(posted)
         self._start_challenger(posted)
 
+    def _agent_config(self, role: str, posted: Posted) -> AgentConfig:
+        """The config of a honeypot's embedded agent (`role`: solver or challenger) for its slot."""
+        cfg = self.config
+        return AgentConfig(
+            cursor_path=cfg.state_dir / role / f"slot_{posted.plan.slot}" / "cursor.json",
+            workdir=cfg.state_dir / role / "work",
+            start_block=posted.block or cfg.start_block,
+            confirmations=cfg.confirmations,
+            min_credit=cfg.min_credit,
+        )
+
     def _start_challenger(self, posted: Posted) -> SelfChallenger:
         """The self-challenger of one honeypot, on the slot's challenger account."""
         slot, cfg = posted.plan.slot, self.config
         challenger = SelfChallenger(
             self.accounts(slot).challenger,
             self.catalogue,
-            AgentConfig(
-                cursor_path=cfg.state_dir / "challenger" / f"slot_{slot}" / "cursor.json",
-                workdir=cfg.state_dir / "challenger" / "work",
-                start_block=posted.block or cfg.start_block,
-                confirmations=cfg.confirmations,
-                min_credit=cfg.min_credit,
-            ),
+            self._agent_config("challenger", posted),
             runner=self.runner,
             job_id=posted.job_id,
             fraction=cfg.self_challenge,
@@ -261,17 +266,10 @@ class Whistleblower:
     def _start_solver(self, posted: Posted) -> HoneypotSolver:
         """The embedded solver of one honeypot, on the slot's solver account."""
         slot, job_id, p = posted.plan.slot, posted.job_id, posted.plan
-        cfg = self.config
         solver = HoneypotSolver(
             self.accounts(slot).solver,
             self.catalogue,
-            AgentConfig(
-                cursor_path=cfg.state_dir / "solver" / f"slot_{slot}" / "cursor.json",
-                workdir=cfg.state_dir / "solver" / "work",
-                start_block=posted.block or cfg.start_block,
-                confirmations=cfg.confirmations,
-                min_credit=cfg.min_credit,
-            ),
+            self._agent_config("solver", posted),
             honeypot=lambda j: p if j == job_id else None,
             sealed_tag=self.sealed_tag,
             runner=self.runner,

@@ -193,9 +193,10 @@ def test_sampled_verifier_attests_an_honest_job_without_a_full_replay(
                 cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         try:
-            wait_for(
-                lambda: market.job_status(job_id) == JobStatus.SUBMITTED, "Submitted", proc, log
-            )
+            # The solver submits, then draws the verifiers in a later block (seeded by the
+            # submission's block).
+            wait_for(lambda: bool(market.assignments(job_id)), "verifiers drawn", proc, log)
+            assert market.job_status(job_id) == JobStatus.SUBMITTED
             assigned = {a.verifier.lower() for a in market.assignments(job_id)}
             for name in ("verifier1", "verifier2"):
                 if devnet.actor(name).address.lower() not in assigned:

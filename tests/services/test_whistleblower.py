@@ -211,7 +211,7 @@ def _job(status: JobStatus, window_start: int, open_games: int = 0) -> Job:
     zero = ChecksumAddress(HexAddress(HexStr("0x" + "00" * 20)))
     h = StateHash(bytes(32))
     return Job(
-        JobId(1), zero, status, 0, zero, 0, window_start, window_start, 0, 6, 4, open_games,
+        JobId(1), zero, status, 0, zero, 0, window_start, window_start, 7, 0, 6, 4, open_games,
         False, False, False, 10**18, 10**16, zero, 0, 0, 0, h, h, h, h, h, h, "", "",
         MarketParams(challengeWindow=600, challengeWindowPerStep=0),
     )  # fmt: skip
