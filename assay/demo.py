@@ -381,7 +381,9 @@ def honest(demo: Demo, report: dict[str, Any], spec_peer: str) -> None:
 
         demo.wait(attested, "both attestations")
         _say("verifier1 and verifier2 replayed the training and attested")
-        demo.advance(job.params.challengeWindow + 1, "the challenge window passes")
+        # The window grows with the job's steps and restarts when the verifier seats are filled.
+        job = p.market.get_job(job_id)
+        demo.advance(job.challenge_deadline + 1 - demo.now(), "the challenge window passes")
         demo.wait(lambda: p.market.job_status(job_id) == JobStatus.FINALIZED, "finalization")
         _say(f"job {job_id} finalized: the solver and the verifiers are credited")
         model, accuracy = fetch_and_evaluate(demo, job_id)

@@ -154,3 +154,13 @@ def past_reveal(net: Devnet, job_id: int) -> int:
     market = net.actor("deployer").protocol.market
     view = load_job(market, JobId(int(job_id)))
     return max(1, view.reveal_deadline + 1 - chain_now(net.node.w3))
+
+
+def past_challenge(net: Devnet, job_id: int) -> int:
+    """Seconds to add to the devnet's clock so that `job_id`'s challenge window is over (it grows
+    with the job's steps and restarts when verifier seats are filled: Job.challenge_deadline)."""
+    from assay.agents.views import chain_now
+    from assay.protocol.types import JobId
+
+    job = net.actor("deployer").protocol.market.get_job(JobId(int(job_id)))
+    return max(1, job.challenge_deadline + 1 - chain_now(net.node.w3))

@@ -66,8 +66,10 @@ class MarketParams(_StructModel):
         default=5000, ge=0, lt=10_000, description="slash share to winner"
     )
     maxOpsPerStep: int = Field(default=65_536, ge=1, description="longest op trace of one step")
+    # A verifier must replay the whole job inside the window: the window grows with its steps
+    # (1 s per step on the devnet: a 500-step job gets 8 min 20 s on top of the base window).
     challengeWindowPerStep: int = Field(
-        default=0, ge=0, le=DAY, description="seconds added to the challenge window per step"
+        default=1, ge=0, le=DAY, description="seconds added to the challenge window per step"
     )
     minVerifierFee: int = Field(
         default=10**12, ge=0, description="least fee (wei) a job must offer each drawn verifier"

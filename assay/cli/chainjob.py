@@ -121,8 +121,7 @@ def _deadlines(job: Job, now: int) -> list[tuple[str, str]]:
     if job.submitted_at:
         rows.append(("submitted", format_time(job.submitted_at, now)))
     if job.status == JobStatus.SUBMITTED:
-        closes = job.submitted_at + p.challengeWindow
-        rows.append(("challenges until", format_time(closes, now)))
+        rows.append(("challenges until", format_time(job.challenge_deadline, now)))
     if job.settled_at:
         rows.append(("settled", format_time(job.settled_at, now)))
         if job.status in (JobStatus.FINALIZED, JobStatus.FAILED):

@@ -31,6 +31,7 @@ from assay.protocol.canonical import canonical_bytes, spec_hash
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import JobId, JobStatus
 from assay.store import LocalStore
+from tests.conftest import past_challenge
 
 pytestmark = pytest.mark.anvil
 
@@ -141,7 +142,7 @@ def test_solver_and_verifier_processes_run_a_job_to_finalized(
                 assert LocalStore(store).has(manifest_hash)
             assert all(a.attested for a in market.assignments(job_id))
 
-            advance(devnet, job.params.challengeWindow + 1)
+            advance(devnet, past_challenge(devnet, job_id))
             wait_for(
                 lambda: market.job_status(job_id) == JobStatus.FINALIZED, "Finalized", proc, log
             )

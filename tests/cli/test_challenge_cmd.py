@@ -27,6 +27,7 @@ from assay.protocol.merkle import MerkleTree
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, StateHash
 from assay.store import LocalStore
+from tests.conftest import past_challenge
 
 pytestmark = pytest.mark.anvil
 
@@ -167,7 +168,7 @@ def test_challenge_of_a_finalized_job_is_refused(
 ) -> None:
     p = net.actor("deployer").protocol
     job_id = submitted_job(net, tmp_path / "store", wrong(honest))
-    net.node.increase_time(p.market.get_job(job_id).params.challengeWindow + 1)
+    net.node.increase_time(past_challenge(net, job_id))
     net.node.mine()
     net.actor("solver").protocol.market.finalize(job_id)
 
@@ -184,7 +185,7 @@ def test_challenge_after_the_window_shows_the_decoded_revert_and_a_hint(
 ) -> None:
     p = net.actor("deployer").protocol
     job_id = submitted_job(net, tmp_path / "store", wrong(honest))
-    net.node.increase_time(p.market.get_job(job_id).params.challengeWindow + 1)
+    net.node.increase_time(past_challenge(net, job_id))
     net.node.mine()  # still Submitted: nobody finalized it yet
 
     result = challenge(net, tmp_path, job_id, "--dev-account", "challenger")

@@ -50,7 +50,7 @@ from assay.repro.trainer import Trainer
 from assay.repro.zoo import build_model
 from assay.store import LocalStore
 from solver.agent import SolverAgent
-from tests.conftest import past_reveal
+from tests.conftest import past_challenge, past_reveal
 from verifier.agent import VerifierAgent, replay_recompute
 from verifier.referee import PeerRecompute
 
@@ -548,7 +548,7 @@ def test_lying_challenger_loses_its_bond(
     assert p.stakes.credit_of(table.net.actor("challenger").address) == 0
     assert p.game.total_bonds() == 0
 
-    table.advance(job.params.challengeWindow + 1)
+    table.advance(past_challenge(table.net, job_id))
     run_until(agents, lambda: p.market.job_status(job_id) == JobStatus.FINALIZED)
 
 
@@ -701,7 +701,7 @@ def test_honest_job_with_honest_verifiers_is_never_disputed(
     run_until(agents, attested, log=log)
     assert watcher.work[job_id].steps == honest.steps
     job = p.market.get_job(job_id)
-    table.advance(job.params.challengeWindow + 1)
+    table.advance(past_challenge(table.net, job_id))
     run_until(agents, lambda: p.market.job_status(job_id) == JobStatus.FINALIZED, log=log)
     table.advance(job.params.revealWindow + 1)
     run_until(agents, lambda: p.market.get_job(job_id).verifiers_released, log=log)

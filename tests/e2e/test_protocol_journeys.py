@@ -39,7 +39,7 @@ from assay.protocol.types import (
     Role,
     StateHash,
 )
-from tests.conftest import past_reveal
+from tests.conftest import past_challenge, past_reveal
 
 pytestmark = pytest.mark.anvil
 
@@ -271,9 +271,8 @@ def test_happy_lifecycle_pays_everyone_and_unbonds(net: Devnet) -> None:
         assert stake(net, v.name, Role.VERIFIER) == (2 * ETH, VERIFIER_STAKE, 0)
         v.protocol.market.attest(job_id)
 
-    window = job.params.challengeWindow
     expect_revert("TooEarly", lambda: market.finalize(job_id))
-    advance(net, window + 1)
+    advance(net, past_challenge(net, job_id))
     before = credits(net)
     market.finalize(job_id)
     assert market.job_status(job_id) == JobStatus.FINALIZED
@@ -458,7 +457,7 @@ def test_dishonest_challenger_loses_bond_and_job_finalizes(net: Devnet) -> None:
     assert p.market.job_status(job_id) == JobStatus.SUBMITTED
     assert p.market.get_job(job_id).open_games == 0
 
-    advance(net, p.market.get_job(job_id).params.challengeWindow + 1)
+    advance(net, past_challenge(net, job_id))
     before = credits(net)
     p.market.finalize(job_id)
     assert p.market.job_status(job_id) == JobStatus.FINALIZED

@@ -14,7 +14,7 @@ from assay.devnet import ACTORS, Actor, Devnet
 from assay.game_player import Traces, challenger_move, openings_in, send, solver_move
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import GameId, GameStatus, JobId, Party, Role, StateHash
-from tests.conftest import past_reveal
+from tests.conftest import past_challenge, past_reveal
 
 ETH = 10**18
 STEPS = 4
@@ -101,7 +101,7 @@ def paid_job(net: Devnet) -> Paid:
     attest_all(net, job_id)
     market = net.actor("deployer").protocol.market
     params = market.get_job(job_id).params
-    advance(net, params.challengeWindow + 1)
+    advance(net, past_challenge(net, job_id))
     market.finalize(job_id)
     net.actor("solver").protocol.stakes.claim()
     advance(net, params.revealWindow + 1)

@@ -25,7 +25,7 @@ from assay.repro.data import load_dataset
 from assay.repro.graph import graph_hash, ops_per_step
 from assay.repro.trainer import Trainer
 from solver.agent import SolverAgent
-from tests.conftest import past_reveal
+from tests.conftest import past_challenge, past_reveal
 from verifier.agent import VerifierAgent, replay_recompute
 
 pytestmark = pytest.mark.anvil
@@ -127,7 +127,7 @@ def test_honest_journey_claim_train_attest_finalize_and_restart(
     assert job.final_state == solver.work[job_id].steps[-1]
     assert job.trace_root == solver.work[job_id].trace_root
 
-    advance(net, job.params.challengeWindow + 1)
+    advance(net, past_challenge(net, job_id))
     run_until(agents, lambda: market.job_status(job_id) == JobStatus.FINALIZED)
     assert stakes.credit_of(net.actor("solver").address) == ESCROW - 2 * FEE_EACH
     for n in ("verifier1", "verifier2"):

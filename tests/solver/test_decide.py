@@ -25,13 +25,13 @@ from assay.agents.views import GameView, JobView
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import GameStatus, JobStatus, Party
 from solver.decide import SolverLocal, decide
-from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, SEATED, STEPS, game, job, request
+from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, SEATED, STEPS, T, game, job, request
 
 STAKE = PARAMS.solverStake
 TRAINED = SolverLocal(STAKE, training=WorkState.DONE, steps=STEPS, op_traces=OPS)
 CLAIM_DL = 1000 + PARAMS.claimWindow
 SOLVE_DL = 1100 + PARAMS.solveWindow
-CHALLENGE_DL = 1200 + PARAMS.challengeWindow
+CHALLENGE_DL = 1200 + PARAMS.challengeWindow + T * PARAMS.challengeWindowPerStep
 
 CASES: list[tuple[str, JobView, list[GameView], SolverLocal, int, list[type]]] = [
     ("claim open job", job(JobStatus.OPEN), [], SolverLocal(STAKE), 1001, [ClaimJob]),

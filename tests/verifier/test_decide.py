@@ -26,7 +26,7 @@ from assay.agents.views import GameView, JobView, RequestView
 from assay.chain.bindings import Assignment
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import GameStatus, JobStatus, Party
-from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, STEPS, game, h, job, request
+from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, STEPS, T, game, h, job, request
 from verifier.decide import RefereeLocal, VerifierLocal, decide, decide_referee
 
 MINE = (Assignment(ME, False, False), Assignment(OTHER, False, False))
@@ -35,7 +35,7 @@ CHALLENGED = (Assignment(ME, False, True),)
 REPLAYED = VerifierLocal(
     replay=WorkState.DONE, steps=STEPS, trace_root=MerkleTree(STEPS).root, op_traces=OPS
 )
-DL = 1200 + PARAMS.challengeWindow
+DL = 1200 + PARAMS.challengeWindow + T * PARAMS.challengeWindowPerStep
 REVEAL = 2000 + PARAMS.revealWindow + 1
 SETTLED = job(JobStatus.FAILED, solver=OTHER, settled_at=2000, solver_settled=True, winners=1)
 
