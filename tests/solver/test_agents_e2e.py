@@ -16,10 +16,11 @@ from eth_hash.auto import keccak
 from assay.agents.base import AgentConfig, BaseAgent
 from assay.agents.runner import InlineRunner
 from assay.agents.work import MappingSpecSource, Trace
+from assay.chain.exceptions import RevertError
 from assay.devnet import Devnet
 from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
-from assay.protocol.types import GameStatus, JobId, JobStatus, StateHash
+from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, StateHash
 from assay.repro.commitments import commitments
 from assay.repro.data import load_dataset
 from assay.repro.graph import graph_hash, ops_per_step
@@ -271,3 +272,67 @@ def test_solver_truncating_its_op_trace_cannot_commit_it_and_loses_on_time(
     run_until(agents, lambda: p.game.get_game(game_id).status.is_resolved)
     assert p.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
     assert p.market.job_status(job_id) == JobStatus.FAILED
+
+
+def test_an_outside_challenger_racing_the_drawn_verifier_takes_no_share_of_the_slash(
+    net: Devnet, spec: JobSpec, specs: MappingSpecSource, tmp_path: Path
+) -> None:
+    # The review's sock puppet: a second address (here "challenger", never drawn: it holds no
+    # verifier stake) challenges the cheat too, and may win first. Settlement waits for every
+    # game and pays the slash's winner share to the drawn verifier who won; the outside winner gets
+    # its bond back and nothing else, so a cheater's sock recovers none of its slash.
+    p = net.actor("deployer").protocol
+    job_id = post(net, spec)
+    runner = InlineRunner()
+    steps_hook, ops_hook = cheat(step=4, op=37)
+    solver = SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp_path, "solver"), runner=runner,
+        steps_hook=steps_hook, ops_hook=ops_hook,
+    )  # fmt: skip
+    drawn = VerifierAgent(
+        net.actor("verifier1").protocol,
+        specs,
+        config(net, tmp_path, "v1", min_credit=0),
+        runner=runner,
+    )
+    outside = VerifierAgent(
+        net.actor("challenger").protocol, specs, config(net, tmp_path, "outside", min_credit=0),
+        runner=runner, verify_all=True,
+    )  # fmt: skip
+    referees = [
+        VerifierAgent(
+            net.actor(n).protocol,
+            specs,
+            config(net, tmp_path, n),
+            runner=runner,
+            verify=False,
+            recompute=replay_recompute(specs, tmp_path / n / "replay"),
+        )
+        for n in ("referee", "referee2")
+    ]
+    agents: list[BaseAgent] = [solver, outside, drawn, *referees]
+    v1, sock = net.actor("verifier1").address, net.actor("challenger").address
+    run_until(agents, lambda: bool(p.market.assignments(job_id)))
+    assert v1 in {a.verifier for a in p.market.assignments(job_id)}
+    assert sock not in {a.verifier for a in p.market.assignments(job_id)}
+
+    def games() -> list[GameId]:
+        return [p.game.game_of(job_id, who) for who in (v1, sock)]
+
+    run_until(agents, lambda: all(int(g) != 0 for g in games()), 80)
+    run_until(agents, lambda: all(p.game.get_game(g).status.is_resolved for g in games()), 200)
+    assert [p.game.get_game(g).status for g in games()] == [GameStatus.CHALLENGER_WON] * 2
+    before = {who: p.stakes.credit_of(who) for who in (v1, sock)}
+    advance(net, past_reveal(net, job_id))
+    run_until(agents, lambda: p.market.get_job(job_id).solver_settled)
+    job = p.market.get_job(job_id)
+    assert (job.winners, job.drawn_winners) == (2, 1)
+    share = job.params.solverStake * job.params.slashWinnerShareBps // 10_000
+    assert p.stakes.credit_of(v1) - before[v1] == share
+    assert p.stakes.credit_of(sock) == before[sock]  # its bond came back when its game was won
+    err = None
+    try:
+        net.actor("challenger").protocol.market.claim_winner_share(job_id)
+    except RevertError as exc:
+        err = exc
+    assert err is not None and err.name == "NothingToClaim"
