@@ -9,8 +9,21 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import structlog
+import structlog.testing
 
-from assay.agents.actions import Attest, ClaimCredit, Finalize, Open, StartTraining, Timeout
+from assay.agents.actions import (
+    Attest,
+    ClaimCredit,
+    ClaimWinnerShare,
+    DrawVerifiers,
+    ExpireUnverified,
+    Finalize,
+    Open,
+    StartTraining,
+    Timeout,
+)
+from assay.agents.base import BaseAgent
 from assay.agents.cursor import Cursor, CursorFile
 from assay.agents.responder import Outcome, Responder
 from assay.agents.runner import InlineRunner, InProcessRunner
@@ -93,6 +106,10 @@ OPEN = Open(GameId(1), 0, 8, (StateHash.zero(),), ((),))
         (OPEN, "NotYourTurn", Outcome.ALREADY_DONE),
         (OPEN, "InvalidProof", Outcome.FAILED),
         (ClaimCredit(5), "NoCredit", Outcome.ALREADY_DONE),
+        (DrawVerifiers(JobId(1)), "SeatsFull", Outcome.ALREADY_DONE),
+        (DrawVerifiers(JobId(1)), "RandomnessUnavailable", Outcome.FAILED),  # next block: retry
+        (ExpireUnverified(JobId(1)), "SeatsFilled", Outcome.ALREADY_DONE),
+        (ClaimWinnerShare(JobId(1)), "NothingToClaim", Outcome.ALREADY_DONE),
     ],
 )
 def test_responder_counts_already_done_reverts_as_success(
@@ -106,6 +123,29 @@ def test_responder_resyncs_the_nonce_on_a_transport_error() -> None:
     r, fake = responder(TransactionError("nonce too low"))
     assert r.execute(Finalize(JobId(1))) == Outcome.FAILED
     assert fake.calls == ["finalize", "resync"]
+
+
+def test_responder_turns_any_exception_into_a_failed_action() -> None:
+    # A malformed action (here: the binding raises something no chain error explains) must not
+    # escape and stop the agent's other work in the same tick.
+    r, fake = responder(ValueError("cannot encode"))
+    assert r.execute(Finalize(JobId(1))) == Outcome.FAILED
+    assert fake.calls == ["finalize"]
+
+
+def test_isolated_skips_only_the_decision_that_raised() -> None:
+    agent = object.__new__(BaseAgent)  # only `log` is used by isolated()
+    agent.log = structlog.get_logger().bind(agent="test")
+
+    def crashes() -> list[Any]:
+        raise IndexError("position 9 of a game with 8")  # the old game player's crash
+
+    with structlog.testing.capture_logs() as logs:
+        assert agent.isolated("game", 7, crashes) == []
+        assert agent.isolated("job", 2, lambda: [Finalize(JobId(2))]) == [Finalize(JobId(2))]
+    (line,) = logs
+    assert (line["event"], line["game"], line["log_level"]) == ("agent.decide_failed", 7, "error")
+    assert "IndexError" in line["reason"]
 
 
 def test_local_actions_have_their_own_key() -> None:
