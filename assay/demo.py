@@ -47,6 +47,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from assay.agents.views import chain_now, load_job
 from assay.devnet import Devnet
 from assay.errors import AssayError
 from assay.logs import configure as configure_logging
@@ -168,7 +169,7 @@ class Demo:
 
     def now(self) -> int:
         """The devnet's clock: the latest block's timestamp."""
-        return int(self.net.node.w3.eth.get_block("latest")["timestamp"])
+        return chain_now(self.net.node.w3)
 
     def advance(self, seconds: int, why: str) -> None:
         self.net.node.increase_time(seconds)
@@ -448,10 +449,9 @@ def cheating(demo: Demo, report: dict[str, Any], spec_peer: str) -> None:
         )
         job = p.market.get_job(job_id)
         _say(f"job {job_id} is {job.status.name}; winning challenger verifier1")
-        # A Failed job's reveal window opens at its challenge deadline at the earliest (games may
-        # open until then), so settlement waits for both.
-        opens = max(job.settled_at, job.challenge_deadline)
-        demo.advance(opens + job.params.revealWindow + 1 - demo.now(), "the reveal window passes")
+        # A Failed job's reveal window opens at its challenge deadline at the earliest.
+        deadline = load_job(p.market, job_id).reveal_deadline
+        demo.advance(deadline + 1 - demo.now(), "the reveal window passes")
         demo.wait(lambda: p.market.get_job(job_id).solver_settled, "settlement")
         _say("settled: solver2's locked stake is slashed, verifier1 gets its bond back + reward")
         demo.stop("solver2")
@@ -507,7 +507,7 @@ def honeypot(demo: Demo, report: dict[str, Any]) -> None:
         _say(f"verifier1 won: the forced error was at step {d['disputed_step']}, operator "
              f"{d['disputed_operator']} of {d['n_ops']}: the step's end state")  # fmt: skip
         job = p.market.get_job(job_id)
-        now = int(demo.net.node.w3.eth.get_block("latest")["timestamp"])
+        now = demo.now()
         demo.advance(max(job.challenge_deadline - now, 0) + 1,
                      "the honeypot's challenge window closes (a reveal waits for it)")  # fmt: skip
         demo.wait(lambda: p.registry.revealed(job_id), "the reveal")
@@ -554,7 +554,7 @@ def sweep_honeypot_accounts(demo: Demo, submitter: str, solver: str) -> bool:
     _say("the whistleblower claimed the submitter's refund and reimbursement, and unbonds the "
          "honeypot solver's stake")  # fmt: skip
     stake = p.stakes.stake_of(solver, Role.SOLVER)
-    now = int(w3.eth.get_block("latest")["timestamp"])
+    now = chain_now(w3)
     demo.advance(max(stake.withdrawable_at - now, 0) + 1, "past the solver stake's unbonding delay")
 
     def empty(account: str) -> bool:

@@ -21,7 +21,7 @@ from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, load_job
 from assay.agents.work import JobWork, step_trace
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Role
-from assay.repro.commitments import commitments
+from assay.repro.commitments import Commitments, commitments
 from assay.store import LocalStore
 from solver.decide import Policy, SolverLocal, accept_all, decide, same
 
@@ -55,6 +55,7 @@ class SolverAgent(BaseAgent):
         self.op_inputs_store = op_inputs_store
         self.op_inputs: dict[tuple[int, int, int], TaskHandle] = {}
         self.checked: dict[int, bool] = {}  # job -> posted parameters agree with its spec
+        self._commitments: dict[bytes, Commitments | str] = {}  # spec hash -> its commitments
 
     def _serve_op_inputs(self, job_id: int, gv: GameView) -> None:
         """Once a game reaches adjudication, publish the disputed operator's inputs (one
@@ -93,13 +94,18 @@ class SolverAgent(BaseAgent):
 
         The chain cannot check them, and a job posted with values its spec does not give cannot be
         solved: the solver would claim, fail to submit or to commit its op trace, and be slashed.
-        Computed once per job (it builds the model and records one step)."""
+        A spec's commitments are computed once (they build the model and record one step), however
+        many jobs post it; each job is compared once."""
         jid = int(job.job_id)
         if jid not in self.checked:
-            try:
-                wrong = commitments(spec).mismatches(job.job)
-            except Exception as err:  # a spec the runtime refuses is not claimable either
-                wrong = [f"the spec cannot be run: {err}"]
+            key = bytes(job.job.spec_hash)
+            if key not in self._commitments:
+                try:
+                    self._commitments[key] = commitments(spec)
+                except Exception as err:  # a spec the runtime refuses is not claimable either
+                    self._commitments[key] = f"the spec cannot be run: {err}"
+            known = self._commitments[key]
+            wrong = [known] if isinstance(known, str) else known.mismatches(job.job)
             if wrong:
                 self.log.warning(
                     "solver.job_misposted",

@@ -30,19 +30,18 @@ from assay.agents.actions import (
     Action,
     ClaimJob,
     CommitOpTrace,
-    DrawCommittee,
     DrawVerifiers,
     ExpireUnverified,
     Finalize,
     Open,
     ReleaseVerifiers,
-    ResolveAdjudication,
     SettleFailure,
     StartOpTrace,
     StartTraining,
     SubmitResult,
     Timeout,
     WorkState,
+    adjudication_upkeep,
 )
 from assay.agents.views import GameView, JobView
 from assay.protocol.merkle import MerkleTree
@@ -163,11 +162,7 @@ def answer(job: JobView, gv: GameView, local: SolverLocal, now: int) -> list[Act
     """The solver's action in one game: its forced move, a timeout claim, or a resolve."""
     g = gv.game
     if g.status == GameStatus.ADJUDICATING:
-        if gv.request is not None and gv.request.awaiting_draw:
-            return [DrawCommittee(gv.request.request_id)]
-        if gv.request is not None and gv.request.resolvable(now):
-            return [ResolveAdjudication(gv.request.request_id)]
-        return []
+        return adjudication_upkeep(gv, now)
     if not gv.moving:
         return []
     if g.turn == Party.CHALLENGER:

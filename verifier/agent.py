@@ -175,10 +175,12 @@ class VerifierAgent(BaseAgent):
         games = self._games(job) if job.status != JobStatus.OPEN else []
         local = self._local(job)
         won = any(gv.game.status == GameStatus.CHALLENGER_WON for gv in games)
-        if won and share_claimable(job, local):
-            local = replace(local, share_paid=self.protocol.market.win_of(job.job_id, self.me).paid)
+        claim_pending = won and share_claimable(job, local)
+        if claim_pending:  # one chain read, only for a settled job we won and may be owed on
+            paid = self.protocol.market.win_of(job.job_id, self.me).paid
+            local, claim_pending = replace(local, share_paid=paid), not paid
         actions = decide(job, games, local, now, self.me)
-        if self._finished(job) and not (won and share_claimable(job, local)):
+        if self._finished(job) and not claim_pending:
             self.forget_job(jid)
             self.inspected.pop(jid, None)
             self.sampled.pop(jid, None)

@@ -60,6 +60,7 @@ from assay.agents.actions import (
     Timeout,
     Vote,
     WorkState,
+    adjudication_upkeep,
 )
 from assay.agents.views import GameView, JobView, RequestView
 from assay.chain.bindings import Assignment
@@ -215,18 +216,6 @@ class RefereeLocal:
 
     output: StateHash | None = None
     pending: bool = False
-
-
-def adjudication_upkeep(gv: GameView, now: int) -> list[Action]:
-    """A party's adjudication upkeep: draw a pending committee, resolve a finished round."""
-    req = gv.request
-    if req is None:
-        return []
-    if req.awaiting_draw:
-        return [DrawCommittee(req.request_id)]
-    if req.resolvable(now):
-        return [ResolveAdjudication(req.request_id)]
-    return []
 
 
 def decide_referee(req: RequestView, local: RefereeLocal, now: int, me: str) -> list[Action]:

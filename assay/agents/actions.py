@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assay.protocol.types import GameId, JobId, RequestId, StateHash
+
+if TYPE_CHECKING:
+    from assay.agents.views import GameView
 
 Key = tuple[str, int]
 """("job", id), ("game", id), ("request", id), ("account", 0) or ("work", job id)."""
@@ -361,3 +365,16 @@ class WorkState(enum.Enum):
 def decide_credit(credit: int, minimum: int = 1) -> list[Action]:
     """Claim the account's credit once it reaches `minimum` wei."""
     return [ClaimCredit(credit)] if credit >= max(minimum, 1) else []
+
+
+def adjudication_upkeep(gv: GameView, now: int) -> list[Action]:
+    """Either party's upkeep of its adjudicating game: draw a pending committee, resolve a
+    finished round (anyone may; the parties have the most reason to)."""
+    req = gv.request
+    if req is None:
+        return []
+    if req.awaiting_draw:
+        return [DrawCommittee(req.request_id)]
+    if req.resolvable(now):
+        return [ResolveAdjudication(req.request_id)]
+    return []

@@ -273,13 +273,13 @@ def recompute(
             _train_locked(store, spec, spec_hash, directory)
         ops = _read(str(store.root), _op_trace_locked(store, spec, spec_hash, directory, step),
                     "op-trace")  # fmt: skip
-        leaves = ops["leaves"]
+        leaves = _trace(ops, "leaves")
         n = int(n_ops) or len(leaves) - 1
         if not 0 <= op_index <= n:
             raise TaskInputError(f"op {op_index} is outside the game's positions 0..{n}")
-        output = op_positions([bytes.fromhex(x.removeprefix("0x")) for x in leaves], n)[op_index]
+        output = StateHash(op_positions(leaves, n)[op_index])
         doc = {"kind": "recompute", "spec_hash": spec_hash, "step": step, "op_index": op_index,
-               "n_ops": n, "output": "0x" + output.hex()}  # fmt: skip
+               "n_ops": n, "output": output.to_hex()}  # fmt: skip
         return _bind(store, name, doc)
 
 

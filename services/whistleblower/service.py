@@ -200,10 +200,10 @@ class Whistleblower:
     # ------------------------------------------------------------------ lookups
     def honeypot_of(self, job_id: int) -> HoneypotPlan | None:
         """Our plan for `job_id` (None if it is not one of our honeypots)."""
-        for p in self.state.posted.values():
-            if p.job_id == job_id:
-                return p.plan
-        return None
+        try:
+            return self._posted_of(job_id).plan
+        except KeyError:
+            return None
 
     def sealed_tag(self, job_id: int, n_ops: int) -> bytes:
         """keccak256(abi.encode(jobId, salt, whistleblower, s, N)), as the registry computes it:

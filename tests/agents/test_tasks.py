@@ -17,7 +17,9 @@ from assay.agents import tasks
 from assay.agents.progress import TrainingProgress
 from assay.agents.runner import FinishOnDone, InlineRunner, InProcessRunner
 from assay.agents.work import Trace, step_op_trace, train_trace
+from assay.protocol.bisection import NO_SUCH_OPERATOR
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
+from assay.protocol.types import StateHash
 from assay.store import LocalStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,6 +129,16 @@ def test_op_trace_and_recompute_tasks_match_the_direct_replay(
     fresh = args(store, spec, tmp_path / "referee")
     leaf = tasks.call_task(tasks.RECOMPUTE, {**fresh, "step": 3, "op_index": 5})
     assert leaf == expected[5]
+    # Every position of a game whose N differs from the spec's: N is the end state h_s, a position
+    # past the step's last operator has no output (the referee's answer there beats any leaf).
+    n = len(expected) - 1
+
+    def at(j: int, n_ops: int) -> Any:
+        return tasks.call_task(tasks.RECOMPUTE, {**fresh, "step": 3, "op_index": j, "n_ops": n_ops})
+
+    assert at(n + 2, n + 2) == expected[n]
+    assert at(n, n + 2) == StateHash(NO_SUCH_OPERATOR)
+    assert at(2, 2) == expected[n] and at(1, 2) == expected[1]
 
 
 def test_in_process_runner_reports_progress_and_clears_it_when_done(

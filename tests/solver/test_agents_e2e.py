@@ -161,31 +161,45 @@ def cheat(step: int, op: int) -> tuple[Callable[[Trace], Trace], Callable[[int, 
     return steps, ops
 
 
+def cheating_solver(
+    net: Devnet, specs: MappingSpecSource, tmp: Path, runner: InlineRunner
+) -> SolverAgent:
+    """The solver agent, with a trace wrong from step 4, operator 37 (see `cheat`)."""
+    steps_hook, ops_hook = cheat(step=4, op=37)
+    return SolverAgent(
+        net.actor("solver").protocol, specs, config(net, tmp, "solver"), runner=runner,
+        steps_hook=steps_hook, ops_hook=ops_hook,
+    )  # fmt: skip
+
+
+def referee_agents(
+    net: Devnet, specs: MappingSpecSource, tmp: Path, runner: InlineRunner
+) -> list[BaseAgent]:
+    """The two devnet referees, recomputing by replay."""
+    return [
+        VerifierAgent(
+            net.actor(n).protocol,
+            specs,
+            config(net, tmp, n),
+            runner=runner,
+            verify=False,
+            recompute=replay_recompute(specs, tmp / n / "replay"),
+        )
+        for n in ("referee", "referee2")
+    ]
+
+
 def test_cheating_solver_is_challenged_and_loses_both_phases_to_a_replaying_referee(
     net: Devnet, spec: JobSpec, specs: MappingSpecSource, tmp_path: Path
 ) -> None:
     p = net.actor("deployer").protocol
     job_id = post(net, spec)
     runner = InlineRunner()
-    steps_hook, ops_hook = cheat(step=4, op=37)
-    solver = SolverAgent(
-        net.actor("solver").protocol, specs, config(net, tmp_path, "solver"), runner=runner,
-        steps_hook=steps_hook, ops_hook=ops_hook,
-    )  # fmt: skip
+    solver = cheating_solver(net, specs, tmp_path, runner)
     verifier = VerifierAgent(
         net.actor("verifier1").protocol, specs, config(net, tmp_path, "v1"), runner=runner
     )
-    referees = [
-        VerifierAgent(
-            net.actor(n).protocol,
-            specs,
-            config(net, tmp_path, n),
-            runner=runner,
-            verify=False,
-            recompute=replay_recompute(specs, tmp_path / n / "replay"),
-        )
-        for n in ("referee", "referee2")
-    ]
+    referees = referee_agents(net, specs, tmp_path, runner)
     agents: list[BaseAgent] = [solver, verifier, *referees]
     me = net.actor("verifier1").address
 
@@ -284,11 +298,7 @@ def test_an_outside_challenger_racing_the_drawn_verifier_takes_no_share_of_the_s
     p = net.actor("deployer").protocol
     job_id = post(net, spec)
     runner = InlineRunner()
-    steps_hook, ops_hook = cheat(step=4, op=37)
-    solver = SolverAgent(
-        net.actor("solver").protocol, specs, config(net, tmp_path, "solver"), runner=runner,
-        steps_hook=steps_hook, ops_hook=ops_hook,
-    )  # fmt: skip
+    solver = cheating_solver(net, specs, tmp_path, runner)
     drawn = VerifierAgent(
         net.actor("verifier1").protocol,
         specs,
@@ -299,17 +309,7 @@ def test_an_outside_challenger_racing_the_drawn_verifier_takes_no_share_of_the_s
         net.actor("challenger").protocol, specs, config(net, tmp_path, "outside", min_credit=0),
         runner=runner, verify_all=True,
     )  # fmt: skip
-    referees = [
-        VerifierAgent(
-            net.actor(n).protocol,
-            specs,
-            config(net, tmp_path, n),
-            runner=runner,
-            verify=False,
-            recompute=replay_recompute(specs, tmp_path / n / "replay"),
-        )
-        for n in ("referee", "referee2")
-    ]
+    referees = referee_agents(net, specs, tmp_path, runner)
     agents: list[BaseAgent] = [solver, outside, drawn, *referees]
     v1, sock = net.actor("verifier1").address, net.actor("challenger").address
     run_until(agents, lambda: bool(p.market.assignments(job_id)))
