@@ -36,29 +36,29 @@ test-python: $(STAMP_PY) build
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: setup
-	$(VENV)/bin/ruff check assay solver verifier services tests migrations
-	$(VENV)/bin/ruff format --check assay solver verifier services tests migrations
+	$(VENV)/bin/ruff check assay solver verifier referee services bench tests migrations
+	$(VENV)/bin/ruff format --check assay solver verifier referee services bench tests migrations
 	$(VENV)/bin/mypy
 	cd contracts && $(FORGE) fmt --check
 
 fmt: setup
-	$(VENV)/bin/ruff format assay solver verifier services tests
-	$(VENV)/bin/ruff check --fix assay solver verifier services tests
+	$(VENV)/bin/ruff format assay solver verifier referee services bench tests migrations
+	$(VENV)/bin/ruff check --fix assay solver verifier referee services bench tests migrations
 	cd contracts && $(FORGE) fmt
 
 devnet: setup
 	$(VENV)/bin/assay devnet up
 
 demo: setup
-	$(PY) -m assay.demo
+	$(PY) -m assay.cli.demo
 
 bench: setup
 	cd contracts && $(FORGE) test --match-contract GasBench -vv
 	cd contracts && $(FORGE) snapshot --no-match-path 'test/invariant/*' --snap .gas-snapshot --check
-	$(PY) -m assay.bench
-	$(PY) -m assay.bench_dispute
-	$(PY) -m services.workers.bench
-	$(PY) -m services.bench
+	$(PY) -m bench.trees
+	$(PY) -m bench.dispute
+	$(PY) -m bench.workers
+	$(PY) -m bench.services
 
 # Re-record the committed gas snapshot after an intended gas change (review the diff).
 gas-snapshot: setup

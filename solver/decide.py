@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assay import game_player
+from assay.agents import player
 from assay.agents.actions import (
     Action,
     ClaimJob,
@@ -79,9 +79,9 @@ class SolverLocal:
     artifact_uri: str = ""
     sealed_tag: bytes = b"\x01" * 32
 
-    def traces(self) -> game_player.Traces:
-        """The traces game_player answers from."""
-        return game_player.Traces(self.steps, lambda s: self.op_traces[s])
+    def traces(self) -> player.Traces:
+        """The traces assay.agents.player answers from."""
+        return player.Traces(self.steps, lambda s: self.op_traces[s])
 
 
 def same(a: str, b: str) -> bool:
@@ -177,10 +177,10 @@ def answer(job: JobView, gv: GameView, local: SolverLocal, now: int) -> list[Act
         if g.step in local.op_pending:
             return []
         return [StartOpTrace(job.job_id, g.step)]
-    move = game_player.solver_move(g, local.traces(), gv.arity)
-    if isinstance(move, game_player.Open):
+    move = player.solver_move(g, local.traces(), gv.arity)
+    if isinstance(move, player.Open):
         return [Open(g.game_id, move.lo, move.hi, move.hashes, move.proofs)]
-    if isinstance(move, game_player.CommitOpTrace):
+    if isinstance(move, player.CommitOpTrace):
         return [
             CommitOpTrace(g.game_id, move.op_root, move.n_ops, move.first_proof, move.last_proof)
         ]

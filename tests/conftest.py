@@ -15,8 +15,8 @@ from web3 import Web3
 
 from assay.chain.anvil import Anvil, DevAccount
 from assay.chain.artifacts import contracts_out_dir, load_artifact
+from assay.chain.devnet import ACTORS, Devnet
 from assay.chain.sender import TxSender
-from assay.devnet import ACTORS, Devnet
 
 # Shared CI machines are noisy: example timing must never fail a property test.
 settings.register_profile(

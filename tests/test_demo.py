@@ -1,4 +1,4 @@
-"""`make demo` runs `python -m assay.demo`: three journeys with the agents as child processes.
+"""`make demo` runs `python -m assay.cli.demo`: three journeys with the agents as child processes.
 
 The demo must end each journey as expected (it exits 1 otherwise) and say so in
 demo-report.json: the honest job finalized, the cheater lost both phases and was slashed, the
@@ -20,7 +20,15 @@ import pytest
 def test_demo_runs_the_three_journeys(contracts_built: Path, tmp_path: Path) -> None:
     out = tmp_path / "demo-report.json"
     result = subprocess.run(
-        [sys.executable, "-m", "assay.demo", "--out", str(out), "--workdir", str(tmp_path / "w")],
+        [
+            sys.executable,
+            "-m",
+            "assay.cli.demo",
+            "--out",
+            str(out),
+            "--workdir",
+            str(tmp_path / "w"),
+        ],
         capture_output=True,
         text=True,
         timeout=900,

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
-from typing import Any
 
 from assay.agents import tasks
 from assay.agents.actions import (
@@ -26,61 +24,18 @@ from assay.agents.base import BaseAgent
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, RequestView, load_job, load_request
-from assay.agents.work import SpecSource, Trace
-from assay.chain.bindings import Job
-from assay.chain.bindings.court import Request
+from assay.agents.work import Trace
+from assay.protocol.records import Job
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, RequestId, StateHash
 from assay.store import LocalStore
-from verifier.decide import (
-    RefereeLocal,
-    VerifierLocal,
-    decide,
-    decide_referee,
-    share_claimable,
-)
+from referee.decide import RefereeLocal, decide_referee
+from referee.recompute import Recompute, ReplayRecompute
+from verifier.decide import VerifierLocal, decide, share_claimable
 from verifier.sampling import ReplayPolicy, SampleResult, sampled_replay
-
-Recompute = Callable[[Request, Job], StateHash]
-"""The correct output r_j of the disputed operator j = request.op_index of step request.step."""
 
 Inspect = Callable[[Job, Trace], object]
 """Called once per submitted job whose replay finished (e.g. a manifest cross-check); its
 result is logged as `verifier.inspected`. Informational: decisions stay with the replay."""
-
-
-class ReplayRecompute:
-    """A referee recompute by replay: train up to the step, record it, take leaf r_j.
-
-    Also a named task (`assay.recompute`, `task_args`), so a VerifierAgent given one runs it
-    through its runner, on a Celery worker when configured; called directly, it runs here.
-    """
-
-    def __init__(self, specs: SpecSource, workdir: Path, store: Path | None = None) -> None:
-        self.specs, self.workdir = specs, workdir
-        self.store = LocalStore(store if store is not None else workdir / "store")
-
-    def task_args(self, request: Request, job: Job) -> dict[str, Any]:
-        """The ids and paths of `assay.recompute` for this request (the spec put in the store)."""
-        spec = self.specs.get(job.spec_hash)
-        if spec is None:
-            raise LookupError(f"the referee does not know spec {job.spec_hash}")
-        directory = self.workdir / f"referee_job_{int(job.job_id)}"
-        args = tasks.task_args(self.store, spec, directory)
-        return {
-            **args,
-            "step": int(request.step),
-            "op_index": int(request.op_index),
-            "n_ops": int(job.ops_per_step),
-        }
-
-    def __call__(self, request: Request, job: Job) -> StateHash:
-        result: StateHash = tasks.call_task(tasks.RECOMPUTE, self.task_args(request, job))
-        return result
-
-
-def replay_recompute(specs: SpecSource, workdir: Path) -> Recompute:
-    """A referee recompute by replay (`ReplayRecompute`, checkpoints under `workdir`)."""
-    return ReplayRecompute(specs, workdir)
 
 
 class VerifierAgent(BaseAgent):
@@ -290,4 +245,4 @@ class VerifierAgent(BaseAgent):
         return handle
 
 
-__all__ = ["Recompute", "ReplayRecompute", "RequestView", "VerifierAgent", "replay_recompute"]
+__all__ = ["RequestView", "VerifierAgent"]

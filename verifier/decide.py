@@ -1,4 +1,4 @@
-"""The verifier's and referee's pure decisions: views, local work state and `now` -> actions.
+"""The verifier's pure decisions: views, local work state and `now` -> actions.
 
 Verifier duty (`decide`), on a job where it is assigned (or any job, with `verify_all`):
 
@@ -26,15 +26,6 @@ in place of the replay rows above (games, release and settlement rows unchanged)
 |------------|-------------------------------------------------------------|-------------------|
 | Submitted  | assigned, not the solver, now <= deadline, no verdict/game  | Attest, unchecked |
 | Submitted  | otherwise (not assigned, or decided)                        | none (no replay)  |
-
-Referee duty (`decide_referee`), on an adjudication request:
-
-| condition                                                   | action              |
-|-------------------------------------------------------------|---------------------|
-| the round's committee awaits its draw                       | DrawCommittee       |
-| on the committee, not voted, window open, output recomputed | Vote                |
-| on the committee, not voted, window open, nothing yet       | StartRecompute      |
-| everyone voted or the window closed, not resolved           | ResolveAdjudication |
 """
 
 from __future__ import annotations
@@ -42,28 +33,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assay import game_player
+from assay.agents import player
 from assay.agents.actions import (
     Action,
     Attest,
     Challenge,
     Choose,
     ClaimWinnerShare,
-    DrawCommittee,
     ReleaseVerifiers,
-    ResolveAdjudication,
     SettleFailure,
     StartOpTrace,
-    StartRecompute,
     StartReplay,
     StartSampledReplay,
     Timeout,
-    Vote,
     WorkState,
     adjudication_upkeep,
 )
-from assay.agents.views import GameView, JobView, RequestView
-from assay.chain.bindings import Assignment
+from assay.agents.views import GameView, JobView
+from assay.protocol.records import Assignment
 from assay.protocol.types import GameStatus, JobStatus, Party, StateHash
 
 
@@ -100,8 +87,8 @@ class VerifierLocal:
     lazy: bool = False
     share_paid: bool = False
 
-    def traces(self) -> game_player.Traces:
-        return game_player.Traces(self.steps, lambda s: self.op_traces[s])
+    def traces(self) -> player.Traces:
+        return player.Traces(self.steps, lambda s: self.op_traces[s])
 
 
 def _same(a: str, b: str) -> bool:
@@ -204,31 +191,7 @@ def play(job: JobView, gv: GameView, local: VerifierLocal, now: int) -> list[Act
         return [] if g.step in local.op_pending else [StartOpTrace(job.job_id, g.step)]
     if gv.openings is None:
         return []
-    move = game_player.challenger_move(g, gv.openings, local.traces(), gv.arity)
+    move = player.challenger_move(g, gv.openings, local.traces(), gv.arity)
     if move is None:
         return []
     return [Choose(g.game_id, move.lo, move.hi, move.openings, move.index, move.disputed)]
-
-
-@dataclass(frozen=True)
-class RefereeLocal:
-    """The referee's recompute of one request: the output once done, or that it is running."""
-
-    output: StateHash | None = None
-    pending: bool = False
-
-
-def decide_referee(req: RequestView, local: RefereeLocal, now: int, me: str) -> list[Action]:
-    """The referee's action on an adjudication request."""
-    r = req.request
-    if r.resolved:
-        return []
-    if req.awaiting_draw:
-        return [DrawCommittee(r.request_id)]
-    if req.on_committee(me) and req.my_vote.is_zero and now <= r.deadline:
-        if local.output is not None:
-            return [Vote(r.request_id, local.output)]
-        return [] if local.pending else [StartRecompute(r.request_id)]
-    if req.resolvable(now):
-        return [ResolveAdjudication(r.request_id)]
-    return []

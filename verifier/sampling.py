@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay.chain.bindings import Job
 from assay.errors import AssayError
 from assay.net.blobs import BlobClient
 from assay.net.uri import parse_uri
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.records import Job
 from assay.protocol.types import StateHash
 from assay.repro import rng
 from assay.store import LocalStore

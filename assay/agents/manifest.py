@@ -26,12 +26,12 @@ from typing import Any
 import structlog
 
 from assay.agents.work import JobWork, Trace
-from assay.chain.bindings import Job
 from assay.errors import AssayError
 from assay.net.blobs import BlobClient
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.canonical import spec_hash
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.records import Job
 from assay.protocol.types import StateHash
 from assay.store import LocalStore
 

@@ -37,7 +37,7 @@ from assay.agents.actions import (
     describe,
 )
 from assay.chain.deploy import ProtocolContracts
-from assay.chain.exceptions import ChainError, RevertError
+from assay.chain.errors import ChainError, RevertError
 
 log = structlog.get_logger(__name__)
 

@@ -23,12 +23,12 @@ from typing import Any
 import structlog
 
 from assay.agents.work import SpecSource
-from assay.chain.bindings import Job
 from assay.errors import AssayError
 from assay.net.blobs import BlobClient
 from assay.net.errors import NetError, UriError
 from assay.net.uri import parse_uri
 from assay.protocol.canonical import spec_hash
+from assay.protocol.records import Job
 from assay.protocol.spec import JobSpec, SpecError, spec_from_dict
 from assay.store import LocalStore
 from assay.store.errors import StoreError

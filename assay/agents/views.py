@@ -16,8 +16,8 @@ from eth_hash.auto import keccak
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
-from assay.chain.bindings import Assignment, DisputeGame, Game, Job, JobMarket, RefereeCourt
-from assay.chain.bindings.court import Request
+from assay.chain.bindings import DisputeGame, JobMarket, RefereeCourt
+from assay.protocol.records import Assignment, Game, Job, Request
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Party, RequestId, StateHash
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"

@@ -22,7 +22,7 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.providers import HTTPProvider
 
-from assay.chain.exceptions import NodeError
+from assay.chain.errors import NodeError
 from assay.chain.signer import LocalKeySigner
 
 log = structlog.get_logger(__name__)

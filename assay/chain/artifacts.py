@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assay.chain.exceptions import ArtifactError
+from assay.chain.errors import ArtifactError
 
 OUT_ENV = "ASSAY_CONTRACTS_OUT"
 

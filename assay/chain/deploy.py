@@ -21,11 +21,11 @@ from assay.chain.bindings import (
     RefereeCourt,
     StakeManager,
 )
-from assay.chain.exceptions import ChainError
-from assay.chain.params import DAY, CourtParams, MarketParams, RegistryParams
+from assay.chain.errors import ChainError
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
 from assay.errors import ConfigError
+from assay.protocol.params import DAY, CourtParams, MarketParams, RegistryParams
 from assay.protocol.types import Role
 
 log = structlog.get_logger(__name__)

@@ -15,7 +15,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import FilterParams, LogReceipt
 
-from assay.chain.exceptions import ChainError
+from assay.chain.errors import ChainError
 
 log = structlog.get_logger(__name__)
 

@@ -15,8 +15,8 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.types import BlockIdentifier, TxParams, TxReceipt, Wei
 
 from assay.chain.artifacts import Artifact
-from assay.chain.errors import ErrorDecoder, default_decoder, revert_from_web3
-from assay.chain.exceptions import RevertError, TransactionError
+from assay.chain.errors import RevertError, TransactionError
+from assay.chain.reverts import ErrorDecoder, default_decoder, revert_from_web3
 from assay.chain.signer import Signer
 
 log = structlog.get_logger(__name__)

@@ -13,7 +13,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 
-from assay.chain.exceptions import SignerError
+from assay.chain.errors import SignerError
 
 log = structlog.get_logger(__name__)
 

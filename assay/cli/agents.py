@@ -20,7 +20,6 @@ from typing import Annotated, Any
 
 import structlog
 import typer
-from eth_hash.auto import keccak
 from rich.live import Live
 
 from assay.agents.actions import describe
@@ -38,7 +37,7 @@ from assay.agents.preflight import (
 from assay.agents.progress import TrainingProgress
 from assay.agents.runner import InlineRunner, InProcessRunner, TaskRunner
 from assay.agents.specsource import StoreSpecSource
-from assay.agents.work import OpsHook, StepsHook, Trace
+from assay.agents.work import OpsHook, StepsHook
 from assay.cli.chainjob import DEFAULT_STORE, StoreDir, status_name
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
@@ -59,7 +58,7 @@ from assay.cli.context import (
 from assay.cli.units import format_wei
 from assay.errors import AssayError
 from assay.net.blobs import BlobServer
-from assay.protocol.types import JobId, JobStatus, StateHash
+from assay.protocol.types import JobId, JobStatus
 from assay.store import LocalStore
 
 log = structlog.get_logger(__name__)
@@ -397,9 +396,9 @@ def _run(
 
 
 def _referee_recompute(proc: AgentProcess) -> Any:
-    """One operator from peers' checked inputs, falling back to a replay (verifier.referee)."""
-    from verifier.agent import replay_recompute
-    from verifier.referee import PeerRecompute
+    """One operator from peers' checked inputs, falling back to a replay (referee.peer)."""
+    from referee.peer import PeerRecompute
+    from referee.recompute import replay_recompute
 
     fallback = replay_recompute(proc.specs, proc.state_dir / "referee")
     return PeerRecompute(proc.specs, proc.store, proc.chain.protocol.game.get_game, fallback)
@@ -413,29 +412,6 @@ def _parse_cheat(text: str) -> tuple[int, int]:
     if step < 1 or op < 1:
         raise typer.BadParameter("--cheat-from: STEP and OP start at 1")
     return step, op
-
-
-def cheat_hooks(step: int, op: int) -> tuple[StepsHook, OpsHook]:
-    """Hooks committing h_step.. wrong and, in step `step`'s op trace, r_op.. (a demo cheat).
-
-    Consistent like a real cheater's trace: r_N of the cheated step is the wrong h_step, so
-    bisection isolates (step, op) and a replaying referee rules against the solver. An `op`
-    beyond the step's operators is clamped to the last one.
-    """
-
-    def bad(h: StateHash) -> StateHash:
-        return StateHash(keccak(b"assay-demo-cheat" + bytes(h)))
-
-    def steps(trace: Trace) -> Trace:
-        return tuple(h if i < step else bad(h) for i, h in enumerate(trace))
-
-    def ops(s: int, trace: Trace) -> Trace:
-        if s != step:
-            return trace
-        j = min(op, len(trace) - 1)
-        return tuple(h if i < j else bad(h) for i, h in enumerate(trace))
-
-    return steps, ops
 
 
 # ------------------------------------------------------------------------------ commands
@@ -474,6 +450,7 @@ def solver_run(
     Example: assay solver run --dev-account solver --interval 2
     """
     from solver.agent import SolverAgent
+    from solver.cheats import cheat_hooks
 
     hooks: tuple[StepsHook | None, OpsHook | None] = (None, None)
     if cheat_from is not None:

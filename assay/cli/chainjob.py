@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from assay.chain.bindings import Job
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -34,6 +33,7 @@ from assay.cli.units import format_time, format_wei
 from assay.net.errors import UriError
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.canonical import canonical_bytes
+from assay.protocol.records import Job
 from assay.protocol.spec import SpecError, load_spec
 from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobId, JobStatus
 from assay.repro.commitments import commitments

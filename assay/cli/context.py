@@ -28,7 +28,7 @@ from web3.providers import HTTPProvider
 from web3.types import TxReceipt
 
 from assay.chain.deploy import Deployment, ProtocolContracts
-from assay.chain.exceptions import NodeError, RevertError, SignerError
+from assay.chain.errors import NodeError, RevertError, SignerError
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
 from assay.cli.units import AmountError, format_time, parse_amount
@@ -125,7 +125,7 @@ def load_signer(opts: ChainOptions) -> Signer:
         raise ConfigError("give either --dev-account or --keystore, not both")
     if opts.dev_account:
         from assay.chain.anvil import dev_accounts
-        from assay.devnet import ACTORS
+        from assay.chain.devnet import ACTORS
 
         if opts.dev_account not in ACTORS:
             raise ConfigError(

@@ -77,7 +77,7 @@ def status(state_dir: StateDirOpt = DEFAULT_DEVNET_DIR) -> None:
 
     from assay.chain.anvil import dev_accounts
     from assay.chain.deploy import Deployment
-    from assay.devnet import ACTORS
+    from assay.chain.devnet import ACTORS
     from assay.errors import AssayError
     from assay.protocol.types import Role
 

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from assay.chain.bindings import Game
-from assay.chain.bindings.market import Job
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -24,6 +22,7 @@ from assay.cli.context import (
     reporting,
 )
 from assay.cli.units import format_duration, format_time, format_wei
+from assay.protocol.records import Game, Job
 from assay.protocol.types import GameId, GameStatus, JobId, Party
 
 dispute_app = typer.Typer(no_args_is_help=True, help="Inspect dispute (bisection) games.")

@@ -22,7 +22,7 @@ from web3 import Web3
 from web3.providers import HTTPProvider
 
 from assay.chain.deploy import Deployment
-from assay.chain.exceptions import NodeError
+from assay.chain.errors import NodeError
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,

@@ -103,7 +103,7 @@ def devnet_init(
 
     Example: assay devnet init --rpc-url http://anvil:8545 --out /data/deployment.json
     """
-    from assay.devnet import init_external  # imported late: pulls in web3
+    from assay.chain.devnet import init_external  # imported late: pulls in web3
 
     try:
         d = init_external(rpc_url, out)
@@ -121,7 +121,7 @@ def devnet_up(
     fresh: Annotated[bool, typer.Option(help="discard the saved chain state first")] = False,
 ) -> None:
     """Run anvil with the protocol deployed and actors staked, until Ctrl-C (state is kept)."""
-    from assay.devnet import Devnet  # imported late: pulls in web3
+    from assay.chain.devnet import Devnet  # imported late: pulls in web3
 
     state_dir.mkdir(parents=True, exist_ok=True)
     state_file, deployment_file = state_dir / "state.json", state_dir / "deployment.json"

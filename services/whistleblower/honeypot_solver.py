@@ -17,19 +17,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from eth_hash.auto import keccak
-
 from assay.agents.base import AgentConfig
 from assay.agents.runner import TaskRunner
 from assay.agents.views import JobView
-from assay.agents.work import JobWork, OpsHook, StepsHook, Trace
+from assay.agents.work import JobWork, OpsHook, StepsHook
 from assay.chain.deploy import ProtocolContracts
 from assay.protocol.canonical import canonical_bytes, spec_hash
 from assay.protocol.spec import JobSpec, spec_from_dict
-from assay.protocol.types import StateHash
+from assay.protocol.types import OpIndex
 from services.whistleblower.planner import HoneypotPlan
 from solver.agent import SolverAgent
+from solver.cheats import cheat_hooks
 from solver.decide import SolverLocal
+
+FORCED_ERROR_SALT = b"assay-forced-error"
 
 # ---------------------------------------------------------------------------- specs
 
@@ -66,24 +67,11 @@ class SpecCatalogue:
 # ---------------------------------------------------------------------------- the forced error
 
 
-def _wrong(h: StateHash) -> StateHash:
-    return StateHash(keccak(b"assay-forced-error" + bytes(h)))
-
-
 def forced_error_hooks(p: HoneypotPlan) -> tuple[StepsHook, OpsHook]:
     """Hooks committing h_s..h_T wrong and, in step s's op trace r_0..r_N, only the end state r_N
     (the same wrong h_s, so the two traces agree on it; every other op record is honest)."""
-    s = p.step
-
-    def steps(trace: Trace) -> Trace:
-        return tuple(h if i < s else _wrong(h) for i, h in enumerate(trace))
-
-    def ops(step: int, trace: Trace) -> Trace:
-        if step != s:
-            return trace
-        return (*trace[:-1], _wrong(trace[-1]))
-
-    return steps, ops
+    # Any op index past the step's operators means the end state r_N (cheat_hooks clamps it).
+    return cheat_hooks(p.step, OpIndex(2**32), salt=FORCED_ERROR_SALT)
 
 
 @dataclass

@@ -6,7 +6,7 @@ would go unpunished. In the last `fraction` of the challenge window (diligent ve
 and take the jackpot), if the honeypot is still Submitted with no game open, the whistleblower's
 `SelfChallenger` (the slot's own challenger account) challenges it and plays the game to the end
 with the honest trace of a replay, exactly like a verifier: it IS a VerifierAgent (verify_all,
-restricted to the one honeypot), so verifier.decide and game_player play it. Its challenger is no
+restricted to the one honeypot), so verifier.decide and the player play it. Its challenger is no
 drawn verifier, so a reveal pays it no jackpot and the attesters' slash winner share goes to the
 treasury: planting and catching honeypots earns the whistleblower nothing.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from assay.agents.actions import Action, Challenge
-from assay.chain.bindings import Job
+from assay.protocol.records import Job
 from assay.protocol.types import JobId, JobStatus
 from verifier.agent import VerifierAgent
 

@@ -41,10 +41,10 @@ from assay.agents.base import AgentConfig, Step
 from assay.agents.responder import Outcome
 from assay.agents.runner import TaskRunner
 from assay.agents.views import chain_now
-from assay.chain.bindings import Job
 from assay.chain.deploy import ProtocolContracts
-from assay.chain.exceptions import ChainError, RevertError
+from assay.chain.errors import ChainError, RevertError
 from assay.protocol.canonical import spec_hash
+from assay.protocol.records import Job
 from assay.protocol.spec import JobSpec, spec_from_dict
 from assay.protocol.types import JobId, JobStatus
 from assay.store import LocalStore

@@ -6,10 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 from assay.agents.views import GameView, JobView, RequestView
-from assay.chain.bindings import Assignment, Game, Job
-from assay.chain.bindings.court import Request
-from assay.chain.params import MarketParams
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.params import MarketParams
+from assay.protocol.records import Assignment, Game, Job, Request
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Party, RequestId, StateHash
 
 ME = "0x00000000000000000000000000000000000000a1"

@@ -28,7 +28,7 @@ from assay.agents.cursor import Cursor, CursorFile
 from assay.agents.responder import Outcome, Responder
 from assay.agents.runner import InlineRunner, InProcessRunner
 from assay.agents.scheduler import Scheduler
-from assay.chain.exceptions import RevertError, TransactionError
+from assay.chain.errors import RevertError, TransactionError
 from assay.errors import ConfigError
 from assay.protocol.types import GameId, JobId, StateHash
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assay.chain.anvil import DEV_MNEMONIC, Anvil, dev_accounts
-from assay.chain.exceptions import NodeError
+from assay.chain.errors import NodeError
 from assay.chain.sender import TxSender
 
 pytestmark = pytest.mark.anvil

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assay.chain.artifacts import iter_abis, load_abi, load_artifact
-from assay.chain.exceptions import ArtifactError
+from assay.chain.errors import ArtifactError
 
 
 def test_interface_has_abi_but_no_bytecode(contracts_built: Path) -> None:

@@ -9,9 +9,9 @@ import pytest
 from assay.chain.anvil import Anvil
 from assay.chain.artifacts import load_artifact
 from assay.chain.bindings import JobMarket, StakeManager
-from assay.chain.exceptions import RevertError
-from assay.chain.params import ETHER, MarketParams, RegistryParams
+from assay.chain.errors import RevertError
 from assay.chain.sender import TxSender
+from assay.protocol.params import ETHER, MarketParams, RegistryParams
 from assay.protocol.types import JobId, JobStatus, Role, StateHash
 
 pytestmark = pytest.mark.anvil

@@ -9,9 +9,9 @@ import pytest
 from assay.chain.anvil import Anvil
 from assay.chain.artifacts import load_artifact
 from assay.chain.deploy import DeployConfig, Deployment, deploy_protocol, main
-from assay.chain.params import ETHER, MarketParams
 from assay.chain.sender import TxSender
 from assay.errors import ConfigError
+from assay.protocol.params import ETHER, MarketParams
 from assay.protocol.types import Role
 
 IMPLEMENTATIONS = (

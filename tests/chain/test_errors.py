@@ -9,8 +9,8 @@ from web3.exceptions import ContractLogicError
 
 from assay.chain.anvil import Anvil
 from assay.chain.artifacts import load_abi
-from assay.chain.errors import ErrorDecoder, decode_revert, default_decoder, revert_from_web3
-from assay.chain.exceptions import ChainError, RevertError
+from assay.chain.errors import ChainError, RevertError
+from assay.chain.reverts import ErrorDecoder, decode_revert, default_decoder, revert_from_web3
 from assay.chain.sender import TxSender
 from assay.errors import AssayError
 from assay.protocol.types import JobStatus, Role

@@ -7,8 +7,8 @@ from web3.contract import Contract
 
 from assay.chain.anvil import Anvil
 from assay.chain.artifacts import load_abi
+from assay.chain.errors import ChainError
 from assay.chain.events import EventReader, EventSource, decode_receipt_events
-from assay.chain.exceptions import ChainError
 from assay.chain.sender import TxSender
 
 pytestmark = pytest.mark.anvil

@@ -7,7 +7,7 @@ from web3.contract import Contract
 
 from assay.chain.anvil import Anvil
 from assay.chain.artifacts import load_abi, load_artifact
-from assay.chain.exceptions import RevertError, TransactionError
+from assay.chain.errors import RevertError, TransactionError
 from assay.chain.sender import TxSender
 
 pytestmark = pytest.mark.anvil

@@ -12,7 +12,7 @@ import pytest
 from eth_account import Account
 
 from assay.chain.anvil import Anvil, dev_accounts
-from assay.chain.exceptions import SignerError
+from assay.chain.errors import SignerError
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
 
@@ -85,7 +85,7 @@ import os, sys
 from eth_account import Account
 from ape_accounts.accounts import import_account_from_private_key
 from assay.chain.signer import ApeAccountSigner
-from assay.chain.exceptions import SignerError
+from assay.chain.errors import SignerError
 key, tx = sys.argv[1], eval(sys.argv[2])
 import_account_from_private_key("assaytest", "pw-1234", key)
 signer = ApeAccountSigner("assaytest")

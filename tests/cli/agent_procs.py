@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.devnet import Devnet
+from assay.chain.devnet import Devnet
 
 DEADLINE = 120.0
 

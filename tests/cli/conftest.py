@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from assay.chain.devnet import Devnet
 from assay.cli import context, job, main, repro
-from assay.devnet import Devnet
 from tests.conftest import reverted
 
 WIDTH = 200

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assay.chain.devnet import Devnet
 from assay.cli.main import app
-from assay.devnet import Devnet
 from assay.net.blobs import BlobServer
 from assay.protocol.spec import load_spec
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus

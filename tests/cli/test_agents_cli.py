@@ -22,9 +22,9 @@ from typer.testing import CliRunner, Result
 
 from assay.agents.manifest import first_divergence
 from assay.agents.specsource import SpecMismatchError, StoreSpecSource
+from assay.chain.devnet import Devnet
 from assay.cli import devnet_state
 from assay.cli.main import app
-from assay.devnet import Devnet
 from assay.net.blobs import BlobServer
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.canonical import canonical_bytes, spec_hash

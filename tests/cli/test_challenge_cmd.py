@@ -18,9 +18,9 @@ from eth_hash.auto import keccak
 from typer.testing import CliRunner, Result
 
 from assay.agents.work import Trace, train_trace
+from assay.chain.devnet import Devnet
 from assay.cli.chainjob import commitments
 from assay.cli.main import app
-from assay.devnet import Devnet
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.merkle import MerkleTree

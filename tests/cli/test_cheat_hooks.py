@@ -6,8 +6,9 @@ import pytest
 import typer
 from eth_hash.auto import keccak
 
-from assay.cli.agents import _parse_cheat, cheat_hooks
+from assay.cli.agents import _parse_cheat
 from assay.protocol.types import StateHash
+from solver.cheats import cheat_hooks
 
 
 def _h(i: int) -> StateHash:

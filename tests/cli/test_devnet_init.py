@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from assay.chain.anvil import Anvil
 from assay.chain.deploy import Deployment
+from assay.chain.devnet import ACTORS, STAKE_PLAN
 from assay.chain.sender import TxSender
 from assay.cli.agents import advertised
 from assay.cli.main import app
-from assay.devnet import ACTORS, STAKE_PLAN
 from assay.net.blobs import BlobServer
 from assay.store import LocalStore
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from typer.testing import CliRunner, Result
 
+from assay.chain.devnet import Devnet
 from assay.cli import context as cli_context
 from assay.cli.main import app
-from assay.devnet import Devnet
 from assay.protocol.types import GameId, GameStatus, JobId
 from tests.e2e.test_protocol_journeys import (
     HONEST,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from assay.chain.devnet import Devnet
 from assay.cli import chainjob
 from assay.cli.main import app
-from assay.devnet import Devnet
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.spec import load_spec

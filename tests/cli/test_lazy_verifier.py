@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assay.chain.devnet import Devnet
 from assay.cli.main import app
-from assay.devnet import Devnet
 from tests.e2e.test_protocol_journeys import make_traces, submitted_job
 
 runner = CliRunner()

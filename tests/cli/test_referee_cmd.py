@@ -2,7 +2,7 @@
 
 A 4-step digits-MLP job is posted with its spec served by a peer; the solver submits a
 consistent cheater's trace (wrong from step 2, operator 5: the `--cheat-from` hooks) and the
-challenger plays both bisection phases through the bindings (game_player), so the only agents
+challenger plays both bisection phases through the bindings (the game player), so the only agents
 are the two referee processes (`assay referee run`). Whichever is drawn must recompute the
 disputed operator from the spec, vote the honest output and resolve the request; SIGTERM then
 stops both with exit code 0. No fixed sleeps: every wait polls the chain with a deadline.
@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from assay.agents.player import Traces
 from assay.agents.work import Trace, step_op_trace, train_trace
-from assay.cli.agents import cheat_hooks
+from assay.chain.devnet import Devnet
 from assay.cli.chainjob import commitments
-from assay.devnet import Devnet
-from assay.game_player import Traces
 from assay.net.blobs import BlobServer
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
@@ -29,6 +28,7 @@ from assay.protocol.merkle import MerkleTree
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameStatus, JobStatus
 from assay.store import LocalStore
+from solver.cheats import cheat_hooks
 from tests.cli.agent_procs import AgentProcs
 from tests.e2e.test_protocol_journeys import honest_chooser, play
 

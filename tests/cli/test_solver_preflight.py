@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.devnet import Devnet
+from assay.chain.devnet import Devnet
 from assay.protocol.types import JobId, JobStatus
 from tests.cli.test_agents_cli import assay, small_job
 

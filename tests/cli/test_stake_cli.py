@@ -9,9 +9,9 @@ import pytest
 from eth_account import Account
 from typer.testing import CliRunner, Result
 
+from assay.chain.devnet import ACTORS, Devnet
 from assay.cli.main import app
 from assay.cli.units import AmountError, format_duration, format_wei, parse_amount
-from assay.devnet import ACTORS, Devnet
 from assay.protocol.types import Role
 
 ETH = 10**18

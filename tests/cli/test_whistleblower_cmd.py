@@ -29,8 +29,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from assay.agents.specsource import StoreSpecSource
+from assay.chain.devnet import Devnet
 from assay.cli.main import app
-from assay.devnet import Devnet
 from assay.protocol.spec import load_spec
 from assay.protocol.types import JobId, JobStatus, Role
 from assay.store import LocalStore

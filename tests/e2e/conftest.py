@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.devnet import Devnet
+from assay.chain.devnet import Devnet
 from tests.conftest import reverted
 
 

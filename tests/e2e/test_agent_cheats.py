@@ -31,13 +31,13 @@ from eth_hash.auto import keccak
 from assay.agents.actions import Choose
 from assay.agents.base import AgentConfig, BaseAgent, Step
 from assay.agents.manifest import ManifestPublisher
+from assay.agents.player import choose_at, send
 from assay.agents.responder import Outcome
 from assay.agents.runner import InlineRunner
 from assay.agents.views import chain_now, load_game
 from assay.agents.work import MappingSpecSource, Trace, step_op_trace, train_trace
 from assay.chain.artifacts import load_abi
-from assay.devnet import Devnet
-from assay.game_player import choose_at, send
+from assay.chain.devnet import Devnet
 from assay.net.blobs import BlobServer
 from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
@@ -49,10 +49,11 @@ from assay.repro.tracer import Recorder, chain_leaves
 from assay.repro.trainer import Trainer
 from assay.repro.zoo import build_model
 from assay.store import LocalStore
+from referee.peer import PeerRecompute
+from referee.recompute import replay_recompute
 from solver.agent import SolverAgent
 from tests.conftest import past_challenge, past_reveal
-from verifier.agent import VerifierAgent, replay_recompute
-from verifier.referee import PeerRecompute
+from verifier.agent import VerifierAgent
 
 pytestmark = pytest.mark.anvil
 

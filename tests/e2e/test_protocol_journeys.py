@@ -15,10 +15,7 @@ import pytest
 from eth_hash.auto import keccak
 from hexbytes import HexBytes
 
-from assay.chain.bindings import Game
-from assay.chain.exceptions import RevertError
-from assay.devnet import ACTORS, Actor, Devnet
-from assay.game_player import (
+from assay.agents.player import (
     Choose,
     Open,
     Traces,
@@ -28,7 +25,10 @@ from assay.game_player import (
     send,
     solver_move,
 )
+from assay.chain.devnet import ACTORS, Actor, Devnet
+from assay.chain.errors import RevertError
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.records import Game
 from assay.protocol.types import (
     GameId,
     GameStatus,

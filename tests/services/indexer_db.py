@@ -12,7 +12,7 @@ from eth_utils.address import to_checksum_address
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from assay.devnet import Devnet
+from assay.chain.devnet import Devnet
 from assay.protocol.types import GameId, JobId, JobStatus, Party, Role
 from services.db import make_engine, make_session_factory, metadata, upgrade
 from services.db.models import CreditEvent, Game, Job, Stake

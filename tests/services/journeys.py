@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from eth_hash.auto import keccak
 
-from assay.chain.bindings import Game
-from assay.devnet import ACTORS, Actor, Devnet
-from assay.game_player import Traces, challenger_move, openings_in, send, solver_move
+from assay.agents.player import Traces, challenger_move, openings_in, send, solver_move
+from assay.chain.devnet import ACTORS, Actor, Devnet
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.records import Game
 from assay.protocol.types import GameId, GameStatus, JobId, Party, Role, StateHash
 from tests.conftest import past_challenge, past_reveal
 

@@ -17,7 +17,7 @@ from web3 import Web3
 
 from assay.chain.artifacts import load_abi
 from assay.chain.deploy import Deployment
-from assay.devnet import ACTORS, Devnet
+from assay.chain.devnet import ACTORS, Devnet
 from assay.protocol.types import GameStatus, JobStatus, Party, Role
 from services.db.enums import CreditEventKind, MoveKind, ProtocolContract, StakeEventKind
 from services.db.models import (

@@ -18,8 +18,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from assay.chain.devnet import Devnet
 from assay.cli.main import app
-from assay.devnet import Devnet
 from services.db import make_engine
 from services.db.models import IndexerCursor
 from tests.services import journeys

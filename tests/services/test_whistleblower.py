@@ -26,12 +26,13 @@ from eth_typing import ChecksumAddress, HexAddress, HexStr
 
 from assay.agents.base import AgentConfig
 from assay.agents.runner import InlineRunner
-from assay.chain.bindings import Job
 from assay.chain.deploy import ProtocolContracts
-from assay.chain.params import MarketParams
-from assay.devnet import Devnet
+from assay.chain.devnet import Devnet
+from assay.protocol.params import MarketParams
+from assay.protocol.records import Job
 from assay.protocol.spec import load_spec
 from assay.protocol.types import GameStatus, JobId, JobStatus, Role, StateHash
+from referee.recompute import replay_recompute
 from services.whistleblower.accounts import ROLES, HoneypotAccounts, account_key, fund
 from services.whistleblower.audit import ATTESTED, CAUGHT, audit
 from services.whistleblower.planner import (
@@ -48,7 +49,7 @@ from services.whistleblower.planner import (
 from services.whistleblower.self_challenge import self_challenge_due, self_challenge_opens
 from services.whistleblower.service import Whistleblower, WhistleblowerConfig, forced_error_hooks
 from tests.e2e.conftest import devnet_session, net  # noqa: F401  (fixtures)
-from verifier.agent import VerifierAgent, replay_recompute
+from verifier.agent import VerifierAgent
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = bytes(range(32))

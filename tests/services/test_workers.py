@@ -20,8 +20,8 @@ from assay.agents import tasks
 from assay.agents.base import AgentConfig
 from assay.agents.runner import InProcessRunner
 from assay.agents.work import MappingSpecSource, Trace, step_op_trace, train_trace
+from assay.chain.devnet import ACTORS, Devnet
 from assay.cli.main import app
-from assay.devnet import ACTORS, Devnet
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes, spec_hash
 from assay.protocol.merkle import MerkleTree

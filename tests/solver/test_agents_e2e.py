@@ -16,8 +16,8 @@ from eth_hash.auto import keccak
 from assay.agents.base import AgentConfig, BaseAgent
 from assay.agents.runner import InlineRunner
 from assay.agents.work import MappingSpecSource, Trace
-from assay.chain.exceptions import RevertError
-from assay.devnet import Devnet
+from assay.chain.devnet import Devnet
+from assay.chain.errors import RevertError
 from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, StateHash
@@ -25,9 +25,10 @@ from assay.repro.commitments import commitments
 from assay.repro.data import load_dataset
 from assay.repro.graph import graph_hash, ops_per_step
 from assay.repro.trainer import Trainer
+from referee.recompute import replay_recompute
 from solver.agent import SolverAgent
 from tests.conftest import past_challenge, past_reveal
-from verifier.agent import VerifierAgent, replay_recompute
+from verifier.agent import VerifierAgent
 
 pytestmark = pytest.mark.anvil
 

@@ -101,7 +101,7 @@ def test_decide_table(
     assert decide(job_view, games, local, now, ME) == actions  # idempotent
 
 
-def test_submit_carries_the_trace_root_and_the_moves_follow_game_player() -> None:
+def test_submit_carries_the_trace_root_and_the_moves_follow_the_game_player() -> None:
     (submit,) = decide(job(JobStatus.CLAIMED), [], TRAINED, 1101, ME)
     assert isinstance(submit, SubmitResult)
     assert (submit.final_state, submit.trace_root) == (STEPS[-1], MerkleTree(STEPS).root)

@@ -23,11 +23,12 @@ from assay.agents.actions import (
     WorkState,
 )
 from assay.agents.views import GameView, JobView, RequestView
-from assay.chain.bindings import Assignment
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.records import Assignment
 from assay.protocol.types import GameStatus, JobStatus, Party
+from referee.decide import RefereeLocal, decide_referee
 from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, STEPS, T, game, h, job, request
-from verifier.decide import RefereeLocal, VerifierLocal, decide, decide_referee
+from verifier.decide import VerifierLocal, decide
 
 MINE = (Assignment(ME, False, False), Assignment(OTHER, False, False))
 ATTESTED = (Assignment(ME, True, False),)
@@ -110,7 +111,7 @@ def test_decide_table(
     assert decide(job_view, games, local, now, ME) == actions
 
 
-def test_challenge_names_the_disputed_final_and_choose_follows_game_player() -> None:
+def test_challenge_names_the_disputed_final_and_choose_follows_the_game_player() -> None:
     (c,) = decide(CHEATED, [], REPLAYED, 1201, ME)
     assert isinstance(c, Challenge)
     assert (c.disputed_final, c.bond) == (CHEAT[-1], PARAMS.challengeBond)

@@ -19,7 +19,7 @@ from assay.agents.actions import (
     StartReplay,
 )
 from assay.agents.views import GameView, JobView
-from assay.chain.bindings import Assignment
+from assay.protocol.records import Assignment
 from assay.protocol.types import GameStatus, JobStatus
 from tests.agents.fakes import CHEAT, ME, OTHER, job
 from tests.verifier.test_decide import ATTESTED, CHALLENGED, CHEATED, DL, MINE, REPLAYED, REVEAL, g

@@ -11,9 +11,9 @@ import pytest
 from assay.agents.actions import Attest, Challenge, StartReplay, StartSampledReplay, WorkState
 from assay.agents.manifest import build_manifest, manifest_bytes
 from assay.agents.work import JobWork, train_trace
-from assay.chain.bindings import Job
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.records import Job
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import JobId, StateHash
 from assay.store import LocalStore

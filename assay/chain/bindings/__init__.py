@@ -1,22 +1,18 @@
-"""Typed bindings of the protocol contracts, one class per contract, on the interface ABIs."""
+"""Typed bindings of the protocol contracts, one class per contract, on the interface ABIs.
 
-from assay.chain.bindings.court import RefereeCourt, Request
-from assay.chain.bindings.game import Clocks, DisputeGame, Game
-from assay.chain.bindings.market import Assignment, Job, JobMarket
-from assay.chain.bindings.registry import ForcedErrorRegistry, Revealed
-from assay.chain.bindings.stakes import Stake, StakeManager
+The values their getters return (`Job`, `Game`, `Request`, …) live in `assay.protocol.records`.
+"""
+
+from assay.chain.bindings.court import RefereeCourt
+from assay.chain.bindings.game import DisputeGame
+from assay.chain.bindings.market import JobMarket
+from assay.chain.bindings.registry import ForcedErrorRegistry
+from assay.chain.bindings.stakes import StakeManager
 
 __all__ = [
-    "Assignment",
-    "Clocks",
     "DisputeGame",
     "ForcedErrorRegistry",
-    "Game",
-    "Job",
     "JobMarket",
     "RefereeCourt",
-    "Request",
-    "Revealed",
-    "Stake",
     "StakeManager",
 ]

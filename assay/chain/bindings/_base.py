@@ -12,8 +12,8 @@ from web3.contract.contract import ContractFunction
 from web3.types import TxReceipt
 
 from assay.chain.artifacts import load_abi
+from assay.chain.errors import ChainError
 from assay.chain.events import EventRecord, decode_receipt_events
-from assay.chain.exceptions import ChainError
 from assay.chain.sender import TxSender
 
 

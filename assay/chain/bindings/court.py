@@ -2,64 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
 from assay.chain.bindings._base import Binding
-from assay.chain.params import CourtParams
-from assay.protocol.types import GameId, JobId, RequestId, StateHash
-
-
-@dataclass(frozen=True)
-class Request:
-    """IRefereeCourt.Request: one adjudication."""
-
-    request_id: RequestId
-    game_id: GameId
-    job_id: JobId
-    step: int
-    op_index: int
-    round: int
-    committee_size: int
-    votes: int
-    resolved: bool
-    referee_stake: int
-    vote_window: int
-    draw_block: int
-    deadline: int
-    input: StateHash
-    claimed_output: StateHash
-    decision: StateHash
-
-    @classmethod
-    def from_tuple(cls, request_id: RequestId, t: Any) -> Request:
-        """From the ABI tuple returned by getRequest."""
-        return cls(
-            request_id,
-            GameId(int(t[0])),
-            JobId(int(t[1])),
-            int(t[2]),
-            int(t[3]),
-            int(t[4]),
-            int(t[5]),
-            int(t[6]),
-            bool(t[7]),
-            int(t[8]),
-            int(t[9]),
-            int(t[10]),
-            int(t[11]),
-            StateHash(t[12]),
-            StateHash(t[13]),
-            StateHash(t[14]),
-        )
-
-    @property
-    def awaiting_draw(self) -> bool:
-        """The current round's committee is scheduled (`draw_block`) but not drawn yet."""
-        return self.draw_block != 0
+from assay.protocol.params import CourtParams
+from assay.protocol.records import Request
+from assay.protocol.types import GameId, RequestId, StateHash
 
 
 class RefereeCourt(Binding):

@@ -3,74 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
 from assay.chain.bindings._base import Binding, proofs_arg
-from assay.protocol.types import GameId, GameStatus, JobId, Party, RequestId, StateHash
-
-
-@dataclass(frozen=True)
-class Game:
-    """IDisputeGame.Game."""
-
-    game_id: GameId
-    challenger: ChecksumAddress
-    status: GameStatus
-    turn: Party
-    lo: int
-    hi: int
-    rounds: int
-    solver: ChecksumAddress
-    job_id: JobId
-    last_move_at: int
-    solver_clock: int
-    challenger_clock: int
-    step: int
-    n_ops: int
-    lo_hash: StateHash
-    hi_hash: StateHash
-    op_root: StateHash
-    openings_hash: StateHash
-    bond: int
-    request_id: RequestId
-
-    @classmethod
-    def from_tuple(cls, game_id: GameId, t: Any) -> Game:
-        """From the ABI tuple returned by getGame."""
-        return cls(
-            game_id,
-            t[0],
-            GameStatus(t[1]),
-            Party(t[2]),
-            int(t[3]),
-            int(t[4]),
-            int(t[5]),
-            t[6],
-            JobId(int(t[7])),
-            int(t[8]),
-            int(t[9]),
-            int(t[10]),
-            int(t[11]),
-            int(t[12]),
-            StateHash(t[13]),
-            StateHash(t[14]),
-            StateHash(t[15]),
-            StateHash(t[16]),
-            int(t[17]),
-            RequestId(int(t[18])),
-        )
-
-
-@dataclass(frozen=True)
-class Clocks:
-    """Seconds left on each chess clock now."""
-
-    solver: int
-    challenger: int
+from assay.protocol.records import Clocks, Game
+from assay.protocol.types import GameId, JobId, StateHash
 
 
 def _hashes(values: Sequence[bytes]) -> list[bytes]:

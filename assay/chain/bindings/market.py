@@ -2,102 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar
-
-from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
 from assay.chain.bindings._base import Binding
-from assay.chain.params import MarketParams
+from assay.protocol.params import MarketParams
+from assay.protocol.records import Assignment, Job, Win
 from assay.protocol.types import JobId, JobStatus, StateHash
-
-
-@dataclass(frozen=True)
-class Job:
-    """IJobMarket.Job."""
-
-    job_id: JobId
-    submitter: ChecksumAddress
-    status: JobStatus
-    posted_at: int
-    solver: ChecksumAddress
-    claimed_at: int
-    submitted_at: int
-    window_start: int
-    draw_block: int  # the block whose randomness seeds the next verifier draw
-    settled_at: int
-    steps: int
-    ops_per_step: int  # N: every step's op trace is r_0..r_N (committed at posting)
-    open_games: int
-    verifiers_released: bool
-    forced_error: bool
-    solver_settled: bool
-    budget: int
-    tax: int
-    winning_challenger: ChecksumAddress
-    winners: int
-    drawn_winners: int
-    winner_share_each: int
-    spec_hash: StateHash
-    graph_hash: StateHash
-    initial_state: StateHash
-    final_state: StateHash
-    trace_root: StateHash
-    sealed_tag: StateHash
-    spec_uri: str
-    artifact_uri: str
-    params: MarketParams
-
-    # How each ABI value becomes a field (int unless named here).
-    _KINDS: ClassVar[dict[str, Any]] = {
-        "submitter": str, "solver": str, "winning_challenger": str, "status": JobStatus,
-        "verifiers_released": bool, "forced_error": bool, "solver_settled": bool,
-        "spec_hash": StateHash, "graph_hash": StateHash, "initial_state": StateHash,
-        "final_state": StateHash, "trace_root": StateHash, "sealed_tag": StateHash,
-        "spec_uri": str, "artifact_uri": str, "params": MarketParams.from_tuple,
-    }  # fmt: skip
-
-    @classmethod
-    def from_tuple(cls, job_id: JobId, t: Any) -> Job:
-        """From the ABI tuple getJob returns (IJobMarket.Job's fields, in this class's order)."""
-        names = [f.name for f in fields(cls)][1:]
-        if len(t) != len(names):
-            raise ValueError(f"getJob returned {len(t)} fields, the binding expects {len(names)}: "
-                             "rebuild the contracts (`make build`)")  # fmt: skip
-        values: dict[str, Any] = {}
-        for name, raw in zip(names, t, strict=True):
-            kind = cls._KINDS.get(name, int)
-            values[name] = kind(raw)
-        return cls(job_id, **values)
-
-    @property
-    def challenge_deadline(self) -> int:
-        """Last second to attest or challenge: the window starts at submission (or the last
-        verifier seat filled) and grows with the job's steps."""
-        p = self.params
-        return self.window_start + p.challengeWindow + self.steps * p.challengeWindowPerStep
-
-
-@dataclass(frozen=True)
-class Win:
-    """IJobMarket.Win: a challenger's win on a job."""
-
-    won: bool
-    drawn: bool
-    adjudicated: bool
-    paid: bool
-    step: int
-    op_index: int
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """IJobMarket.Assignment: one verifier drawn for a job."""
-
-    verifier: ChecksumAddress
-    attested: bool
-    challenged: bool
 
 
 class JobMarket(Binding):

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from web3.types import TxReceipt
 
 from assay.chain.bindings._base import Binding
-from assay.chain.params import RegistryParams
+from assay.protocol.params import RegistryParams
+from assay.protocol.records import Revealed
 from assay.protocol.types import JobId, StateHash
-
-
-@dataclass(frozen=True)
-class Revealed:
-    """What one reveal paid: the jackpot, split equally among the `winners` drawn verifiers who won
-    a game at the forced location (`jackpot_to`, none if no drawn verifier found it), and the
-    honeypot's cost reimbursed to its submitter (`cost` is what it cost; `reimbursed` may be less
-    when the pool share cap binds)."""
-
-    job_id: JobId
-    step: int
-    op_index: int
-    winners: int
-    jackpot: int
-    submitter: str
-    cost: int
-    reimbursed: int
-    jackpot_to: tuple[str, ...] = ()
 
 
 class ForcedErrorRegistry(Binding):

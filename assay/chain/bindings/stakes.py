@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
 
 from assay.chain.bindings._base import Binding
+from assay.protocol.records import Stake
 from assay.protocol.types import Role
-
-
-@dataclass(frozen=True)
-class Stake:
-    """IStakeManager.Stake of one (account, role)."""
-
-    amount: int
-    locked: int
-    pending_withdrawal: int
-    withdrawable_at: int
-
-    @property
-    def free(self) -> int:
-        """Stake neither locked nor pending withdrawal."""
-        return max(self.amount - self.locked - self.pending_withdrawal, 0)
-
-    @classmethod
-    def from_tuple(cls, t: Any) -> Stake:
-        """From the ABI tuple."""
-        return cls(int(t[0]), int(t[1]), int(t[2]), int(t[3]))
 
 
 class StakeManager(Binding):

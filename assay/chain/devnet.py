@@ -148,7 +148,7 @@ def init_external(rpc_url: str, out: Path, config: DeployConfig | None = None) -
     from web3 import HTTPProvider, Web3
 
     from assay.chain.anvil import dev_accounts
-    from assay.chain.exceptions import ChainError
+    from assay.chain.errors import ChainError
 
     w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
     try:

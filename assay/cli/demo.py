@@ -48,7 +48,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assay.agents.views import chain_now, load_job
-from assay.devnet import Devnet
+from assay.chain.devnet import Devnet
 from assay.errors import AssayError
 from assay.logs import configure as configure_logging
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Role
@@ -671,7 +671,7 @@ def summary(report: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assay.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m assay.cli.demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("demo-report.json"))
     parser.add_argument("--steps", type=int, default=30, help="training steps of the demo job")
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temp dir")

@@ -1,4 +1,4 @@
-"""Move decisions of assay.game_player, played against a toy in-memory DisputeGame (no chain).
+"""Move decisions of assay.agents.player, played against a toy in-memory DisputeGame (no chain).
 
 The toy applies each move the way DisputeGame.sol does (proofs checked with the Python Merkle code,
 the interval narrowed with assay.protocol.bisection), so whole games run in milliseconds for every
@@ -12,9 +12,7 @@ from dataclasses import replace
 import pytest
 from eth_hash.auto import keccak
 
-from assay.chain.bindings.game import Game
-from assay.errors import ProtocolError
-from assay.game_player import (
+from assay.agents.player import (
     Choose,
     CommitOpTrace,
     Open,
@@ -23,7 +21,9 @@ from assay.game_player import (
     choose_at,
     solver_move,
 )
+from assay.errors import ProtocolError
 from assay.protocol import bisection, merkle
+from assay.protocol.records import Game
 from assay.protocol.types import GameId, GameStatus, JobId, Party, RequestId, StateHash
 
 ZERO = StateHash(b"\x00" * 32)

@@ -1,4 +1,4 @@
-"""Benchmarks of the reproducible training runtime (assay.repro), run by `python -m assay.bench`.
+"""Benchmarks of the reproducible training runtime (assay.repro), run by `python -m bench.trees`.
 
 Every number is a ratio against a baseline measured in the same process, with the two sides
 interleaved (A B A B ...) and medians taken, so a shared or throttled machine moves both sides:

@@ -16,7 +16,7 @@ from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import load_spec
 from assay.protocol.types import StateHash
 from assay.store import LocalStore
-from verifier.referee import OpInputsPendingError, PeerRecompute
+from referee.peer import OpInputsPendingError, PeerRecompute
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLAYED = StateHash(b"\x0f" * 32)

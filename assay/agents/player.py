@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from web3.types import TxReceipt
 
-from assay.chain.bindings.game import DisputeGame, Game
+from assay.chain.bindings.game import DisputeGame
 from assay.errors import ProtocolError
 from assay.protocol.bisection import (
     NO_SUCH_OPERATOR,
@@ -22,6 +22,7 @@ from assay.protocol.bisection import (
     positions,
 )
 from assay.protocol.merkle import MerkleTree
+from assay.protocol.records import Game
 from assay.protocol.types import GameId, GameStatus, Party, StateHash
 
 # Op records r_0..r_N of step s (1-based), as one party computes them.

@@ -1,6 +1,6 @@
 """`make bench` (services part): the indexer's throughput and the API's latency at 10,000 jobs.
 
-`python -m services.bench [--jobs N] [--requests N] [--concurrency C] [--json PATH]`:
+`python -m bench.services [--jobs N] [--requests N] [--concurrency C] [--json PATH]`:
 
 1. a fresh anvil devnet; N jobs posted and half of them claimed (real transactions through
    the real contracts, sent to anvil's unlocked dev accounts);
@@ -235,7 +235,7 @@ def bench_api(url: str, jobs: int, requests: int, threads: int, port: int) -> di
 
 
 def run(jobs: int, requests: int, threads: int, tmp: Path) -> dict[str, Any]:
-    from assay.devnet import Devnet
+    from assay.chain.devnet import Devnet
 
     result: dict[str, Any] = {"jobs": jobs, "requests": requests, "threads": threads}
     with Devnet() as net:
@@ -277,7 +277,7 @@ def report(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m services.bench", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m bench.services", description=__doc__)
     ap.add_argument("--jobs", type=int, default=10_000)
     ap.add_argument("--requests", type=int, default=2_000, help="per route and database")
     ap.add_argument("--concurrency", type=int, default=8, help="client threads")

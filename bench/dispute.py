@@ -1,6 +1,6 @@
 """`make bench` (agents part): a dispute on the devnet, phase by phase, and what each role pays.
 
-`python -m assay.bench_dispute [--json PATH] [--steps T] [--segments K]` runs, in-process on a
+`python -m bench.dispute [--json PATH] [--steps T] [--segments K]` runs, in-process on a
 fresh anvil devnet with the real contracts and agents (one InlineRunner, agents ticked in turn):
 
 1. a digits-MLP job of T steps whose solver commits a wrong trace from the middle step on
@@ -66,8 +66,7 @@ def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str
     )
     from assay.agents.runner import InlineRunner
     from assay.agents.work import MappingSpecSource, step_trace, train_trace
-    from assay.cli.agents import cheat_hooks
-    from assay.devnet import Devnet
+    from assay.chain.devnet import Devnet
     from assay.net.blobs import BlobClient, BlobServer
     from assay.net.uri import parse_uri
     from assay.protocol.canonical import spec_hash
@@ -76,9 +75,11 @@ def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str
     from assay.repro.graph import graph_hash, ops_per_step
     from assay.repro.tracer import replay_op
     from assay.store import LocalStore
+    from referee.peer import PeerRecompute
+    from referee.recompute import replay_recompute
     from solver.agent import SolverAgent
-    from verifier.agent import VerifierAgent, replay_recompute
-    from verifier.referee import PeerRecompute
+    from solver.cheats import cheat_hooks
+    from verifier.agent import VerifierAgent
     from verifier.sampling import ReplayPolicy, sampled_replay
 
     spec = _spec(steps)
@@ -274,7 +275,7 @@ def report(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m assay.bench_dispute", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m bench.dispute", description=__doc__)
     ap.add_argument("--steps", type=int, default=16, help="training steps T of the job")
     ap.add_argument("--segments", type=int, default=2, help="K for the sampled replay")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the small timings")

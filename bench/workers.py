@@ -1,4 +1,4 @@
-"""`python -m services.workers.bench`: what a Celery round trip costs over the in-process runner.
+"""`python -m bench.workers`: what a Celery round trip costs over the in-process runner.
 
 Medians over N runs, all in one run of this command, on one machine:
 

@@ -1,8 +1,8 @@
 """`make bench` (Python part): Merkle trace-tree throughput and the reproducible runtime.
 
-`python -m assay.bench [--json PATH] [--repro-only] [--device cpu|cuda] [--reps N] [--threads N]`
+`python -m bench.trees [--json PATH] [--repro-only] [--device cpu|cuda] [--reps N] [--threads N]`
 prints readable tables; `--json` also writes every result. The runtime benchmarks live in
-`assay.bench_repro`.
+`bench.repro`.
 
 A state-hash trace of T steps is committed as a LibMerkle tree; building it costs ~2T keccak calls.
 The baseline is those same keccak calls on the same byte strings with no tree bookkeeping, so the
@@ -67,7 +67,7 @@ def merkle_report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assay.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.trees", description=__doc__)
     parser.add_argument("--json", type=Path, help="also write every result to this JSON file")
     parser.add_argument("--repro-only", action="store_true", help="skip the Merkle benchmark")
     parser.add_argument("--device", default="cpu", help="device of the runtime benchmarks")
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         results["merkle"] = bench_merkle()
         print(merkle_report(results["merkle"]), flush=True)
         print()
-    from assay import bench_repro  # torch is imported only when the runtime is benchmarked
+    from bench import repro as bench_repro  # torch is imported only when the runtime is benchmarked
 
     results["repro"] = bench_repro.run_all(args.device, args.reps, args.threads)
     print(bench_repro.report(results["repro"]))

@@ -36,15 +36,14 @@ from assay.agents.opinputs import (
     recompute_leaf,
 )
 from assay.agents.work import SpecSource
-from assay.chain.bindings import Game, Job
-from assay.chain.bindings.court import Request
 from assay.errors import AssayError
 from assay.net.blobs import BlobClient
 from assay.net.errors import ArtifactUnavailableError
 from assay.net.uri import parse_uri
+from assay.protocol.records import Game, Job, Request
 from assay.protocol.types import GameId, StateHash
 from assay.store import LocalStore
-from verifier.agent import Recompute
+from referee.recompute import Recompute
 
 log = structlog.get_logger(__name__)
 
