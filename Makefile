@@ -39,6 +39,7 @@ lint: setup
 	$(VENV)/bin/ruff check assay solver verifier referee services bench tests migrations
 	$(VENV)/bin/ruff format --check assay solver verifier referee services bench tests migrations
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	cd contracts && $(FORGE) fmt --check
 
 fmt: setup
