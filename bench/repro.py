@@ -343,7 +343,7 @@ def bench_matmul(device: torch.device, reps: int) -> list[dict[str, Any]]:
 
 # cProfile groups: (label, function name, file suffix); cumulative time of the named function.
 _GROUPS = (
-    ("whole step + state hash", "_profiled", "bench_repro.py"),
+    ("whole step + state hash", "_profiled", "bench/repro.py"),
     ("  forward (model + loss)", "_loss", "repro/trainer.py"),
     ("  backward (autograd.grad)", "grad", "autograd/__init__.py"),
     ("  optimizer update", "_update", "repro/trainer.py"),

@@ -23,6 +23,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -30,6 +31,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
+import psycopg
+
+from assay.logs import configure
+from assay.protocol.types import Role, StateHash
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -45,9 +52,8 @@ def post_jobs(net: Any, jobs: int, chunk: int = 100) -> int:
     limit allows (one block per transaction makes anvil slower with every block); every
     receipt is checked (a revert must not go unnoticed).
     """
+    # deferred: web3.exceptions takes ~0.9 s to import
     from web3.exceptions import TransactionNotFound
-
-    from assay.protocol.types import Role, StateHash
 
     w3 = net.node.w3
     claims = (jobs + 1) // 2
@@ -94,7 +100,6 @@ def post_jobs(net: Any, jobs: int, chunk: int = 100) -> int:
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A scratch PostgreSQL database (created, then dropped); yields its psycopg URL."""
-    import psycopg
 
     admin = os.environ.get("ASSAY_BENCH_POSTGRES_URL", DEFAULT_ADMIN_URL)
     name = f"assay_bench_{uuid.uuid4().hex[:10]}"
@@ -110,10 +115,16 @@ def postgres_database() -> Iterator[str]:
 
 def index_all(net: Any, url: str) -> dict[str, float]:
     """Index the devnet from its deployment block into `url`; events/s of the indexer."""
+    # deferred: sqlalchemy takes ~0.3 s to import
     from sqlalchemy import func, select
 
+    # deferred: services.db takes ~1.0 s to import
     from services.db import upgrade
+
+    # deferred: services.db.session takes ~1.1 s to import
     from services.db.session import make_engine, make_session_factory
+
+    # deferred: services.indexer.indexer takes ~2.5 s to import
     from services.indexer.indexer import Indexer, IndexerConfig
 
     upgrade(url)
@@ -124,6 +135,7 @@ def index_all(net: Any, url: str) -> dict[str, float]:
     t0 = time.perf_counter()
     indexer.run(threading.Event(), until_idle=1, interval=0.0)
     seconds = time.perf_counter() - t0
+    # deferred: services.db.models takes ~1.5 s to import
     from services.db.models import Job
 
     with sessions() as s:
@@ -148,7 +160,6 @@ def _event_count(net: Any) -> int:
 @contextmanager
 def api_process(url: str, port: int) -> Iterator[str]:
     """`assay api` over `url` on 127.0.0.1:`port`; yields its base URL once /readyz answers."""
-    import httpx
 
     env = {**os.environ, "ASSAY_DATABASE_URL": url, "ASSAY_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
@@ -182,7 +193,6 @@ def load(
     base: str, paths: Callable[[random.Random], str], requests: int, threads: int
 ) -> dict[str, float]:
     """`requests` GETs from `threads` threads (keep-alive clients); latency percentiles, rate."""
-    import httpx
 
     latencies: list[float] = []
     errors = 0
@@ -235,6 +245,7 @@ def bench_api(url: str, jobs: int, requests: int, threads: int, port: int) -> di
 
 
 def run(jobs: int, requests: int, threads: int, tmp: Path) -> dict[str, Any]:
+    # deferred: assay.chain.devnet takes ~1.2 s to import
     from assay.chain.devnet import Devnet
 
     result: dict[str, Any] = {"jobs": jobs, "requests": requests, "threads": threads}
@@ -283,9 +294,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, default=8, help="client threads")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
-    import tempfile
-
-    from assay.logs import configure
 
     configure(level="warning")
     with tempfile.TemporaryDirectory(prefix="assay-bench-services-") as tmp:

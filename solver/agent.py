@@ -66,6 +66,7 @@ class SolverAgent(BaseAgent):
         key = (job_id, g.step, g.hi)
         if key in self.op_inputs or g.hi >= g.n_ops:  # r_N is the end state: no operator
             return
+        # deferred: loads torch (~2 s); keeps this path light
         from assay.agents.opinputs import publish_bundle
 
         spec, directory, step, op = w.spec, w.directory, g.step, g.hi

@@ -25,6 +25,8 @@ from assay.protocol.merkle import MerkleTree
 from assay.protocol.records import Job
 from assay.protocol.types import StateHash
 from assay.repro import rng
+from assay.repro.data import load_dataset
+from assay.repro.trainer import Trainer
 from assay.store import LocalStore
 
 Segment = tuple[int, int]
@@ -102,7 +104,6 @@ def manifest_consistent(steps: Sequence[bytes], job: Job) -> str | None:
 
 def replay_segment(spec: Any, data: Any, start: Path | None, a: int, b: int) -> list[StateHash]:
     """h_a..h_b: from checkpoint `start` (None: a fresh trainer at h_0, so a must be 0)."""
-    from assay.repro.trainer import Trainer
 
     trainer = Trainer(spec, data)
     if start is not None:
@@ -122,7 +123,6 @@ def sampled_replay(
     spec: Any, job: Job, store: LocalStore, policy: ReplayPolicy, *, timeout: float = 3.0
 ) -> SampleResult:
     """Check `policy.segments` sampled segments of the solver's trace against its manifest."""
-    from assay.repro.data import load_dataset
 
     try:
         h, peers = parse_uri(job.artifact_uri)

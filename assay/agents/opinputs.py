@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from safetensors.torch import load_file, save
 from torch import Tensor
 
 from assay.errors import AssayError
@@ -60,6 +61,7 @@ from assay.repro.tracer import (
     parts_hash,
     replay_op,
 )
+from assay.repro.trainer import Trainer
 from assay.store import LocalStore
 
 log = structlog.get_logger(__name__)
@@ -156,7 +158,6 @@ def publish_bundle(
     committed: Sequence[bytes] | None = None,
 ) -> str:
     """Put the bundle and its tensors in `store` and bind its name; returns the name."""
-    from safetensors.torch import save
 
     doc, tensors = build_bundle(job_id, trace, state, op_index, committed)
     doc["tensors"] = str(store.put_bytes(save(tensors)))
@@ -215,7 +216,6 @@ class ShapeTracer:
     initial state between calls (building the model is most of the cost for small jobs)."""
 
     def __init__(self, spec: Any, dataset: Any) -> None:
-        from assay.repro.trainer import Trainer
 
         self.trainer = Trainer(spec, dataset)
         st = self.trainer.state
@@ -344,7 +344,6 @@ def load_bundle(path: Path) -> dict[str, Any]:
 
 def load_tensors(path: Path) -> dict[str, Tensor]:
     """The safetensors file of input tensors (no pickle)."""
-    from safetensors.torch import load_file
 
     try:
         return dict(load_file(str(path), device="cpu"))

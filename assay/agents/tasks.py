@@ -43,6 +43,7 @@ from assay.errors import AssayError
 from assay.protocol.bisection import op_positions
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.canonical import spec_hash as keccak_spec_hash
+from assay.protocol.spec import SpecError, spec_from_dict
 from assay.protocol.types import StateHash
 from assay.store import ContentHash, LocalStore
 from assay.store.errors import StoreError
@@ -90,7 +91,6 @@ def put_spec(store: LocalStore, spec: JobSpec) -> str:
 
 def load_spec(store: LocalStore, spec_hash: str) -> JobSpec:
     """The JobSpec bound to `specs/<spec_hash>`, checked against that hash."""
-    from assay.protocol.spec import SpecError, spec_from_dict
 
     bound = store.resolve_name(spec_name(spec_hash))
     if bound is None:

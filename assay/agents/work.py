@@ -56,7 +56,10 @@ def train_trace(
 
     `progress(step, total, loss)` is called after every step (assay.agents.progress).
     """
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
+
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     data = load_dataset(spec.data, int(spec.training.seed))
@@ -78,8 +81,13 @@ def step_trace(spec: Any, checkpoint_dir: Path, step: int) -> tuple[StepTrace, T
 
     Rebuilt from the nearest checkpoint at or before step - 1 (training forward from it).
     """
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
+
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.tracer import trace_step
+
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     saved = sorted(

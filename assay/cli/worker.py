@@ -14,6 +14,9 @@ import typer
 
 from assay.cli.context import fail
 from assay.logs import configure as configure_logging
+from services.workers.app import make_app
+from services.workers.errors import BrokerUnreachableError, WorkerConfigError
+from services.workers.settings import load_settings
 
 POOLS = ("prefork", "solo", "threads")
 
@@ -65,12 +68,10 @@ def worker(
         configure_logging(loglevel)
     except ValueError as exc:
         fail(str(exc))
-    from services.workers.errors import BrokerUnreachableError, WorkerConfigError
 
     try:
-        from services.workers.app import make_app
+        # deferred: services.workers.runner takes ~0.5 s to import
         from services.workers.runner import CeleryRunner
-        from services.workers.settings import load_settings
 
         settings = load_settings()
         app = make_app(settings)

@@ -60,7 +60,10 @@ def ops_per_step(spec: Any, dataset: Any = None) -> int:
 
 def step_graph(spec: Any, dataset: Any = None) -> tuple[bytes, int]:
     """(graphHash, N) of `spec` from one recorded step (see `graph_hash`, `ops_per_step`)."""
+    # deferred: assay.repro.data takes ~0.6 s to import
     from assay.repro.data import Dataset, load_dataset
+
+    # deferred: assay.repro.trainer takes ~0.5 s to import
     from assay.repro.trainer import Trainer
 
     data = dataset if dataset is not None else load_dataset(spec.data, int(spec.training.seed))

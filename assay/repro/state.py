@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 from torch import Tensor
 
 from assay.protocol.merkle import MerkleTree
@@ -117,7 +119,6 @@ def save_checkpoint(path: str | Path, state: TrainState) -> None:
     tensors = {k: v.detach().cpu().contiguous() for k, v in state.tensors().items()}
     meta = {"format": CHECKPOINT_FORMAT, "spec_hash": state.spec_hash}
     meta.update({k: str(v) for k, v in state.scalars().items()})
-    from safetensors.torch import save_file
 
     save_file(tensors, str(path), metadata=meta)
 
@@ -148,7 +149,6 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Tra
     """Read a checkpoint written by `save_checkpoint` (safetensors only, never pickle)."""
     p = Path(path)
     meta = _read_metadata(p)
-    from safetensors import safe_open
 
     params: dict[str, Tensor] = {}
     moments: dict[str, Tensor] = {}

@@ -47,6 +47,8 @@ from assay.protocol.canonical import spec_hash
 from assay.protocol.records import Job
 from assay.protocol.spec import JobSpec, spec_from_dict
 from assay.protocol.types import JobId, JobStatus
+from assay.repro.commitments import commitments
+from assay.repro.data import load_dataset
 from assay.store import LocalStore
 from services.whistleblower.accounts import HoneypotAccounts, Settled, fund, settle, top_up
 from services.whistleblower.honeypot_solver import (
@@ -371,8 +373,6 @@ class Whistleblower:
         return out
 
     def _post(self, p: HoneypotPlan) -> int | None:
-        from assay.repro.commitments import commitments
-        from assay.repro.data import load_dataset
 
         spec = self._spec_of(p)
         t = self.templates[p.template]

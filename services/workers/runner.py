@@ -19,6 +19,7 @@ from celery import Celery
 
 from assay.agents import tasks
 from assay.agents.runner import InProcessRunner, ProgressFn, TaskHandle
+from services.workers.app import make_app
 from services.workers.errors import BrokerUnreachableError, WorkerError
 from services.workers.settings import WorkerSettings, load_settings, redact
 
@@ -88,8 +89,6 @@ class CeleryRunner:
         local: InProcessRunner | None = None,
     ) -> None:
         if app is None:
-            from services.workers.app import make_app
-
             app = make_app(settings if settings is not None else load_settings())
         self.app = app
         self.queue = str(app.conf.task_default_queue)
