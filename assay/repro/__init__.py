@@ -1,1 +1,1 @@
-"""The reproducible runtime: bit-identical training on any CPU or GPU (DESIGN.md §4)."""
+"""The reproducible runtime: bit-identical training on any CPU or GPU (docs/runtime.md)."""

@@ -6,7 +6,7 @@ from assay.errors import AssayError
 
 
 class ReproducibilityError(AssayError):
-    """A computation cannot be run under the determinism contract (DESIGN.md §4)."""
+    """A computation cannot be run under the determinism contract (docs/runtime.md)."""
 
 
 class UnsupportedOperatorError(ReproducibilityError):

@@ -1,4 +1,4 @@
-"""Fixed-order float32 kernels: the arithmetic core of the determinism contract (DESIGN.md §4).
+"""Fixed-order float32 kernels: the arithmetic core of the determinism contract (docs/runtime.md).
 
 Every function here is a fixed sequence of IEEE-754 binary32 operations among + - * / and sqrt,
 comparisons and exact conversions, each issued as its own elementwise torch op (so no fused

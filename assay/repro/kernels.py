@@ -1,6 +1,6 @@
 """The operator table: which aten operators pass through and which run a reproducible kernel.
 
-Three classes of operator (DESIGN.md §4):
+Three classes of operator (docs/runtime.md, "Operators"):
 
 * PASSTHROUGH — exact data movement, creation, comparison and selection (views, cat, index,
   where, ...): torch's own implementation is already bit-exact on every device.

@@ -1,4 +1,4 @@
-"""Counter-based randomness for the determinism contract (DESIGN.md §4, rule 5).
+"""Counter-based randomness for the determinism contract (docs/runtime.md, rule 5).
 
 Every random value is a pure function of (seed, purpose, step, index), computed with
 Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11; the

@@ -1,4 +1,4 @@
-"""The agents' end-to-end catalogue (issue 4 §7): cheats caught, and robustness of the agents.
+"""The agents' end-to-end catalogue: cheats caught, and robustness of the agents.
 
 Every test runs real agents (SolverAgent, VerifierAgent, referee VerifierAgents) tick by tick on
 the session devnet (reverted after each test). No sleeps: time only moves when a test advances

@@ -169,7 +169,7 @@ def log_softmax(row: Sequence[np.float32]) -> list[np.float32]:
 
 # --- operator-level oracle (assay.repro.kernels / kernels_nn) --------------------------------
 #
-# Written from the kernels' documented algorithms (DESIGN.md §4 and the kernel docstrings), one
+# Written from the kernels' documented algorithms (docs/runtime.md and the kernel docstrings), one
 # np.float32 scalar op at a time over numpy arrays; no assay code and no vectorised numpy
 # arithmetic (which may reorder, block or fuse). Shapes follow numpy broadcasting.
 

@@ -1,8 +1,8 @@
 """Every reproducible kernel, called as an aten operator under ReproMode, against the scalar oracle.
 
-DESIGN.md §4: "a plain scalar float32 implementation (numpy float32 scalars) of the same sequence
-must match bit for bit". Each test below calls `torch.ops.aten.<op>` inside `ReproMode` (checking
-that the mode really received that overload, not a decomposition), and compares the result's bit
+The determinism contract (docs/runtime.md) is checked against an independent oracle that must
+agree bit for bit. Each test below calls `torch.ops.aten.<op>` inside `ReproMode` (checking that
+the mode really received that overload, not a decomposition), and compares the result's bit
 patterns with `tests.repro.oracle`, written from the documented algorithms one np.float32 op at a
 time. NaN payloads are not part of the contract; every NaN compares equal to every NaN.
 
