@@ -29,11 +29,9 @@ from assay.agents import player
 from assay.agents.actions import (
     Action,
     ClaimJob,
-    CommitOpTrace,
     DrawVerifiers,
     ExpireUnverified,
     Finalize,
-    Open,
     ReleaseVerifiers,
     SettleFailure,
     StartOpTrace,
@@ -45,7 +43,7 @@ from assay.agents.actions import (
 )
 from assay.agents.views import GameView, JobView
 from assay.protocol.merkle import MerkleTree
-from assay.protocol.types import GameStatus, JobStatus, Party, StateHash
+from assay.protocol.types import GameStatus, JobStatus, Party, StateHash, StepIndex
 
 Policy = Callable[[JobView], bool]
 
@@ -74,8 +72,8 @@ class SolverLocal:
     policy: Policy = accept_all
     training: WorkState = WorkState.NONE
     steps: tuple[StateHash, ...] = ()
-    op_traces: Mapping[int, tuple[StateHash, ...]] = field(default_factory=dict)
-    op_pending: frozenset[int] = frozenset()
+    op_traces: Mapping[StepIndex, tuple[StateHash, ...]] = field(default_factory=dict)
+    op_pending: frozenset[StepIndex] = frozenset()
     artifact_uri: str = ""
     sealed_tag: bytes = b"\x01" * 32
 
@@ -178,10 +176,4 @@ def answer(job: JobView, gv: GameView, local: SolverLocal, now: int) -> list[Act
             return []
         return [StartOpTrace(job.job_id, g.step)]
     move = player.solver_move(g, local.traces(), gv.arity)
-    if isinstance(move, player.Open):
-        return [Open(g.game_id, move.lo, move.hi, move.hashes, move.proofs)]
-    if isinstance(move, player.CommitOpTrace):
-        return [
-            CommitOpTrace(g.game_id, move.op_root, move.n_ops, move.first_proof, move.last_proof)
-        ]
-    return []
+    return [] if move is None else [move]

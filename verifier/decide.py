@@ -38,7 +38,6 @@ from assay.agents.actions import (
     Action,
     Attest,
     Challenge,
-    Choose,
     ClaimWinnerShare,
     ReleaseVerifiers,
     SettleFailure,
@@ -51,7 +50,7 @@ from assay.agents.actions import (
 )
 from assay.agents.views import GameView, JobView
 from assay.protocol.records import Assignment
-from assay.protocol.types import GameStatus, JobStatus, Party, StateHash
+from assay.protocol.types import GameStatus, JobStatus, Party, StateHash, StepIndex
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,8 @@ class VerifierLocal:
     replay: WorkState = WorkState.NONE
     steps: tuple[StateHash, ...] = ()
     trace_root: StateHash | None = None
-    op_traces: Mapping[int, tuple[StateHash, ...]] = field(default_factory=dict)
-    op_pending: frozenset[int] = frozenset()
+    op_traces: Mapping[StepIndex, tuple[StateHash, ...]] = field(default_factory=dict)
+    op_pending: frozenset[StepIndex] = frozenset()
     sampled: bool = False
     sample: WorkState = WorkState.NONE
     sample_ok: bool = False
@@ -192,6 +191,4 @@ def play(job: JobView, gv: GameView, local: VerifierLocal, now: int) -> list[Act
     if gv.openings is None:
         return []
     move = player.challenger_move(g, gv.openings, local.traces(), gv.arity)
-    if move is None:
-        return []
-    return [Choose(g.game_id, move.lo, move.hi, move.openings, move.index, move.disputed)]
+    return [] if move is None else [move]

@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assay.protocol.types import GameId, JobId, RequestId, StateHash
+from assay.protocol.types import GameId, JobId, RequestId, StateHash, StepIndex
 
 if TYPE_CHECKING:
     from assay.agents.views import GameView
@@ -193,6 +193,10 @@ class CommitOpTrace:
         return ("game", self.game_id)
 
 
+Move = Open | Choose | CommitOpTrace
+"""A bisection move (what assay.agents.player decides)."""
+
+
 @dataclass(frozen=True)
 class Timeout:
     """Either party: end a game whose mover's clock ran out."""
@@ -299,7 +303,7 @@ class StartOpTrace:
     """Either party: compute the op trace r_0..r_N of `step` from the checkpoint before it."""
 
     job_id: JobId
-    step: int
+    step: StepIndex
 
     @property
     def key(self) -> Key:

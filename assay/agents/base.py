@@ -37,7 +37,7 @@ from assay.agents.scheduler import Scheduler
 from assay.agents.views import GameView, OpeningsCache, chain_now, load_game
 from assay.agents.work import JobWork, OpsHook, SpecSource, StepsHook
 from assay.chain.deploy import ProtocolContracts
-from assay.protocol.types import GameId
+from assay.protocol.types import GameId, StepIndex
 from assay.store import LocalStore
 
 log = structlog.get_logger(__name__)
@@ -210,7 +210,7 @@ class BaseAgent:
             w = self.job_work(action.job_id)
             if w.spec is None or w.state != WorkState.DONE:
                 return None
-            step = int(action.step)
+            step = StepIndex(int(action.step))
             kwargs = {**self.task_args(w.spec, w.directory), "step": step}
             handle = self.runner.submit_task(f"ops-{action.job_id}-{step}", tasks.OP_TRACE, kwargs)
             w.op_tasks[step] = handle

@@ -1,9 +1,10 @@
-"""Play a dispute game from traces: pure move decisions, and a thin layer that sends them.
+"""Play a dispute game from traces: the pure move decisions of either party.
 
 The solver knows its step trace h_0..h_T (committed as the job's trace root) and, for any step s,
 its op trace r_0..r_N (r_0 = h_{s-1}, r_N = h_s). The challenger knows its own truth of both and
 sees the solver's openings only on chain (the `Opened` event). Decisions are pure functions of a
-`Game` read from chain; `send` turns a decision into the matching DisputeGame transaction.
+`Game` read from chain and return the agents' actions (`assay.agents.actions`); the responder
+(`assay.agents.responder`) sends them.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from web3.types import TxReceipt
-
-from assay.chain.bindings.game import DisputeGame
+from assay.agents.actions import Choose, CommitOpTrace, Open
 from assay.errors import ProtocolError
 from assay.protocol.bisection import (
     NO_SUCH_OPERATOR,
@@ -23,10 +22,10 @@ from assay.protocol.bisection import (
 )
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.records import Game
-from assay.protocol.types import GameId, GameStatus, Party, StateHash
+from assay.protocol.types import GameStatus, Party, StateHash, StepIndex
 
 # Op records r_0..r_N of step s (1-based), as one party computes them.
-OpTraceOf = Callable[[int], Sequence[StateHash]]
+OpTraceOf = Callable[[StepIndex], Sequence[StateHash]]
 
 
 @dataclass(frozen=True)
@@ -35,41 +34,6 @@ class Traces:
 
     steps: Sequence[StateHash]
     ops: OpTraceOf
-
-
-@dataclass(frozen=True)
-class Open:
-    """Solver: open `hashes` at the interior points of (lo, hi) with their Merkle proofs."""
-
-    lo: int
-    hi: int
-    positions: tuple[int, ...]
-    hashes: tuple[StateHash, ...]
-    proofs: tuple[tuple[StateHash, ...], ...]
-
-
-@dataclass(frozen=True)
-class Choose:
-    """Challenger: agree with openings[:index], dispute openings[index] (or hi when index == m)."""
-
-    lo: int
-    hi: int
-    openings: tuple[StateHash, ...]
-    index: int
-    disputed: StateHash
-
-
-@dataclass(frozen=True)
-class CommitOpTrace:
-    """Solver: commit the op trace of the isolated step (root over r_0..r_N, proofs of r_0, r_N)."""
-
-    op_root: StateHash
-    n_ops: int
-    first_proof: tuple[StateHash, ...]
-    last_proof: tuple[StateHash, ...]
-
-
-Move = Open | Choose | CommitOpTrace
 
 
 def _tree(game: Game, mine: Traces) -> MerkleTree:
@@ -91,15 +55,15 @@ def solver_move(game: Game, mine: Traces, arity: int) -> Open | CommitOpTrace | 
             raise ProtocolError(f"the op trace of step {game.step} needs at least 2 records")
         tree = MerkleTree(records)
         n = len(records) - 1
-        return CommitOpTrace(tree.root, n, tree.proof(0), tree.proof(n))
+        return CommitOpTrace(game.game_id, tree.root, n, tree.proof(0), tree.proof(n))
     if game.status not in (GameStatus.STEP_BISECTION, GameStatus.OP_BISECTION):
         return None
     tree = _tree(game, mine)
-    ps = tuple(positions(game.lo, game.hi, arity))
+    ps = positions(game.lo, game.hi, arity)
     return Open(
+        game.game_id,
         game.lo,
         game.hi,
-        ps,
         tuple(tree.value(p) for p in ps),
         tuple(tree.proof(p) for p in ps),
     )
@@ -135,28 +99,10 @@ def choose_at(game: Game, openings: Sequence[StateHash], index: int) -> Choose:
         raise ProtocolError(f"choice {index} is outside 0..{len(openings)}")
     disputed = openings[index] if index < len(openings) else game.hi_hash
     return Choose(
+        game.game_id,
         game.lo,
         game.hi,
         tuple(StateHash(o) for o in openings),
         index,
         StateHash(disputed),
-    )
-
-
-def openings_in(game: DisputeGame, receipt: TxReceipt) -> list[StateHash]:
-    """The hashes of the `Opened` event in an `open` receipt (what the challenger answers)."""
-    events = game.events_in(receipt, "Opened")
-    if not events:
-        raise ProtocolError("the receipt has no Opened event")
-    return [StateHash(h) for h in events[-1].args["hashes"]]
-
-
-def send(game: DisputeGame, game_id: GameId, move: Move) -> TxReceipt:
-    """Send `move` through the binding (acting as the binding's sender)."""
-    if isinstance(move, Open):
-        return game.open(game_id, move.lo, move.hi, move.hashes, move.proofs)
-    if isinstance(move, Choose):
-        return game.choose(game_id, move.lo, move.hi, move.openings, move.index, move.disputed)
-    return game.commit_op_trace(
-        game_id, move.op_root, move.n_ops, move.first_proof, move.last_proof
     )

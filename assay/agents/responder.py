@@ -13,6 +13,7 @@ import enum
 from typing import Any
 
 import structlog
+from web3.types import TxReceipt
 
 from assay.agents.actions import (
     Attest,
@@ -27,6 +28,7 @@ from assay.agents.actions import (
     DrawVerifiers,
     ExpireUnverified,
     Finalize,
+    Move,
     Open,
     ReleaseVerifiers,
     ResolveAdjudication,
@@ -36,6 +38,7 @@ from assay.agents.actions import (
     Vote,
     describe,
 )
+from assay.chain.bindings.game import DisputeGame
 from assay.chain.deploy import ProtocolContracts
 from assay.chain.errors import ChainError, RevertError
 
@@ -134,12 +137,8 @@ class Responder:
             p.market.expire_unverified(a.job_id)
         elif isinstance(a, ClaimWinnerShare):
             p.market.claim_winner_share(a.job_id)
-        elif isinstance(a, Open):
-            p.game.open(a.game_id, a.lo, a.hi, a.hashes, a.proofs)
-        elif isinstance(a, Choose):
-            p.game.choose(a.game_id, a.lo, a.hi, a.openings, a.index, a.disputed)
-        elif isinstance(a, CommitOpTrace):
-            p.game.commit_op_trace(a.game_id, a.op_root, a.n_ops, a.first_proof, a.last_proof)
+        elif isinstance(a, Open | Choose | CommitOpTrace):
+            send_move(p.game, a)
         elif isinstance(a, Timeout):
             p.game.timeout(a.game_id)
         elif isinstance(a, Vote):
@@ -152,3 +151,15 @@ class Responder:
             p.stakes.claim()
         else:  # pragma: no cover - the union is exhaustive
             raise TypeError(f"no responder for {type(a).__name__}")
+
+
+def send_move(game: DisputeGame, move: Move) -> TxReceipt:
+    """Send one bisection move as `game`'s sender; raises on a revert (`Responder.execute` is the
+    forgiving path; tests that read the receipt call this directly)."""
+    if isinstance(move, Open):
+        return game.open(move.game_id, move.lo, move.hi, move.hashes, move.proofs)
+    if isinstance(move, Choose):
+        return game.choose(move.game_id, move.lo, move.hi, move.openings, move.index, move.disputed)
+    return game.commit_op_trace(
+        move.game_id, move.op_root, move.n_ops, move.first_proof, move.last_proof
+    )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from assay.agents.actions import WorkState
 from assay.agents.runner import TaskHandle
 from assay.protocol.merkle import MerkleTree
-from assay.protocol.types import StateHash
+from assay.protocol.types import StateHash, StepIndex
 
 if TYPE_CHECKING:
     from assay.repro.state import TrainState
@@ -125,9 +125,9 @@ class JobWork:
     state: WorkState = WorkState.NONE
     steps: Trace = ()
     trace_root: StateHash | None = None
-    op_traces: dict[int, Trace] = field(default_factory=dict)
+    op_traces: dict[StepIndex, Trace] = field(default_factory=dict)
     task: TaskHandle | None = None
-    op_tasks: dict[int, TaskHandle] = field(default_factory=dict)
+    op_tasks: dict[StepIndex, TaskHandle] = field(default_factory=dict)
     error: str = ""
 
     def collect(self, steps_hook: StepsHook | None = None, ops_hook: OpsHook | None = None) -> None:
@@ -151,5 +151,5 @@ class JobWork:
                     self.error = f"op trace of step {step}: {type(exc).__name__}: {exc}"
 
     @property
-    def op_pending(self) -> frozenset[int]:
+    def op_pending(self) -> frozenset[StepIndex]:
         return frozenset(self.op_tasks)

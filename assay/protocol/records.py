@@ -17,9 +17,11 @@ from assay.protocol.types import (
     GameStatus,
     JobId,
     JobStatus,
+    OpIndex,
     Party,
     RequestId,
     StateHash,
+    StepIndex,
 )
 
 
@@ -97,8 +99,8 @@ class Win:
     drawn: bool
     adjudicated: bool
     paid: bool
-    step: int
-    op_index: int
+    step: StepIndex
+    op_index: OpIndex
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class Game:
     last_move_at: int
     solver_clock: int
     challenger_clock: int
-    step: int
+    step: StepIndex
     n_ops: int
     lo_hash: StateHash
     hi_hash: StateHash
@@ -151,7 +153,7 @@ class Game:
             int(t[8]),
             int(t[9]),
             int(t[10]),
-            int(t[11]),
+            StepIndex(int(t[11])),
             int(t[12]),
             StateHash(t[13]),
             StateHash(t[14]),
@@ -177,8 +179,8 @@ class Request:
     request_id: RequestId
     game_id: GameId
     job_id: JobId
-    step: int
-    op_index: int
+    step: StepIndex
+    op_index: OpIndex
     round: int
     committee_size: int
     votes: int
@@ -198,8 +200,8 @@ class Request:
             request_id,
             GameId(int(t[0])),
             JobId(int(t[1])),
-            int(t[2]),
-            int(t[3]),
+            StepIndex(int(t[2])),
+            OpIndex(int(t[3])),
             int(t[4]),
             int(t[5]),
             int(t[6]),
@@ -227,8 +229,8 @@ class Revealed:
     when the pool share cap binds)."""
 
     job_id: JobId
-    step: int
-    op_index: int
+    step: StepIndex
+    op_index: OpIndex
     winners: int
     jackpot: int
     submitter: str

@@ -12,19 +12,20 @@ from dataclasses import replace
 import pytest
 from eth_hash.auto import keccak
 
-from assay.agents.player import (
-    Choose,
-    CommitOpTrace,
-    Open,
-    Traces,
-    challenger_move,
-    choose_at,
-    solver_move,
-)
+from assay.agents.actions import Choose, CommitOpTrace, Open
+from assay.agents.player import Traces, challenger_move, choose_at, solver_move
 from assay.errors import ProtocolError
 from assay.protocol import bisection, merkle
 from assay.protocol.records import Game
-from assay.protocol.types import GameId, GameStatus, JobId, Party, RequestId, StateHash
+from assay.protocol.types import (
+    GameId,
+    GameStatus,
+    JobId,
+    Party,
+    RequestId,
+    StateHash,
+    StepIndex,
+)
 
 ZERO = StateHash(b"\x00" * 32)
 
@@ -74,7 +75,9 @@ def new_game(solver: Traces) -> Game:
 def apply(game: Game, move: Open | Choose | CommitOpTrace, root: bytes, size: int, k: int) -> Game:
     """What DisputeGame does with a move (including its proof checks)."""
     if isinstance(move, Open):
-        for p, value, proof in zip(move.positions, move.hashes, move.proofs, strict=True):
+        assert (move.lo, move.hi) == (game.lo, game.hi)
+        ps = bisection.positions(game.lo, game.hi, k)  # the contract opens these, not the mover
+        for p, value, proof in zip(ps, move.hashes, move.proofs, strict=True):
             assert merkle.verify(root, size + 1, p, value, proof), f"proof of {p} rejected"
         return replace(game, turn=Party.CHALLENGER)
     if isinstance(move, CommitOpTrace):
@@ -149,6 +152,19 @@ def test_challenger_rejects_openings_of_another_interval() -> None:
     game = replace(new_game(solver), turn=Party.CHALLENGER)
     with pytest.raises(ProtocolError, match="expected 1 openings"):
         challenger_move(game, (solver.steps[1], solver.steps[2]), solver, 2)
+
+
+def test_moves_are_the_agents_actions_of_the_game_played() -> None:
+    solver = honest(4, 2)
+    game = replace(new_game(solver), game_id=GameId(7))
+    opened = solver_move(game, solver, 2)
+    assert isinstance(opened, Open) and opened.key == ("game", 7)
+    chose = challenger_move(replace(game, turn=Party.CHALLENGER), opened.hashes, solver, 2)
+    assert isinstance(chose, Choose) and chose.game_id == GameId(7)
+    awaiting = replace(game, status=GameStatus.AWAITING_OP_TRACE, step=StepIndex(3))
+    committed = solver_move(awaiting, solver, 2)
+    assert isinstance(committed, CommitOpTrace) and committed.game_id == GameId(7)
+    assert choose_at(game, opened.hashes, 0).game_id == GameId(7)
 
 
 def test_choose_at_last_index_disputes_hi() -> None:

@@ -14,8 +14,10 @@ import structlog.testing
 
 from assay.agents.actions import (
     Attest,
+    Choose,
     ClaimCredit,
     ClaimWinnerShare,
+    CommitOpTrace,
     DrawVerifiers,
     ExpireUnverified,
     Finalize,
@@ -25,7 +27,7 @@ from assay.agents.actions import (
 )
 from assay.agents.base import BaseAgent
 from assay.agents.cursor import Cursor, CursorFile
-from assay.agents.responder import Outcome, Responder
+from assay.agents.responder import Outcome, Responder, send_move
 from assay.agents.runner import InlineRunner, InProcessRunner
 from assay.agents.scheduler import Scheduler
 from assay.chain.errors import RevertError, TransactionError
@@ -117,6 +119,46 @@ def test_responder_counts_already_done_reverts_as_success(
 ) -> None:
     r, _ = responder(RevertError(f"{error}(…)", name=error) if error else None)
     assert r.execute(action) == outcome
+
+
+CHOOSE = Choose(GameId(2), 0, 8, (StateHash.zero(),), 1, StateHash(b"\x01" * 32))
+COMMIT = CommitOpTrace(GameId(3), StateHash(b"\x02" * 32), 4, (), ())
+
+
+class _GameBinding:
+    """A DisputeGame binding that records each call with its arguments and returns a receipt."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any) -> dict[str, str]:
+            self.calls.append((name, args))
+            return {"receipt_of": name}
+
+        return call
+
+
+@pytest.mark.parametrize(
+    ("move", "call", "args"),
+    [
+        (OPEN, "open", (GameId(1), 0, 8, OPEN.hashes, OPEN.proofs)),
+        (CHOOSE, "choose", (GameId(2), 0, 8, CHOOSE.openings, 1, CHOOSE.disputed)),
+        (COMMIT, "commit_op_trace", (GameId(3), COMMIT.op_root, 4, (), ())),
+    ],
+)
+def test_send_move_makes_the_moves_call_on_its_game_and_returns_the_receipt(
+    move: Any, call: str, args: tuple[Any, ...]
+) -> None:
+    game = _GameBinding()
+    assert send_move(game, move) == {"receipt_of": call}  # type: ignore[arg-type]
+    assert game.calls == [(call, args)]
+
+
+def test_responder_sends_every_bisection_move() -> None:
+    r, fake = responder(None)
+    assert [r.execute(m) for m in (OPEN, CHOOSE, COMMIT)] == [Outcome.SENT] * 3
+    assert fake.calls == ["open", "choose", "commit_op_trace"]
 
 
 def test_responder_resyncs_the_nonce_on_a_transport_error() -> None:

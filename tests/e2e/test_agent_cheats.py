@@ -31,8 +31,8 @@ from eth_hash.auto import keccak
 from assay.agents.actions import Choose
 from assay.agents.base import AgentConfig, BaseAgent, Step
 from assay.agents.manifest import ManifestPublisher
-from assay.agents.player import choose_at, send
-from assay.agents.responder import Outcome
+from assay.agents.player import choose_at
+from assay.agents.responder import Outcome, send_move
 from assay.agents.runner import InlineRunner
 from assay.agents.views import chain_now, load_game
 from assay.agents.work import MappingSpecSource, Trace, step_op_trace, train_trace
@@ -536,7 +536,7 @@ def test_lying_challenger_loses_its_bond(
                 arity=job.params.bisectionArity, from_block=table.config("x").start_block,
             )  # fmt: skip
             assert gv.openings is not None
-            send(liar.game, game_id, choose_at(g, gv.openings, 0))
+            send_move(liar.game, choose_at(g, gv.openings, 0))
         for a in agents:
             a.tick()
     g = table.game(game_id)

@@ -15,16 +15,9 @@ import pytest
 from eth_hash.auto import keccak
 from hexbytes import HexBytes
 
-from assay.agents.player import (
-    Choose,
-    Open,
-    Traces,
-    challenger_move,
-    choose_at,
-    openings_in,
-    send,
-    solver_move,
-)
+from assay.agents.actions import Choose, Open
+from assay.agents.player import Traces, challenger_move, choose_at, solver_move
+from assay.agents.responder import send_move
 from assay.chain.devnet import ACTORS, Actor, Devnet
 from assay.chain.errors import RevertError
 from assay.protocol.merkle import MerkleTree
@@ -198,12 +191,12 @@ def play(
         if g.turn == Party.SOLVER:
             move = solver_move(g, solver_traces, ARITY)
             assert move is not None
-            receipt = send(solver, game_id, move)
+            receipt = send_move(solver, move)
             if isinstance(move, Open):
-                openings = openings_in(solver, receipt)
+                openings = solver.openings_in(receipt)
                 assert openings == list(move.hashes)
         else:
-            send(challenger, game_id, chooser(g, openings))
+            send_move(challenger, chooser(g, openings))
 
 
 def referee_votes(net: Devnet, request_id: RequestId, truth: Callable[..., StateHash] = op) -> None:
@@ -503,7 +496,7 @@ def test_phase2_timeout_solver_never_commits_op_trace(net: Devnet) -> None:
     # A flag that fell stays fallen: the late commit is refused.
     late = solver_move(g, cheat, ARITY)
     assert late is not None
-    expect_revert("ClockExpired", lambda: send(net.actor("solver").protocol.game, game_id, late))
+    expect_revert("ClockExpired", lambda: send_move(net.actor("solver").protocol.game, late))
     before = credits(net)
     p.game.timeout(game_id)
     assert p.game.get_game(game_id).status == GameStatus.CHALLENGER_WON
@@ -648,13 +641,13 @@ def beat_honeypot(net: Devnet, pot: Honeypot, challenger: Actor) -> Game:
         if g.turn == Party.SOLVER:
             move = solver_move(g, pot.cheat, ARITY)
             assert move is not None
-            receipt = send(solver, game_id, move)
+            receipt = send_move(solver, move)
             if isinstance(move, Open):
-                openings = openings_in(solver, receipt)
+                openings = solver.openings_in(receipt)
         else:
             choice = challenger_move(g, openings, HONEST, ARITY)
             assert choice is not None
-            send(challenger.protocol.game, game_id, choice)
+            send_move(challenger.protocol.game, choice)
         g = p.game.get_game(game_id)
     req = p.court.get_request(g.request_id)
     assert (req.step, req.op_index) == (pot.step, pot.op_index)

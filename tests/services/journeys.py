@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from eth_hash.auto import keccak
 
-from assay.agents.player import Traces, challenger_move, openings_in, send, solver_move
+from assay.agents.player import Traces, challenger_move, solver_move
+from assay.agents.responder import send_move
 from assay.chain.devnet import ACTORS, Actor, Devnet
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.records import Game
@@ -175,13 +176,13 @@ def play(
         if g.turn == Party.SOLVER:
             move = solver_move(g, solver_traces, ARITY)
             assert move is not None
-            receipt = send(solver, game_id, move)
+            receipt = send_move(solver, move)
             if g.status != GameStatus.AWAITING_OP_TRACE:
-                openings = openings_in(solver, receipt)
+                openings = solver.openings_in(receipt)
         else:
             choice = challenger_move(g, openings, truth, ARITY)
             assert choice is not None
-            send(opponent, game_id, choice)
+            send_move(opponent, choice)
 
 
 HONEYPOT_STEP = 3  # a honeypot errs at the end state r_N of this step (N = N_OPS)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from web3.types import TxReceipt
 
 from assay.chain.bindings._base import Binding, proofs_arg
+from assay.errors import ProtocolError
 from assay.protocol.records import Clocks, Game
 from assay.protocol.types import GameId, JobId, StateHash
 
@@ -66,6 +67,13 @@ class DisputeGame(Binding):
             _hashes(first_proof),
             _hashes(last_proof),
         )
+
+    def openings_in(self, receipt: TxReceipt) -> list[StateHash]:
+        """The hashes of the `Opened` event in an `open` receipt (what the challenger answers)."""
+        events = self.events_in(receipt, "Opened")
+        if not events:
+            raise ProtocolError("the receipt has no Opened event")
+        return [StateHash(h) for h in events[-1].args["hashes"]]
 
     def timeout(self, game_id: GameId) -> TxReceipt:
         """End the game against the party whose clock ran out."""

@@ -7,7 +7,7 @@ from web3.types import TxReceipt
 from assay.chain.bindings._base import Binding
 from assay.protocol.params import MarketParams
 from assay.protocol.records import Assignment, Job, Win
-from assay.protocol.types import JobId, JobStatus, StateHash
+from assay.protocol.types import JobId, JobStatus, OpIndex, StateHash, StepIndex
 
 
 class JobMarket(Binding):
@@ -102,7 +102,9 @@ class JobMarket(Binding):
     def win_of(self, job_id: JobId, challenger: str) -> Win:
         """`challenger`'s win on `job_id` (all false if none)."""
         w = self._call("winOf", job_id, challenger)
-        return Win(bool(w[0]), bool(w[1]), bool(w[2]), bool(w[3]), int(w[4]), int(w[5]))
+        return Win(
+            bool(w[0]), bool(w[1]), bool(w[2]), bool(w[3]), StepIndex(int(w[4])), OpIndex(int(w[5]))
+        )
 
     def error_proven_at(self, job_id: JobId, step: int, op_index: int) -> bool:
         """Whether a game on `job_id` was won by adjudication at (step, op_index)."""

@@ -7,7 +7,7 @@ from web3.types import TxReceipt
 from assay.chain.bindings._base import Binding
 from assay.protocol.params import RegistryParams
 from assay.protocol.records import Revealed
-from assay.protocol.types import JobId, StateHash
+from assay.protocol.types import JobId, OpIndex, StateHash, StepIndex
 
 
 class ForcedErrorRegistry(Binding):
@@ -41,8 +41,8 @@ class ForcedErrorRegistry(Binding):
         to = tuple(str(e.args["winner"]) for e in self.events_in(receipt, "JackpotPaid"))
         return Revealed(
             JobId(int(revealed["jobId"])),
-            int(revealed["step"]),
-            int(revealed["opIndex"]),
+            StepIndex(int(revealed["step"])),
+            OpIndex(int(revealed["opIndex"])),
             int(revealed["winners"]),
             int(revealed["jackpot"]),
             str(paid["submitter"]),
