@@ -75,6 +75,7 @@ def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str
     from assay.repro.graph import graph_hash, ops_per_step
     from assay.repro.tracer import replay_op
     from assay.store import LocalStore
+    from referee.agent import RefereeAgent
     from referee.peer import PeerRecompute
     from referee.recompute import replay_recompute
     from solver.agent import SolverAgent
@@ -123,8 +124,7 @@ def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str
                                    fallback)  # fmt: skip
                 recomputes.append(rc)
                 actor = net.actor(name).protocol
-                referee = VerifierAgent(actor, specs, config(name), runner=runner, verify=False,
-                                        recompute=rc)  # fmt: skip
+                referee = RefereeAgent(actor, specs, config(name), runner=runner, recompute=rc)
                 referees.append(referee)
             agents = [solver, verifier, *referees]
             job_id = net.actor("submitter").protocol.market.post_job(

@@ -22,8 +22,9 @@ Recompute = Callable[[Request, Job], StateHash]
 class ReplayRecompute:
     """A referee recompute by replay: train up to the step, record it, take leaf r_j.
 
-    Also a named task (`assay.recompute`, `task_args`), so a VerifierAgent given one runs it
-    through its runner, on a Celery worker when configured; called directly, it runs here.
+    Also a named task (`assay.recompute`, `task_args`), so the agent carrying the referee duty
+    runs it through its runner (`RefereeDuty.start`), on a Celery worker when configured; called
+    directly, it runs here.
     """
 
     def __init__(self, specs: SpecSource, workdir: Path, store: Path | None = None) -> None:

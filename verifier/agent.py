@@ -1,9 +1,9 @@
 """The verifier agent: replays submitted results, attests or challenges, plays its games, and
 (optionally) serves as a referee on adjudication committees.
 
-`VerifierAgent.tick()` = monitor -> views -> verifier.decide / decide_referee -> scheduler ->
-responder. The referee's answer comes from a `Recompute` callable the agent is given; the default
-`replay_recompute` replays the job's step and takes the disputed operator's record.
+`VerifierAgent.tick()` = monitor -> views -> verifier.decide -> scheduler -> responder. Given a
+`Recompute`, the agent also carries the referee duty (`referee.duty.RefereeDuty`, the same one a
+`referee.agent.RefereeAgent` carries alone).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from assay.agents import tasks
 from assay.agents.actions import (
     Action,
     LocalAction,
@@ -23,13 +22,14 @@ from assay.agents.actions import (
 from assay.agents.base import BaseAgent
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
-from assay.agents.views import GameView, JobView, RequestView, load_job, load_request
+from assay.agents.views import GameView, JobView, RequestView, load_job
 from assay.agents.work import Trace
 from assay.protocol.records import Job
-from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, RequestId, StateHash
+from assay.protocol.types import GameId, GameStatus, JobId, JobStatus
 from assay.store import LocalStore
-from referee.decide import RefereeLocal, decide_referee
-from referee.recompute import Recompute, ReplayRecompute
+from referee.agent import serve_committees
+from referee.duty import RefereeDuty
+from referee.recompute import Recompute
 from verifier.decide import VerifierLocal, decide, share_claimable
 from verifier.sampling import ReplayPolicy, SampleResult, sampled_replay
 
@@ -56,7 +56,7 @@ class VerifierAgent(BaseAgent):
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.verify, self.verify_all, self.recompute = verify, verify_all, recompute
+        self.verify, self.verify_all = verify, verify_all
         self.lazy = lazy
         """Devnet demo only: attest every assigned job unchecked (verifier.decide, lazy)."""
         self.inspect = inspect
@@ -67,8 +67,8 @@ class VerifierAgent(BaseAgent):
         self.sampled_steps = 0
         """Steps trained by sampled checks (all jobs): the cost of the sampled policy."""
         self.inspected: dict[int, object] = {}
-        self.outputs: dict[int, StateHash] = {}
-        self.recomputing: dict[int, TaskHandle] = {}
+        self.referee = RefereeDuty(recompute, self.log) if recompute is not None else None
+        """The referee duty, carried when given a recompute (`--referee`)."""
 
     # ------------------------------------------------------------------ verifier duty
     def _local(self, job: JobView) -> VerifierLocal:
@@ -116,11 +116,8 @@ class VerifierAgent(BaseAgent):
             self._collect_samples()
             for jid in sorted(cursor.jobs):
                 actions.extend(self.isolated("job", jid, partial(self._decide_job, jid, now)))
-        if self.recompute is not None:
-            self._collect_recomputes()
-            for rid in sorted(cursor.requests):
-                decide_request = partial(self._decide_request, rid, now)
-                actions.extend(self.isolated("request", rid, decide_request))
+        if self.referee is not None:
+            actions.extend(serve_committees(self, self.referee, now))
         return actions
 
     def _decide_job(self, jid: int, now: int) -> list[Action]:
@@ -139,15 +136,6 @@ class VerifierAgent(BaseAgent):
             self.forget_job(jid)
             self.inspected.pop(jid, None)
             self.sampled.pop(jid, None)
-        return actions
-
-    def _decide_request(self, rid: int, now: int) -> list[Action]:
-        req = load_request(self.protocol.court, RequestId(rid), self.me)
-        local = RefereeLocal(self.outputs.get(rid), rid in self.recomputing)
-        actions = decide_referee(req, local, now, self.me)
-        if req.request.resolved:
-            self.monitor.forget(requests={rid})
-            self.outputs.pop(rid, None)
         return actions
 
     def _inspect(self, job: JobView) -> None:
@@ -213,36 +201,15 @@ class VerifierAgent(BaseAgent):
         self.samples[int(action.job_id)] = handle
         return handle
 
-    # ------------------------------------------------------------------ referee duty
-    def _collect_recomputes(self) -> None:
-        for rid, handle in list(self.recomputing.items()):
-            if handle.done():
-                del self.recomputing[rid]
-                try:
-                    self.outputs[rid] = handle.result()
-                except Exception as exc:
-                    self.log.warning("referee.recompute_failed", request=rid, reason=str(exc))
-
+    # ------------------------------------------------------------------ local work
     def start_local(self, action: LocalAction) -> TaskHandle | None:
         if isinstance(action, StartSampledReplay):
             return self._start_sample(action)
-        if not isinstance(action, StartRecompute):
-            return super().start_local(action)
-        recompute = self.recompute
-        if recompute is None:
-            return None
-        request = self.protocol.court.get_request(action.request_id)
-        job = self.protocol.market.get_job(request.job_id)
-        note_job(self.specs, job)
-        key = f"recompute-{action.request_id}"
-        if isinstance(recompute, ReplayRecompute) and self.specs.get(job.spec_hash) is not None:
-            handle = self.runner.submit_task(
-                key, tasks.RECOMPUTE, recompute.task_args(request, job)
-            )
-        else:
-            handle = self.runner.submit(key, lambda: recompute(request, job))
-        self.recomputing[int(action.request_id)] = handle
-        return handle
+        if isinstance(action, StartRecompute):
+            if self.referee is None:
+                return None
+            return self.referee.start(action, self.protocol, self.specs, self.runner)
+        return super().start_local(action)
 
 
 __all__ = ["RequestView", "VerifierAgent"]

@@ -1,6 +1,6 @@
 """The agents' end-to-end catalogue: cheats caught, and robustness of the agents.
 
-Every test runs real agents (SolverAgent, VerifierAgent, referee VerifierAgents) tick by tick on
+Every test runs real agents (SolverAgent, VerifierAgent, RefereeAgents) tick by tick on
 the session devnet (reverted after each test). No sleeps: time only moves when a test advances
 anvil, and every loop is bounded (`run_until`). Training runs inline on a 4-step digits MLP with
 a checkpoint every step.
@@ -49,6 +49,7 @@ from assay.repro.tracer import Recorder, chain_leaves
 from assay.repro.trainer import Trainer
 from assay.repro.zoo import build_model
 from assay.store import LocalStore
+from referee.agent import RefereeAgent
 from referee.peer import PeerRecompute
 from referee.recompute import replay_recompute
 from solver.agent import SolverAgent
@@ -320,7 +321,13 @@ class Table:
             runner=self.runner, **kw,
         )  # fmt: skip
 
-    def referees(self) -> list[VerifierAgent]:
+    def referee(self, actor: str, recompute: PeerRecompute) -> RefereeAgent:
+        return RefereeAgent(
+            self.net.actor(actor).protocol, self.specs, self.config(actor),
+            runner=self.runner, recompute=recompute,
+        )  # fmt: skip
+
+    def referees(self) -> list[RefereeAgent]:
         agents = []
         for n in ("referee", "referee2"):
             fallback = replay_recompute(self.specs, self.tmp / n)
@@ -329,7 +336,7 @@ class Table:
                 self.specs, store, self.p.game.get_game, fallback, timeout=2.0
             )
             self.recomputes.append(recompute)
-            agents.append(self.verifier(n, verify=False, recompute=recompute))
+            agents.append(self.referee(n, recompute))
         return agents
 
     def game(self, game_id: GameId) -> Any:

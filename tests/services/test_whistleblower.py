@@ -32,6 +32,7 @@ from assay.protocol.params import MarketParams
 from assay.protocol.records import Job
 from assay.protocol.spec import load_spec
 from assay.protocol.types import GameStatus, JobId, JobStatus, Role, StateHash
+from referee.agent import RefereeAgent
 from referee.recompute import replay_recompute
 from services.whistleblower.accounts import ROLES, HoneypotAccounts, account_key, fund
 from services.whistleblower.audit import ATTESTED, CAUGHT, audit
@@ -334,15 +335,14 @@ def attester(wb: Whistleblower, protocol: ProtocolContracts) -> Callable[[], Non
 
 def _referees(
     chain: Devnet, wb: Whistleblower, tmp_path: Path, runner: InlineRunner, start: int
-) -> list[VerifierAgent]:
+) -> list[RefereeAgent]:
     """The devnet's two referees, in process: draw committees, replay the step, vote."""
     return [
-        VerifierAgent(
+        RefereeAgent(
             chain.actor(n).protocol,
             wb.catalogue,
             AgentConfig(tmp_path / n / "cursor.json", tmp_path / n / "work", start, 0, 0),
             runner=runner,
-            verify=False,
             recompute=replay_recompute(wb.catalogue, tmp_path / n / "replay"),
         )
         for n in ("referee", "referee2")

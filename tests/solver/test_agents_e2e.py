@@ -25,6 +25,7 @@ from assay.repro.commitments import commitments
 from assay.repro.data import load_dataset
 from assay.repro.graph import graph_hash, ops_per_step
 from assay.repro.trainer import Trainer
+from referee.agent import RefereeAgent
 from referee.recompute import replay_recompute
 from solver.agent import SolverAgent
 from tests.conftest import past_challenge, past_reveal
@@ -178,12 +179,11 @@ def referee_agents(
 ) -> list[BaseAgent]:
     """The two devnet referees, recomputing by replay."""
     return [
-        VerifierAgent(
+        RefereeAgent(
             net.actor(n).protocol,
             specs,
             config(net, tmp, n),
             runner=runner,
-            verify=False,
             recompute=replay_recompute(specs, tmp / n / "replay"),
         )
         for n in ("referee", "referee2")

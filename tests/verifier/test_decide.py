@@ -1,4 +1,4 @@
-"""verifier.decide and decide_referee, table-driven, without a chain."""
+"""verifier.decide, table-driven, without a chain."""
 
 from __future__ import annotations
 
@@ -16,17 +16,14 @@ from assay.agents.actions import (
     ResolveAdjudication,
     SettleFailure,
     StartOpTrace,
-    StartRecompute,
     StartReplay,
     Timeout,
-    Vote,
     WorkState,
 )
-from assay.agents.views import GameView, JobView, RequestView
+from assay.agents.views import GameView, JobView
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.records import Assignment
 from assay.protocol.types import GameStatus, JobStatus, Party
-from referee.decide import RefereeLocal, decide_referee
 from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, STEPS, T, game, h, job, request
 from verifier.decide import VerifierLocal, decide
 
@@ -118,29 +115,3 @@ def test_challenge_names_the_disputed_final_and_choose_follows_the_game_player()
     (choice,) = decide(CHEATED, [g(openings=(CHEAT[4],))], REPLAYED, 1301, ME)
     assert isinstance(choice, Choose)
     assert (choice.index, choice.disputed) == (1, STEPS[-1])  # agrees with h_4: disputes hi
-
-
-REF: list[tuple[str, RequestView, RefereeLocal, int, list[type]]] = [
-    ("recompute when drawn", request(), RefereeLocal(), 4000, [StartRecompute]),
-    ("wait for recompute", request(), RefereeLocal(pending=True), 4000, []),
-    ("vote", request(), RefereeLocal(h(5)), 5000, [Vote]),
-    ("voted: resolve", request(votes=1, my_vote=h(5)), RefereeLocal(h(5)), 4000,
-     [ResolveAdjudication]),
-    ("not drawn, voting", request((OTHER,)), RefereeLocal(), 4000, []),
-    ("window closed", request((OTHER,)), RefereeLocal(), 5001, [ResolveAdjudication]),
-    ("resolved", request(resolved=True), RefereeLocal(h(5)), 5001, []),
-    # two-phase draw: any referee draws a scheduled round; nobody resolves or votes before it
-    ("draw pending committee", request((), draw_block=9, deadline=0), RefereeLocal(), 4000,
-     [DrawCommittee]),
-    ("draw pending re-draw", request((), round=2, draw_block=9, deadline=0), RefereeLocal(h(5)),
-     9000, [DrawCommittee]),
-    ("resolved, draw stale", request((), resolved=True, draw_block=9), RefereeLocal(), 4000, []),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("req", "local", "now", "expected"), [c[1:] for c in REF],
-                         ids=[c[0] for c in REF])  # fmt: skip
-def test_referee_table(
-    req: RequestView, local: RefereeLocal, now: int, expected: list[type]
-) -> None:
-    assert [type(a) for a in decide_referee(req, local, now, ME)] == expected
