@@ -194,12 +194,7 @@ class _ShapeRecorder(Recorder):
                                      ctx.purpose, ctx.seed, ctx.step, b""))  # fmt: skip
         if index == self.target:
             raise _StopAt
-        if isinstance(out, Tensor):
-            self._set(out, f"op:{index}")
-        elif isinstance(out, list | tuple):
-            for k, t in enumerate(out):
-                if isinstance(t, Tensor):
-                    self._set(t, f"op:{index}.{k}")
+        self.name_outputs(index, out)
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,11 @@ class Recorder:
         self.records.append(rec)
         if self.keep_values:
             self.parts[index] = parts
+        self.name_outputs(index, out)
+
+    def name_outputs(self, index: int, out: Any) -> None:
+        """Name operator `index`'s output tensors "op:<index>" (one) or "op:<index>.<k>" (several),
+        so later records refer to them by reference."""
         if isinstance(out, Tensor):
             self._set(out, f"op:{index}")
         elif isinstance(out, list | tuple):
