@@ -11,9 +11,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.api.errors import InvalidCursorError
+
+Row = TypeVar("Row")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -59,3 +66,24 @@ def decode_cursor(text: str, listing: str) -> Cursor:
 
 def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_ID
+
+
+def newest_first(
+    session: Session,
+    query: Select[Row],
+    id_column: InstrumentedAttribute[Any],
+    *,
+    listing: str,
+    deployment: int,
+    after: Cursor | None,
+    limit: int,
+) -> tuple[Sequence[Row], str | None]:
+    """One page of `query` by `id_column` descending, below `after`; and the next page's cursor
+    (None on the last page). One row more than the page is read to know whether another follows."""
+    if after is not None:
+        query = query.where(id_column < after.after)
+    rows = session.scalars(query.order_by(id_column.desc()).limit(limit + 1)).all()
+    page = rows[:limit]
+    if len(rows) <= limit:
+        return page, None
+    return page, Cursor(listing, deployment, int(getattr(page[-1], id_column.key))).encode()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from assay.protocol.types import GameId, GameStatus, Party
 from services.api.errors import NotFoundError
-from services.api.pagination import Cursor, decode_cursor
+from services.api.pagination import decode_cursor, newest_first
 from services.api.schemas.common import DisputeState, MoveName, PartyName, name_of, wei
 from services.api.schemas.disputes import (
     Adjudication,
@@ -64,13 +64,11 @@ def list_disputes(
         query = query.where(Game.challenger == challenger.lower())
     if solver is not None:
         query = query.where(Game.solver == solver.lower())
-    if after is not None:
-        query = query.where(Game.game_id < after.after)
-    rows = session.scalars(query.order_by(Game.game_id.desc()).limit(limit + 1)).all()
-    page = rows[:limit]
-    next_cursor = Cursor(LISTING, dep, page[-1].game_id).encode() if len(rows) > limit else None
+    page, next_cursor = newest_first(
+        session, query, Game.game_id, listing=LISTING, deployment=dep, after=after, limit=limit
+    )
     return DisputePage(
-        items=[dispute_summary(g) for g in page], next_cursor=next_cursor, limit=limit
+        items=[dispute_summary(row) for row in page], next_cursor=next_cursor, limit=limit
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from assay.protocol.types import JobId, JobStatus
 from services.api.errors import NotFoundError
-from services.api.pagination import Cursor, decode_cursor
+from services.api.pagination import decode_cursor, newest_first
 from services.api.schemas.common import DisputeState, JobState, name_of, wei, wei_or_none
 from services.api.schemas.jobs import (
     DisputeBrief,
@@ -52,12 +52,10 @@ def list_jobs(
         query = query.where(Job.submitter == submitter.lower())
     if solver is not None:
         query = query.where(Job.solver == solver.lower())
-    if after is not None:
-        query = query.where(Job.job_id < after.after)
-    rows = session.scalars(query.order_by(Job.job_id.desc()).limit(limit + 1)).all()
-    page = rows[:limit]
-    next_cursor = Cursor(LISTING, dep, page[-1].job_id).encode() if len(rows) > limit else None
-    return JobPage(items=[job_summary(j) for j in page], next_cursor=next_cursor, limit=limit)
+    page, next_cursor = newest_first(
+        session, query, Job.job_id, listing=LISTING, deployment=dep, after=after, limit=limit
+    )
+    return JobPage(items=[job_summary(row) for row in page], next_cursor=next_cursor, limit=limit)
 
 
 def get_job(session: Session, job_id: JobId, *, deployment: int | None) -> JobDetail:
