@@ -38,7 +38,7 @@ from services.workers.process import WorkerProcess
 from services.workers.runner import CeleryRunner
 from services.workers.settings import WorkerSettings, load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 POLL_S = 0.0001
 POLL_MAX_S = 0.005
 

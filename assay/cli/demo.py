@@ -63,7 +63,7 @@ from services.whistleblower.audit import audit
 
 ETH = 10**18
 BUDGET = ETH // 2
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
 CHEAT_STEP, CHEAT_OP = 17, 37
 console = Console(highlight=False)
