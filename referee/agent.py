@@ -60,6 +60,9 @@ class RefereeAgent(BaseAgent):
     def decide_all(self, now: int) -> list[Action]:
         return serve_committees(self, self.duty, now)
 
+    def local_work_pending(self) -> bool:
+        return self.duty.pending
+
     def start_local(self, action: LocalAction) -> TaskHandle | None:
         if isinstance(action, StartRecompute):
             return self.duty.start(action, self.protocol, self.specs, self.runner)

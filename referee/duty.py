@@ -39,6 +39,11 @@ class RefereeDuty:
         self.outputs: dict[int, StateHash] = {}
         self.recomputing: dict[int, TaskHandle] = {}
 
+    @property
+    def pending(self) -> bool:
+        """Whether a recompute is running or finished but not yet collected."""
+        return bool(self.recomputing)
+
     def collect(self) -> None:
         """Take the output of every finished recompute; a failed one is logged, and decided
         again (a fresh `StartRecompute`) on the request's next decision."""

@@ -202,6 +202,9 @@ class VerifierAgent(BaseAgent):
         return handle
 
     # ------------------------------------------------------------------ local work
+    def local_work_pending(self) -> bool:
+        return self.referee is not None and self.referee.pending
+
     def start_local(self, action: LocalAction) -> TaskHandle | None:
         if isinstance(action, StartSampledReplay):
             return self._start_sample(action)

@@ -9,4 +9,6 @@ scheduler at most one action in flight per job/game/request
 runner    TaskRunner seam (InProcessRunner thread pool, InlineRunner for tests)
 work      SpecSource seam, training/replay traces and op traces
 base      the shared tick loop; solver/agent.py and verifier/agent.py build on it
+settings  AgentSettings: the options every agent process shares (pydantic-settings, env vars)
+process   AgentProcess (store, blob server, specs, runner) and run_loop, which ticks an agent
 """

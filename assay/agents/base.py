@@ -180,6 +180,11 @@ class BaseAgent:
             self._task_store = LocalStore(root)
         return tasks.task_args(self._task_store, spec, directory)
 
+    def local_work_pending(self) -> bool:
+        """Whether local work outside the job cache (e.g. a referee's recomputes) is running or
+        finished but not yet collected; the job cache itself is checked by the process loop."""
+        return False
+
     def start_local(self, action: LocalAction) -> TaskHandle | None:
         """Hand local work to the runner; None if it could not start."""
         if isinstance(action, StartTraining | StartReplay):

@@ -37,9 +37,8 @@ from assay.protocol.records import Job
 from assay.protocol.spec import SpecError, load_spec
 from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobId, JobStatus
 from assay.repro.commitments import commitments
-from assay.store import LocalStore
+from assay.store import DEFAULT_STORE, LocalStore
 
-DEFAULT_STORE = Path(".assay/store")
 TERMINAL = (JobStatus.FINALIZED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED)
 
 StoreDir = Annotated[

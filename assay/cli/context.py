@@ -33,8 +33,9 @@ from assay.chain.devnet import ACTORS
 from assay.chain.errors import NodeError, RevertError, SignerError
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
-from assay.cli.units import AmountError, format_time, parse_amount
+from assay.cli.units import format_time
 from assay.errors import AssayError, ConfigError
+from assay.protocol.amounts import AmountError, parse_amount
 
 RPC_ENV = "ASSAY_RPC_URL"
 DEPLOYMENT_ENV = "ASSAY_DEPLOYMENT"
@@ -262,7 +263,7 @@ def reporting() -> Iterator[None]:
     except RevertError as exc:
         fail(f"the transaction was refused: {exc.message}", revert_hint(exc))
     except AssayError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.hint)
     except RequestException as exc:
         fail(
             f"lost the connection to the node ({type(exc).__name__})",

@@ -18,9 +18,10 @@ from rich.table import Table
 
 from assay.chain.deploy import main as deploy_main
 from assay.cli import devnet_state
-from assay.cli.agents import challenge, referee_app, solver_app, verifier_app
+from assay.cli.agents import referee_app, solver_app, verifier_app
 from assay.cli.api import api
 from assay.cli.chainjob import register as register_chain_job_commands
+from assay.cli.challenge import challenge
 from assay.cli.dispute import dispute_app
 from assay.cli.indexer import indexer_app
 from assay.cli.job import job_app

@@ -23,10 +23,10 @@ import structlog
 import typer
 
 from assay.agents.manifest import ManifestPublisher
+from assay.agents.process import advertised, busy, format_step
 from assay.agents.runner import InlineRunner, InProcessRunner, TaskRunner
-from assay.cli.agents import (
-    DEFAULT_AGENTS_DIR,
-    DEFAULT_BIND,
+from assay.agents.settings import DEFAULT_AGENTS_DIR
+from assay.cli.agent_options import (
     Bind,
     Confirmations,
     Inline,
@@ -35,11 +35,8 @@ from assay.cli.agents import (
     Once,
     StateDir,
     UntilIdle,
-    advertised,
-    busy,
-    format_step,
 )
-from assay.cli.chainjob import DEFAULT_STORE, StoreDir
+from assay.cli.chainjob import StoreDir
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -55,11 +52,11 @@ from assay.cli.context import (
     reporting,
     stop_on_signals,
 )
-from assay.net.blobs import BlobServer
+from assay.net.blobs import DEFAULT_BIND, BlobServer
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.spec import JobSpec, SpecError, load_spec
-from assay.store import LocalStore
+from assay.store import DEFAULT_STORE, LocalStore
 
 log = structlog.get_logger(__name__)
 

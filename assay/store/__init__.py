@@ -8,11 +8,17 @@ from assay.store.errors import (
     StoreError,
 )
 from assay.store.hashing import ContentHash
-from assay.store.local import DEFAULT_MAX_ARTIFACT_BYTES, LocalArtifactWriter, LocalStore
+from assay.store.local import (
+    DEFAULT_MAX_ARTIFACT_BYTES,
+    DEFAULT_STORE,
+    LocalArtifactWriter,
+    LocalStore,
+)
 from assay.store.protocol import ArtifactSink, StoreProtocol
 
 __all__ = [
     "DEFAULT_MAX_ARTIFACT_BYTES",
+    "DEFAULT_STORE",
     "ArtifactNotFoundError",
     "ArtifactSink",
     "ArtifactTooLargeError",

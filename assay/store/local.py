@@ -34,6 +34,8 @@ from assay.store.hashing import ContentHash, new_hasher
 
 log = structlog.get_logger(__name__)
 
+DEFAULT_STORE = Path(".assay/store")
+"""The store the CLI and the agents use unless told otherwise (`--store`, $ASSAY_STORE)."""
 DEFAULT_MAX_ARTIFACT_BYTES = 64 * 1024**3
 """64 GiB: above the largest checkpoint a job spec may ask for."""
 IO_CHUNK_BYTES = 1024 * 1024

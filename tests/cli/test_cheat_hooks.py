@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import typer
 from eth_hash.auto import keccak
+from typer.testing import CliRunner
 
-from assay.cli.agents import _parse_cheat
+from assay.cli.main import app
 from assay.protocol.types import StateHash
 from solver.cheats import cheat_hooks
+from solver.settings import CheatPoint, parse_cheat
 
 
 def _h(i: int) -> StateHash:
@@ -16,13 +17,28 @@ def _h(i: int) -> StateHash:
 
 
 def test_parse_cheat_reads_step_and_op() -> None:
-    assert _parse_cheat("4:37") == (4, 37)
+    assert parse_cheat("4:37") == CheatPoint(step=4, op=37)
 
 
 @pytest.mark.parametrize("text", ["4", "a:b", "4:37:1", "0:3", "3:0"])
 def test_parse_cheat_rejects_bad_input(text: str) -> None:
-    with pytest.raises(typer.BadParameter):
-        _parse_cheat(text)
+    with pytest.raises(ValueError, match="STEP"):
+        parse_cheat(text)
+
+
+@pytest.mark.parametrize("text", ["4", "0:3"])
+def test_a_bad_cheat_on_the_command_line_is_a_usage_error(text: str) -> None:
+    result = CliRunner().invoke(
+        app, ["solver", "run", "--cheat-from", text, "--dev-account", "solver"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert result.exit_code == 2 and "--cheat-from" in result.output, result.output
+
+
+def test_the_cheat_needs_a_dev_account() -> None:
+    result = CliRunner().invoke(app, ["solver", "run", "--cheat-from", "4:37"])
+    assert result.exit_code == 1
+    assert "--cheat-from is a devnet demo option: it needs --dev-account" in result.output
 
 
 def test_hooks_corrupt_from_the_step_and_stay_bound_to_the_step_trace() -> None:

@@ -1,5 +1,5 @@
 """`assay devnet init` (the compose bootstrap) on an anvil it does not own, the devnet-only
-ASSAY_DEV_ACCOUNT guard, and the advertised blob endpoint."""
+ASSAY_DEV_ACCOUNT guard, and a malformed advertised blob endpoint refused with a hint."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assay.agents.process import advertised
 from assay.chain.anvil import Anvil
 from assay.chain.deploy import Deployment
 from assay.chain.devnet import ACTORS, STAKE_PLAN
 from assay.chain.sender import TxSender
-from assay.cli.agents import advertised
+from assay.cli.context import reporting
 from assay.cli.main import app
 from assay.net.blobs import BlobServer
 from assay.store import LocalStore
@@ -86,23 +87,19 @@ def test_a_dev_account_from_the_environment_is_refused_off_the_devnet(
     assert "ASSAY_DEV_ACCOUNT" in result.output and "chain 1337" in result.output
 
 
-def test_the_advertised_endpoint_comes_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with BlobServer(LocalStore(tmp_path)) as server:
-        monkeypatch.delenv("ASSAY_ADVERTISE", raising=False)
-        assert advertised(server) == server.endpoint
-        monkeypatch.setenv("ASSAY_ADVERTISE", "tcp://solver:7001")
-        assert advertised(server) == "tcp://solver:7001"
-
-
 def test_a_malformed_advertised_endpoint_is_refused_naming_the_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The CLI's side of `advertised` (tests/agents/test_process.py): a sentence, a hint, exit 1."""
     import typer
 
     monkeypatch.setenv("ASSAY_ADVERTISE", "http://solver:7001")
-    with BlobServer(LocalStore(tmp_path)) as server, pytest.raises(typer.Exit) as exited:
+    with (
+        BlobServer(LocalStore(tmp_path)) as server,
+        pytest.raises(typer.Exit) as exited,
+        reporting(),
+    ):
         advertised(server)
     assert exited.value.exit_code == 1
-    assert "$ASSAY_ADVERTISE" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "$ASSAY_ADVERTISE" in err and "what to do: set it to tcp://HOST:PORT" in err

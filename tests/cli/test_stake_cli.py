@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from assay.chain.devnet import ACTORS, Devnet
 from assay.cli.main import app
-from assay.cli.units import AmountError, format_duration, format_wei, parse_amount
+from assay.cli.units import format_duration, format_wei
 from assay.protocol.types import Role
 
 ETH = 10**18
@@ -19,38 +19,6 @@ runner = CliRunner()
 
 
 # ------------------------------------------------------------------------------ pure helpers
-
-
-@pytest.mark.parametrize(
-    ("text", "wei"),
-    [
-        ("2ether", 2 * ETH),
-        ("0.5ether", ETH // 2),
-        ("0.5 ETH", ETH // 2),
-        ("100gwei", 100 * 10**9),
-        ("42wei", 42),
-        ("1000000", 10**6),
-        ("1_000wei", 1000),
-    ],
-)
-def test_parse_amount_reads_units(text: str, wei: int) -> None:
-    assert parse_amount(text) == wei
-
-
-@pytest.mark.parametrize(
-    ("text", "says"),
-    [
-        ("1.5foo", "unknown unit 'foo'"),
-        ("abc", "is not an amount"),
-        ("0.5", "whole number of wei"),
-        ("0ether", "more than zero"),
-        ("-1ether", "is not an amount"),
-        ("", "is not an amount"),
-    ],
-)
-def test_parse_amount_rejects_with_the_reason(text: str, says: str) -> None:
-    with pytest.raises(AmountError, match=says):
-        parse_amount(text)
 
 
 def test_format_wei_and_duration() -> None:

@@ -1,0 +1,218 @@
+"""One agent process: what it holds while it runs, and the loop that ticks its agent.
+
+`agent_process(settings, protocol, …)` opens the artifact store, starts the BlobServer that
+serves it to peers, and yields an `AgentProcess` (store, server, spec source, runner, config,
+progress); a role's builder (`solver.settings.build_solver`, …) turns it into the agent, and
+`run_loop` ticks that agent until a stop event, `once`, or `until_idle` idle ticks. Printing goes
+through the `echo` callable the entry point passes in; what the user must fix is raised as an
+`AssayError` (the CLI turns it into its error and hint). The task runner is chosen and built by
+the entry point too (Celery lives in services/, above this layer).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from assay.agents.actions import describe
+from assay.agents.base import AgentConfig, BaseAgent, Step
+from assay.agents.progress import TrainingProgress
+from assay.agents.runner import TaskRunner
+from assay.agents.settings import AgentSettings
+from assay.agents.specsource import StoreSpecSource
+from assay.chain.deploy import ProtocolContracts
+from assay.errors import AssayError, ConfigError
+from assay.net.blobs import BlobServer
+from assay.net.uri import validate_peer
+from assay.store import LocalStore
+
+log = structlog.get_logger(__name__)
+
+ADVERTISE_ENV = "ASSAY_ADVERTISE"
+Echo = Callable[[str], None]
+
+
+# ------------------------------------------------------------------------------ the loop
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        text = "0x" + bytes(value).hex()
+        return text if len(text) <= 18 else text[:10] + "…" + text[-6:]
+    return str(int(value)) if isinstance(value, int) else str(value)
+
+
+def format_step(role: str, tick: int, step: Step) -> str:
+    """`solver tick 3: SubmitResult job=1 final_state=0x… -> sent`."""
+    a = step.action
+    fields = " ".join(
+        f"{f.name.removesuffix('_id')}={_fmt(getattr(a, f.name))}" for f in dataclasses.fields(a)
+    )
+    outcome = step.outcome if isinstance(step.outcome, str) else step.outcome.value
+    return f"{role} tick {tick}: {describe(a)} {fields} -> {outcome}"
+
+
+def format_hash(value: bytes) -> str:
+    """A hash as the tick lines print it: `0x12345678…abcdef`."""
+    return _fmt(value)
+
+
+def busy(agent: BaseAgent) -> bool:
+    """Whether local work is running or finished but not yet collected by a tick."""
+    if any(not h.done() for h in agent.scheduler.running.values()):
+        return True
+    if any(w.task is not None or w.op_tasks for w in agent.work.values()):
+        return True
+    return agent.local_work_pending()
+
+
+def run_loop(
+    agent: BaseAgent,
+    stop: threading.Event,
+    *,
+    interval: float,
+    once: bool = False,
+    until_idle: int | None = None,
+    echo: Echo = print,
+) -> int:
+    """Tick until `stop`, once, or `until_idle` idle ticks; returns the exit code.
+
+    A failing tick (node unreachable, an unexpected revert) is logged and retried next tick;
+    with --once or --until-idle the command then exits 1.
+    """
+    idle, tick, failed = 0, 0, False
+    while not stop.is_set():
+        tick += 1
+        try:
+            steps = agent.tick()
+            failed = False
+        except Exception as exc:  # a long-running agent survives any one bad tick
+            log.exception("agent.tick_failed", agent=agent.role, tick=tick, reason=str(exc))
+            echo(f"{agent.role} tick {tick}: failed: {type(exc).__name__}: {exc}")
+            steps, failed = [], True
+        for step in steps:
+            echo(format_step(agent.role, tick, step))
+            log.info(
+                "agent.step",
+                agent=agent.role,
+                tick=tick,
+                action=describe(step.action),
+                outcome=str(step.outcome),
+            )
+        if once:
+            break
+        if until_idle is not None:
+            idle = idle + 1 if not steps and not busy(agent) else 0
+            if idle >= until_idle:
+                break
+        stop.wait(interval)
+    return 1 if failed and (once or until_idle is not None) else 0
+
+
+# ------------------------------------------------------------------------------ the process
+
+
+class AdvertiseError(ConfigError):
+    """$ASSAY_ADVERTISE is not an endpoint peers can use."""
+
+    hint = "set it to tcp://HOST:PORT that peers can reach"
+
+
+def advertised(server: BlobServer) -> str:
+    """The endpoint peers are told to use: $ASSAY_ADVERTISE if set, else the bound one.
+
+    Raises:
+        AdvertiseError: $ASSAY_ADVERTISE is set but not a tcp://HOST:PORT endpoint.
+    """
+    override = os.environ.get(ADVERTISE_ENV, "").strip()
+    if not override:
+        return server.endpoint
+    try:
+        return validate_peer(override)
+    except AssayError as exc:
+        raise AdvertiseError(f"${ADVERTISE_ENV}: {exc}") from None
+
+
+@dataclasses.dataclass
+class AgentProcess:
+    """What one agent process holds: its bindings, store, blob server, specs, runner.
+
+    Attributes:
+        endpoint: the blob endpoint peers are told to use (`advertised`).
+        echo: prints one line for the user (the entry point's console).
+    """
+
+    role: str
+    protocol: ProtocolContracts
+    state_dir: Path
+    store: LocalStore
+    server: BlobServer
+    endpoint: str
+    specs: StoreSpecSource
+    runner: TaskRunner
+    config: AgentConfig
+    progress: TrainingProgress
+    echo: Echo
+
+
+@contextmanager
+def agent_process(
+    settings: AgentSettings,
+    protocol: ProtocolContracts,
+    *,
+    start_block: int,
+    runner: TaskRunner,
+    echo: Echo = print,
+    log_progress: bool = True,
+) -> Iterator[AgentProcess]:
+    """Open the store and start the BlobServer; on exit close it and shut `runner` down.
+
+    Args:
+        protocol: the bindings, acting as the agent's account.
+        start_block: the first block a fresh cursor scans (the deployment block).
+        runner: where local work runs (built by the entry point from `settings.task_runner`).
+        log_progress: log training progress (`train.progress`); off where a live display shows it.
+    """
+    role, account = settings.role, protocol.market.sender.address
+    directory = settings.state_directory(account)
+    directory.mkdir(parents=True, exist_ok=True)
+    local = LocalStore(settings.store)
+    config = AgentConfig(
+        cursor_path=directory / "cursor.json",
+        workdir=directory / "work",
+        start_block=start_block,
+        confirmations=settings.confirmations,
+        min_credit=settings.min_credit,
+    )
+    server = BlobServer(local, settings.bind)
+    try:
+        endpoint = advertised(server)
+        proc = AgentProcess(
+            role, protocol, directory, local, server, endpoint, StoreSpecSource(local), runner,
+            config, TrainingProgress(log_steps=log_progress), echo,
+        )  # fmt: skip
+        echo(
+            f"{role} agent for {account}: state {directory}, store {settings.store}, "
+            f"serving artifacts on {server.endpoint} (advertised as {endpoint})"
+        )
+        log.info(
+            "agent.started",
+            agent=role,
+            account=account,
+            state_dir=str(directory),
+            endpoint=server.endpoint,
+        )
+        yield proc
+    finally:
+        server.close()
+        shutdown = getattr(runner, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
+        log.info("agent.stopped", agent=role, account=account)

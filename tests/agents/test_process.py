@@ -1,0 +1,185 @@
+"""The agent process without a chain: the tick loop, its lines, the advertised endpoint, and
+what `agent_process` opens and closes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar, cast
+
+import pytest
+from pydantic_settings import SettingsConfigDict
+
+from assay.agents.actions import Attest, Challenge, ClaimCredit
+from assay.agents.base import BaseAgent, Step
+from assay.agents.process import (
+    AdvertiseError,
+    advertised,
+    agent_process,
+    busy,
+    format_step,
+    run_loop,
+)
+from assay.agents.responder import Outcome
+from assay.agents.settings import AgentSettings
+from assay.chain.deploy import ProtocolContracts
+from assay.net.blobs import BlobServer
+from assay.protocol.types import JobId, StateHash
+from assay.store import LocalStore
+
+ACCOUNT = "0x00000000000000000000000000000000000000A1"
+
+
+class RoleSettings(AgentSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSAY_ROLE_")
+    role: ClassVar[str] = "role"
+
+
+@dataclass
+class FakeAgent:
+    """Ticks through `script`: a list of steps, or an exception to raise, per tick."""
+
+    script: list[list[Step] | Exception]
+    role: str = "role"
+    ticks: int = 0
+    scheduler: Any = field(default_factory=lambda: SimpleNamespace(running={}))
+    work: dict[int, Any] = field(default_factory=dict)
+
+    def tick(self) -> list[Step]:
+        self.ticks += 1
+        item = self.script[min(self.ticks, len(self.script)) - 1]
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+def _loop(agent: FakeAgent, **kw: Any) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    code = run_loop(cast(BaseAgent, agent), threading.Event(), interval=0, echo=lines.append, **kw)
+    return code, lines
+
+
+ATTEST = Step(Attest(JobId(3)), Outcome.SENT)
+
+
+def test_a_step_is_one_line_with_its_fields_and_outcome() -> None:
+    assert format_step("verifier", 2, ATTEST) == "verifier tick 2: Attest job=3 -> sent"
+    challenge = Step(Challenge(JobId(3), StateHash(bytes(range(32))), 7), Outcome.FAILED)
+    assert format_step("verifier", 4, challenge) == (
+        "verifier tick 4: Challenge job=3 disputed_final=0x00010203…1d1e1f bond=7 -> failed"
+    )
+    assert format_step("solver", 1, Step(ClaimCredit(5), "started")) == (
+        "solver tick 1: ClaimCredit amount=5 -> started"
+    )
+
+
+def test_once_ticks_once_and_prints_every_step() -> None:
+    agent = FakeAgent([[ATTEST, ATTEST]])
+    code, lines = _loop(agent, once=True)
+    assert (code, agent.ticks) == (0, 1)
+    assert lines == ["role tick 1: Attest job=3 -> sent"] * 2
+
+
+def test_until_idle_counts_consecutive_idle_ticks() -> None:
+    agent = FakeAgent([[], [ATTEST], [], []])
+    code, _ = _loop(agent, until_idle=2)
+    assert (code, agent.ticks) == (0, 4)
+
+
+def test_a_failing_tick_is_printed_and_retried_and_fails_a_bounded_run() -> None:
+    agent = FakeAgent([RuntimeError("node down"), []])
+    code, lines = _loop(agent, until_idle=2)
+    assert (code, agent.ticks) == (0, 2)  # the next tick succeeded
+    assert lines == ["role tick 1: failed: RuntimeError: node down"]
+    assert _loop(FakeAgent([RuntimeError("node down")]), until_idle=1)[0] == 1
+    assert _loop(FakeAgent([RuntimeError("node down")]), once=True)[0] == 1
+    assert _loop(FakeAgent([[]]), once=True)[0] == 0
+
+
+def test_local_work_keeps_an_agent_busy() -> None:
+    agent = FakeAgent([[]])
+    assert not busy(cast(BaseAgent, agent))
+    agent.scheduler.running = {1: SimpleNamespace(done=lambda: False)}
+    assert busy(cast(BaseAgent, agent))
+    agent.scheduler.running = {}
+    agent.work = {1: SimpleNamespace(task=object(), op_tasks={})}
+    assert busy(cast(BaseAgent, agent))
+
+
+def test_the_advertised_endpoint_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with BlobServer(LocalStore(tmp_path)) as server:
+        monkeypatch.delenv("ASSAY_ADVERTISE", raising=False)
+        assert advertised(server) == server.endpoint
+        monkeypatch.setenv("ASSAY_ADVERTISE", "tcp://solver:7001")
+        assert advertised(server) == "tcp://solver:7001"
+
+
+def test_a_malformed_advertised_endpoint_is_refused_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSAY_ADVERTISE", "http://solver:7001")
+    with BlobServer(LocalStore(tmp_path)) as server, pytest.raises(AdvertiseError) as refused:
+        advertised(server)
+    assert str(refused.value).startswith("$ASSAY_ADVERTISE: ")
+    assert refused.value.hint == "set it to tcp://HOST:PORT that peers can reach"
+
+
+class FakeRunner:
+    def __init__(self) -> None:
+        self.shut = False
+
+    def shutdown(self) -> None:
+        self.shut = True
+
+
+def _protocol() -> ProtocolContracts:
+    sender = SimpleNamespace(address=ACCOUNT)
+    return cast(ProtocolContracts, SimpleNamespace(market=SimpleNamespace(sender=sender)))
+
+
+def test_agent_process_serves_the_store_and_closes_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSAY_ADVERTISE", raising=False)
+    settings = RoleSettings.load(store=tmp_path / "store", confirmations=2, min_credit=0)
+    monkeypatch.chdir(tmp_path)
+    runner, lines = FakeRunner(), cast(list[str], [])
+    with agent_process(
+        settings,
+        _protocol(),
+        start_block=41,
+        runner=runner,
+        echo=lines.append,
+    ) as proc:
+        assert proc.state_dir == Path(".assay/agents") / f"role-{ACCOUNT.lower()}"
+        assert proc.state_dir.is_dir() and proc.store.root == tmp_path / "store"
+        assert proc.config.cursor_path == proc.state_dir / "cursor.json"
+        assert (proc.config.start_block, proc.config.confirmations, proc.config.min_credit) == (
+            41, 2, 0,
+        )  # fmt: skip
+        assert proc.server.running and proc.endpoint == proc.server.endpoint
+        assert proc.runner is runner and proc.echo == lines.append
+        assert not runner.shut
+    assert not proc.server.running and runner.shut
+    assert lines == [
+        f"role agent for {ACCOUNT}: state {proc.state_dir}, store {tmp_path / 'store'}, "
+        f"serving artifacts on {proc.server.endpoint} (advertised as {proc.endpoint})"
+    ]
+
+
+def test_agent_process_refuses_a_bad_advertised_endpoint_and_still_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSAY_ADVERTISE", "solver:7001")
+    settings = RoleSettings.load(state_dir=tmp_path / "state", store=tmp_path / "store")
+    runner = FakeRunner()
+    with (
+        pytest.raises(AdvertiseError),
+        agent_process(settings, _protocol(), start_block=0, runner=runner),
+    ):
+        pass
+    assert runner.shut
