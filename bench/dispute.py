@@ -26,17 +26,41 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from hexbytes import HexBytes
+
+from assay.agents.base import AgentConfig
+from assay.agents.manifest import ManifestPublisher
+from assay.agents.opinputs import (
+    Agreed,
+    ShapeTracer,
+    check_inputs,
+    load_bundle,
+    load_tensors,
+    op_inputs_name,
+    recompute_leaf,
+)
+from assay.agents.runner import InlineRunner
+from assay.agents.work import MappingSpecSource, step_trace, train_trace
+from assay.chain.devnet import Devnet
+from assay.logs import configure
+from assay.net.blobs import BlobClient, BlobServer
+from assay.net.uri import parse_uri
+from assay.protocol.canonical import spec_hash
+from assay.protocol.types import GameStatus, JobId, JobStatus
+from assay.repro.data import load_dataset
+from assay.repro.graph import graph_hash, ops_per_step
+from assay.repro.tracer import replay_op
+from assay.store import LocalStore
+from bench import digits_mlp
+from referee.agent import RefereeAgent
+from referee.peer import PeerRecompute
+from referee.recompute import replay_recompute
+from solver.agent import SolverAgent
+from solver.cheats import cheat_hooks
+from verifier.agent import VerifierAgent
+from verifier.sampling import ReplayPolicy, sampled_replay
+
 BUDGET = 10**18 // 2
-
-
-def _spec(steps: int) -> Any:
-    from assay.protocol.spec import load_spec, spec_from_dict
-
-    raw = load_spec(ROOT / "examples" / "digits-mlp.toml").model_dump(mode="json")
-    raw["training"]["steps"] = steps
-    raw["checkpoint"]["interval"] = max(1, steps // 4)
-    return spec_from_dict(raw)
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -51,39 +75,8 @@ def _median_time(fn: Callable[[], Any], reps: int) -> float:
 
 def bench_dispute(steps: int = 16, segments: int = 2, reps: int = 3) -> dict[str, Any]:
     """One full dispute on the devnet plus the per-role compute measurements."""
-    from hexbytes import HexBytes
 
-    from assay.agents.base import AgentConfig
-    from assay.agents.manifest import ManifestPublisher
-    from assay.agents.opinputs import (
-        Agreed,
-        ShapeTracer,
-        check_inputs,
-        load_bundle,
-        load_tensors,
-        op_inputs_name,
-        recompute_leaf,
-    )
-    from assay.agents.runner import InlineRunner
-    from assay.agents.work import MappingSpecSource, step_trace, train_trace
-    from assay.chain.devnet import Devnet
-    from assay.net.blobs import BlobClient, BlobServer
-    from assay.net.uri import parse_uri
-    from assay.protocol.canonical import spec_hash
-    from assay.protocol.types import GameStatus, JobId, JobStatus
-    from assay.repro.data import load_dataset
-    from assay.repro.graph import graph_hash, ops_per_step
-    from assay.repro.tracer import replay_op
-    from assay.store import LocalStore
-    from referee.agent import RefereeAgent
-    from referee.peer import PeerRecompute
-    from referee.recompute import replay_recompute
-    from solver.agent import SolverAgent
-    from solver.cheats import cheat_hooks
-    from verifier.agent import VerifierAgent
-    from verifier.sampling import ReplayPolicy, sampled_replay
-
-    spec = _spec(steps)
+    spec = digits_mlp(steps)
     data = load_dataset(spec.data, int(spec.training.seed))
     specs = MappingSpecSource({spec_hash(spec): spec})
     cheat_step = steps // 2 + 1
@@ -281,7 +274,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the small timings")
     ap.add_argument("--json", type=Path, help="also write the result here")
     args = ap.parse_args(argv)
-    from assay.logs import configure
 
     configure(level="warning")
     r = bench_dispute(args.steps, args.segments, args.reps)

@@ -34,9 +34,16 @@ from typing import Any
 
 import httpx
 import psycopg
+from sqlalchemy import func, select
+from web3.exceptions import TransactionNotFound
 
+from assay.chain.devnet import Devnet
 from assay.logs import configure
 from assay.protocol.types import Role, StateHash
+from services.db import upgrade
+from services.db.models import Job
+from services.db.session import make_engine, make_session_factory
+from services.indexer.indexer import Indexer, IndexerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -52,8 +59,6 @@ def post_jobs(net: Any, jobs: int, chunk: int = 100) -> int:
     limit allows (one block per transaction makes anvil slower with every block); every
     receipt is checked (a revert must not go unnoticed).
     """
-    # deferred: web3.exceptions takes ~0.9 s to import
-    from web3.exceptions import TransactionNotFound
 
     w3 = net.node.w3
     claims = (jobs + 1) // 2
@@ -115,17 +120,6 @@ def postgres_database() -> Iterator[str]:
 
 def index_all(net: Any, url: str) -> dict[str, float]:
     """Index the devnet from its deployment block into `url`; events/s of the indexer."""
-    # deferred: sqlalchemy takes ~0.3 s to import
-    from sqlalchemy import func, select
-
-    # deferred: services.db takes ~1.0 s to import
-    from services.db import upgrade
-
-    # deferred: services.db.session takes ~1.1 s to import
-    from services.db.session import make_engine, make_session_factory
-
-    # deferred: services.indexer.indexer takes ~2.5 s to import
-    from services.indexer.indexer import Indexer, IndexerConfig
 
     upgrade(url)
     engine = make_engine(url)
@@ -135,8 +129,6 @@ def index_all(net: Any, url: str) -> dict[str, float]:
     t0 = time.perf_counter()
     indexer.run(threading.Event(), until_idle=1, interval=0.0)
     seconds = time.perf_counter() - t0
-    # deferred: services.db.models takes ~1.5 s to import
-    from services.db.models import Job
 
     with sessions() as s:
         jobs = int(s.execute(select(func.count()).select_from(Job)).scalar_one())
@@ -245,8 +237,6 @@ def bench_api(url: str, jobs: int, requests: int, threads: int, port: int) -> di
 
 
 def run(jobs: int, requests: int, threads: int, tmp: Path) -> dict[str, Any]:
-    # deferred: assay.chain.devnet takes ~1.2 s to import
-    from assay.chain.devnet import Devnet
 
     result: dict[str, Any] = {"jobs": jobs, "requests": requests, "threads": threads}
     with Devnet() as net:

@@ -31,14 +31,13 @@ from assay.agents import tasks
 from assay.agents.runner import InProcessRunner, TaskHandle
 from assay.agents.work import train_trace
 from assay.logs import configure as configure_logging
-from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.store import LocalStore
+from bench import digits_mlp
 from services.workers.app import make_app
 from services.workers.process import WorkerProcess
 from services.workers.runner import CeleryRunner
 from services.workers.settings import WorkerSettings, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
 POLL_S = 0.0001
 POLL_MAX_S = 0.005
 
@@ -54,13 +53,6 @@ class Row:
     @property
     def median_ms(self) -> float:
         return 1000 * statistics.median(self.times)
-
-
-def _spec(steps: int) -> JobSpec:
-    raw = load_spec(ROOT / "examples" / "digits-mlp.toml").model_dump(mode="json")
-    raw["training"]["steps"] = steps
-    raw["checkpoint"]["interval"] = max(1, steps // 4)
-    return spec_from_dict(raw)
 
 
 def _round_trip(submit: Callable[[], TaskHandle]) -> tuple[float, Any]:
@@ -90,7 +82,7 @@ def run(
     ping_runs: int, train_runs: int, steps: int, settings: WorkerSettings, pool: str = "prefork"
 ) -> list[Row]:
     """Start a worker, measure every configuration, stop the worker; the rows measured."""
-    spec = _spec(steps)
+    spec = digits_mlp(steps)
     with tempfile.TemporaryDirectory(prefix="assay-bench-") as tmp:
         root = Path(tmp)
         store = LocalStore(root / "store")
