@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -207,3 +208,18 @@ def test_the_dockerfile_copies_only_what_exists() -> None:
             continue
         for source in words[1:-1]:
             assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is missing"
+
+
+def test_the_dockerfile_copies_every_installed_package() -> None:
+    """A package pyproject.toml installs (e.g. `referee`) must be in the image, or its agents fail
+    at import inside the container."""
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+    packages = {pattern.removesuffix("*") for pattern in include}
+    copied = {
+        words[1].rstrip("/")
+        for words in (line.split() for line in DOCKERFILE.read_text().splitlines())
+        if len(words) == 3 and words[0] == "COPY"
+    }
+    assert packages <= copied, f"the Dockerfile does not copy {sorted(packages - copied)}"
