@@ -46,6 +46,10 @@ class FakeAgent:
     ticks: int = 0
     scheduler: Any = field(default_factory=lambda: SimpleNamespace(running={}))
     work: dict[int, Any] = field(default_factory=dict)
+    pending: bool = False  # local work outside the job cache (a referee's recomputes)
+
+    def local_work_pending(self) -> bool:
+        return self.pending
 
     def tick(self) -> list[Step]:
         self.ticks += 1
@@ -105,6 +109,9 @@ def test_local_work_keeps_an_agent_busy() -> None:
     assert busy(cast(BaseAgent, agent))
     agent.scheduler.running = {}
     agent.work = {1: SimpleNamespace(task=object(), op_tasks={})}
+    assert busy(cast(BaseAgent, agent))
+    agent.work = {}
+    agent.pending = True  # e.g. a recompute finished but not collected yet
     assert busy(cast(BaseAgent, agent))
 
 

@@ -105,7 +105,9 @@ def test_the_referee_agent_recomputes_through_its_duty_then_votes(make: Any) -> 
     (action,) = agent.decide_all(4000)
     assert action == StartRecompute(rid(3))
     assert agent.start_local(action) is agent.duty.recomputing[3]  # inline: already done
+    assert agent.local_work_pending()  # done but not collected: `--until-idle` keeps ticking
     assert agent.decide_all(4000) == [Vote(rid(3), OUTPUT)]
+    assert not agent.local_work_pending()
     # other local work is the base agent's (no trained job here: nothing starts)
     assert agent.start_local(StartOpTrace(JobId(1), 2)) is None
 
@@ -116,10 +118,12 @@ def test_a_verifier_carries_the_duty_only_when_given_a_recompute(make: Any) -> N
     assert plain.referee is None
     assert plain.decide_all(4000) == []
     assert plain.start_local(StartRecompute(rid(3))) is None
+    assert not plain.local_work_pending()
 
     referee = make(VerifierAgent, court, {3}, verify=False, recompute=recompute)
     assert isinstance(referee.referee, RefereeDuty)
     (action,) = referee.decide_all(4000)
     assert action == StartRecompute(rid(3))
     referee.start_local(action)
+    assert referee.local_work_pending()
     assert referee.decide_all(4000) == [Vote(rid(3), OUTPUT)]

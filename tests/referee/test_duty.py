@@ -97,13 +97,16 @@ def start(d: RefereeDuty, runner: Runner, specs: Any = None) -> Handle:
 def test_drawn_referee_recomputes_waits_then_votes_the_output() -> None:
     d, runner, view = duty(), Runner(), request()
     assert d.decide(view, 4000, ME) == [StartRecompute(RequestId(RID))]
+    assert not d.pending
     handle = start(d, runner)
     assert d.recomputing == {RID: handle}
     d.collect()
     assert d.decide(view, 4000, ME) == []  # still running
     handle.value, handle.finished = OUTPUT, True
+    assert d.pending  # finished, not collected yet: the process is not idle
     d.collect()
     assert (d.outputs, d.recomputing) == ({RID: OUTPUT}, {})
+    assert not d.pending
     assert d.decide(view, 4000, ME) == [Vote(RequestId(RID), OUTPUT)]
     assert d.decide(view, 4000, ME) == [Vote(RequestId(RID), OUTPUT)]  # until the vote lands
 
