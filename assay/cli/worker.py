@@ -14,7 +14,6 @@ import typer
 
 from assay.cli.context import fail
 from assay.logs import configure as configure_logging
-from services.workers.app import make_app
 from services.workers.errors import BrokerUnreachableError, WorkerConfigError
 from services.workers.settings import load_settings
 
@@ -70,7 +69,8 @@ def worker(
         fail(str(exc))
 
     try:
-        # deferred: services.workers.runner takes ~0.5 s to import
+        # deferred: Celery and redis take ~0.5 s to import; only `assay worker` needs them
+        from services.workers.app import make_app
         from services.workers.runner import CeleryRunner
 
         settings = load_settings()
