@@ -341,21 +341,26 @@ _MAX_INT_POWER = 16
 
 
 def sqrt(x: Tensor) -> Tensor:
-    """The correctly rounded square root (IEEE sqrt), on every backend.
+    """The correctly rounded square root (IEEE sqrt), on every backend, whatever torch's float32
+    sqrt does.
 
-    torch.sqrt is not always correctly rounded: the x86 CPU build computes float32 sqrt through
-    MKL VML, which misrounds about 0.6% of inputs by one ulp (e.g. sqrt(5.34608e16) gives
-    0x4D5CD332, not 0x4D5CD333), while CUDA's sqrtf is exact. So torch's result r (faithful) is
-    corrected: the midpoints between r and its float32 neighbours, and their squares, are exact in
-    float64 (25-bit significands), and sqrt(x) is never exactly a midpoint, so comparing x with
-    the squared midpoints picks the correctly rounded value. Zeros, inf, nan and x < 0 keep r.
+    torch's float32 sqrt is not correctly rounded everywhere (the x86 CPU build goes through a
+    vector math library that misrounds a sizeable share of inputs), so it is not used. The guess r
+    is the float64 square root rounded to float32: float64 sqrt is correctly rounded on every
+    backend, and rounding it again to 24 bits cannot misround (53 >= 2 * 24 + 2, so double
+    rounding is innocuous for sqrt). Then r is checked, whatever its error was, against the
+    midpoints between it and its float32 neighbours: a midpoint and its square are exact in
+    float64 (25- and 50-bit significands), and sqrt(x) is never exactly a midpoint, so comparing x
+    with the squared midpoints confirms r or moves it one ulp to the correctly rounded value.
+    Zeros (keeping their sign), inf, nan and x < 0 (nan) come out as IEEE sqrt gives them.
     """
     _check(x)
-    r = torch.sqrt(x)
+    xd = x.double()
+    r = torch.sqrt(xd).float()
     fix = (x > 0) & (x < float("inf"))
     up = torch.nextafter(r, torch.full_like(r, float("inf")))
     down = torch.nextafter(r, torch.zeros_like(r))
-    xd, rd = x.double(), r.double()
+    rd = r.double()
     hi = (rd + up.double()) * 0.5  # exact: both are float32
     lo = (rd + down.double()) * 0.5
     r = torch.where(fix & (hi * hi < xd), up, r)

@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
 from torch import Tensor
 
 from assay.protocol.merkle import MerkleTree
@@ -120,7 +119,46 @@ def save_checkpoint(path: str | Path, state: TrainState) -> None:
     meta = {"format": CHECKPOINT_FORMAT, "spec_hash": state.spec_hash}
     meta.update({k: str(v) for k, v in state.scalars().items()})
 
-    save_file(tensors, str(path), metadata=meta)
+    Path(path).write_bytes(safetensors_bytes(tensors, meta))
+
+
+_DTYPES = {
+    torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+    torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
+    torch.uint8: "U8", torch.bool: "BOOL",
+}  # fmt: skip
+
+
+def safetensors_bytes(tensors: dict[str, Tensor], metadata: dict[str, str]) -> bytes:
+    """A safetensors file whose bytes depend only on its contents, so its hash can be a commitment.
+
+    The safetensors library writes `__metadata__` from a hash map, so its key order (and the
+    file's bytes) changes from one process to the next. Here the header is canonical JSON (keys
+    sorted, no whitespace) padded with spaces to a multiple of 8 bytes, and the tensors follow in
+    name order, each little-endian and C-contiguous. Any safetensors reader loads it.
+    """
+    if sys.byteorder != "little":  # pragma: no cover - every supported platform is little-endian
+        raise CheckpointFormatError("checkpoints are written on little-endian machines only")
+    header: dict[str, object] = {"__metadata__": dict(sorted(metadata.items()))}
+    blobs: list[bytes] = []
+    offset = 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        if t.dtype not in _DTYPES:
+            raise CheckpointFormatError(
+                f"tensor {name!r} has dtype {t.dtype}, not one a checkpoint holds"
+            )
+        data = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        header[name] = {
+            "dtype": _DTYPES[t.dtype],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
 
 
 def _read_metadata(path: Path) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from torch import Tensor
 
 from assay.repro import fp
 from tests.repro import oracle
@@ -309,3 +311,54 @@ def test_matmul_row_blocking_and_batching_do_not_change_bits() -> None:
     assert torch.equal(batched.reshape(300, 300).view(torch.int32), whole.view(torch.int32))
     pairs = fp.matmul(a[:4].reshape(2, 2, 257), b.reshape(1, 257, 300).expand(2, 257, 300))
     assert torch.equal(pairs.reshape(4, 300), whole[:4])
+
+
+def _sqrt_is_correctly_rounded(x: float, r: float) -> bool:
+    """Exact check in rationals: r is the float32 nearest sqrt(x) (x > 0 finite, float32)."""
+    up = float(np.nextafter(np.float32(r), np.float32(np.inf)))
+    down = float(np.nextafter(np.float32(r), np.float32(0)))
+    hi, lo = (Fraction(r) + Fraction(up)) / 2, (Fraction(r) + Fraction(down)) / 2
+    return lo * lo < Fraction(x) < hi * hi
+
+
+def _float32_sample(n: int) -> Tensor:
+    """`n` random positive finite float32 bit patterns: every exponent, subnormals included."""
+    g = torch.Generator().manual_seed(11)
+    bits = torch.randint(1, 0x7F800000, (n,), generator=g, dtype=torch.int64).to(torch.int32)
+    edges = torch.tensor([1, 2, 0x007FFFFF, 0x00800000, 0x3F800000, 0x7F7FFFFF], dtype=torch.int32)
+    return torch.cat([bits, edges]).view(torch.float32)
+
+
+def test_sqrt_is_correctly_rounded_on_every_exponent() -> None:
+    x = _float32_sample(20_000)
+    r = fp.sqrt(x)
+    bad = [
+        (a, b) for a, b in zip(x.tolist(), r.tolist(), strict=True)
+        if not _sqrt_is_correctly_rounded(a, b)
+    ]  # fmt: skip
+    assert not bad, bad[:5]
+
+
+def test_sqrt_does_not_depend_on_torchs_float32_sqrt(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A float32 sqrt off by several ulps (worse than any real backend) changes nothing.
+    real = torch.sqrt
+
+    def wrong_by_three_ulps(t: Tensor) -> Tensor:
+        out = real(t)
+        if t.dtype == torch.float32:
+            for _ in range(3):
+                out = torch.nextafter(out, torch.full_like(out, float("inf")))
+        return out
+
+    x = _float32_sample(2_000)
+    want = fp.sqrt(x)
+    monkeypatch.setattr(torch, "sqrt", wrong_by_three_ulps)
+    assert torch.equal(fp.sqrt(x), want)
+
+
+def test_sqrt_of_zeros_infinities_and_negatives_is_ieee() -> None:
+    x = torch.tensor([0.0, -0.0, float("inf"), -1.0, float("nan"), -float("inf")])
+    r = fp.sqrt(x)
+    assert r[:3].tolist() == [0.0, -0.0, float("inf")]
+    assert torch.signbit(r[1]) and not torch.signbit(r[0])
+    assert torch.isnan(r[3:]).all()

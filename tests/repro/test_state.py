@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 from assay.protocol.merkle import MerkleTree
 from assay.repro.errors import CheckpointFormatError
 from assay.repro.state import (
     TrainState,
     load_checkpoint,
+    safetensors_bytes,
     save_checkpoint,
     scalar_digest,
     state_hash,
     tensor_digest,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _state() -> TrainState:
@@ -103,3 +109,50 @@ def test_scalar_digest_packs_unsigned_and_keeps_smaller_values_hashes() -> None:
     assert scalar_digest("seed", 2**64 - 1) == top.digest()
     with pytest.raises(ValueError, match=r"outside 0\.\.2\^64-1"):
         scalar_digest("seed", 2**64)
+
+
+_WRITE_ONE = """
+import sys
+from assay.repro.state import save_checkpoint
+from tests.repro.test_state import _state
+save_checkpoint(sys.argv[1], _state())
+"""
+
+
+def test_two_processes_write_byte_identical_checkpoints(tmp_path: Path) -> None:
+    # The safetensors library orders `__metadata__` by a per-process hash seed; two runs of one
+    # job must write the same bytes, so a checkpoint's content hash can be committed to.
+    digests = set()
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"ckpt_{seed}.safetensors"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "-c", _WRITE_ONE, str(out)], env=env, check=True, cwd=ROOT)
+        digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert len(digests) == 1
+
+
+def test_checkpoint_bytes_are_canonical_and_any_safetensors_reader_loads_them(
+    tmp_path: Path,
+) -> None:
+    tensors = {
+        "param/w": torch.randn(3, 4),
+        "moment/n": torch.arange(5, dtype=torch.int64),
+        "param/empty": torch.zeros(0),
+        "param/scalar": torch.tensor(2.5),
+        "param/half": torch.randn(3).bfloat16(),
+        "param/mask": torch.tensor([True, False]),
+    }
+    data = safetensors_bytes(tensors, {"b": "2", "a": "1"})
+    assert data == safetensors_bytes(dict(reversed(tensors.items())), {"a": "1", "b": "2"})
+    size = struct.unpack("<Q", data[:8])[0]
+    assert size % 8 == 0 and data[8 : 8 + size].rstrip(b" ").startswith(b'{"__metadata__":')
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(data)
+    loaded = load_file(str(path))
+    assert set(loaded) == set(tensors)
+    assert all(torch.equal(loaded[k], v) for k, v in tensors.items())
+
+
+def test_a_tensor_of_an_unknown_dtype_is_refused_naming_it() -> None:
+    with pytest.raises(CheckpointFormatError, match="complex64"):
+        safetensors_bytes({"param/z": torch.zeros(2, dtype=torch.complex64)}, {})
