@@ -58,8 +58,6 @@ def train_trace(
     """
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     data = load_dataset(spec.data, int(spec.training.seed))
@@ -83,11 +81,7 @@ def step_trace(spec: Any, checkpoint_dir: Path, step: int) -> tuple[StepTrace, T
     """
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.tracer import trace_step
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     saved = sorted(

@@ -408,8 +408,6 @@ def fetch_and_evaluate(demo: Demo, job_id: JobId) -> tuple[Path, float]:
     """The submitter's side: manifest and final weights over the wire, then evaluate them."""
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     job = demo.net.actor("deployer").protocol.market.get_job(job_id)

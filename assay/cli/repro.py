@@ -26,8 +26,6 @@ def run(job: JobArg, out: OutOpt, device: DeviceOpt = "cpu") -> None:
     """Train the job; write hashes.txt (h_0..h_T), final.safetensors and metrics.json."""
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     try:
@@ -66,11 +64,7 @@ def trace(
     """Replay the job to step S-1, then record step S: ops.jsonl and op_root.txt."""
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.tracer import trace_step
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     try:

@@ -50,11 +50,7 @@ def commitments(spec: Any, dataset: Any = None) -> Commitments:
     """specHash, T, graphHash, N and h_0 of a spec; builds the model and runs one step on zeros."""
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.graph import step_graph
-
-    # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.trainer import Trainer
 
     data = dataset if dataset is not None else load_dataset(spec.data, int(spec.training.seed))
