@@ -64,9 +64,9 @@ def test_separate_processes_with_different_threads_agree() -> None:
             capture_output=True,
             text=True,
         ).stdout
-        for n in (1, 2)
+        for n in (1, 2, 4)
     ]
-    assert json.loads(outs[0]) == json.loads(outs[1])
+    assert json.loads(outs[0]) == json.loads(outs[1]) == json.loads(outs[2])
     spec, data = job(MLP)
     assert json.loads(outs[0]) == [h.hex() for h in _hashes(spec, data)]
 
