@@ -7,6 +7,7 @@ compares with, bit for bit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -374,17 +375,15 @@ def derive_seed(seed: int, purpose: str) -> int:
                           "big")  # fmt: skip
 
 
-def test_digits_split_normalisation_and_batches_match_spec_section_3() -> None:
-    """§3.1–3.4: legacy MT19937 split, fsum statistics, one rounding, batch rows per epoch."""
+@functools.cache
+def spec_digits(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """§3.1–3.3: the normalised float32 training rows of sklearn:digits and their labels."""
     from sklearn.datasets import load_digits  # deferred: scikit-learn is slow to import
 
-    spec = load_spec(EXAMPLE)
-    seed = int(spec.training.seed)
-    x = np.asarray(load_digits().data, dtype=np.float64)
-    n = len(x)
-    n_test = max(1, int(n * 0.2))
-    order = MT19937(derive_seed(seed, "split")).permutation(n)
-    train = order[n_test:]
+    bunch = load_digits()
+    x = np.asarray(bunch.data, dtype=np.float64)
+    n_test = max(1, int(len(x) * 0.2))
+    train = MT19937(derive_seed(seed, "split")).permutation(len(x))[n_test:]
     rows = x[train]
     cols = []
     for j in range(x.shape[1]):
@@ -392,12 +391,21 @@ def test_digits_split_normalisation_and_batches_match_spec_section_3() -> None:
         var = math.fsum((v - mean) * (v - mean) for v in rows[:, j]) / len(rows)
         std = 1.0 if var == 0.0 else math.sqrt(var)
         cols.append([(v - mean) / std for v in rows[:, j]])
-    want = np.array(cols, dtype=np.float64).T.astype(F32)
+    labels = np.asarray(bunch.target, dtype=np.int64)[train]
+    return np.array(cols, dtype=np.float64).T.astype(F32), labels
+
+
+def test_digits_split_normalisation_and_batches_match_spec_section_3() -> None:
+    """§3.1–3.4: legacy MT19937 split, fsum statistics, one rounding, batch rows per epoch."""
+    spec = load_spec(EXAMPLE)
+    seed = int(spec.training.seed)
+    want, labels = spec_digits(seed)
     data = load_dataset(spec.data, seed)
     assert (bits(data.x_train.numpy()) == bits(want)).all()
+    assert (data.y_train.numpy() == labels).all()
 
     trainer = Trainer(spec, data)
-    n_train, batch = len(train), int(spec.training.batch_size)
+    n_train, batch = len(labels), int(spec.training.batch_size)
     per_epoch = n_train // batch
     for step in (1, per_epoch, per_epoch + 1, 3 * per_epoch + 2):
         epoch, i = divmod(step - 1, per_epoch)
@@ -405,3 +413,69 @@ def test_digits_split_normalisation_and_batches_match_spec_section_3() -> None:
         got_x, _ = trainer.batch(step)
         assert (bits(got_x.numpy()) == bits(want[picked])).all()
     assert bytes(trainer.state_hash()) == spec_mlp_h0(seed, [64, 128, 10])
+
+
+# --- §6 and §7: one whole training step -----------------------------------------------------
+
+
+def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """§6.2: (M, K) @ (K, N), each product rounded, tree-summed over k."""
+    return tree_sum(np.transpose(a[:, :, None] * b[None, :, :], (1, 0, 2)))
+
+
+def row_sum(x: np.ndarray) -> np.ndarray:
+    """§6.1 along axis 1, kept as a column."""
+    return tree_sum(x.T)[:, None]
+
+
+def adamw_step1(p: np.ndarray, g: np.ndarray, lr: float) -> tuple[np.ndarray, ...]:
+    """§7.2 AdamW at step 1 from zero moments (beta 0.9, 0.999, eps 1e-8, decay 0.01)."""
+    b1, b2 = F32(0.9), F32(0.999)
+    decay = F32(1.0) - F32(F32(lr) * F32(0.01))
+    bc1 = F32(1.0) - b1  # pow_f32(beta1, 1) = f32(beta1)
+    bc2_sqrt = np.sqrt(F32(F32(1.0) - b2))
+    step_size = F32(F32(lr) / bc1)
+    zero = np.zeros_like(p)
+    p = p * decay
+    m = zero * b1 + g * F32(F32(1.0) - b1)
+    v = zero * b2 + (g * g) * F32(F32(1.0) - b2)
+    denom = np.sqrt(v) / bc2_sqrt + F32(1e-8)
+    return p - (m / denom) * step_size, m, v
+
+
+def test_digits_example_h1_follows_the_mlp_step_of_spec_section_7() -> None:
+    """§3.4, §6.1–6.7, §7.1–7.3: forward, cross-entropy, backward and AdamW of step 1, then h_1."""
+    seed, batch, lr = 0, 64, 0.001
+    x_all, y_all = spec_digits(seed)
+    rows = permutation(len(y_all), seed, "data/order", 0)[:batch]
+    x, y = x_all[rows], y_all[rows]
+    params: dict[str, np.ndarray] = {}
+    for name, n_in, shape in (("net.0", 64, (128, 64)), ("net.3", 128, (10, 128))):
+        bound = 1.0 / math.sqrt(n_in)
+        for part, s in (("weight", shape), ("bias", shape[:1])):
+            full = f"{name}.{part}"
+            params[full] = uniform_range(math.prod(s), -bound, bound, seed, f"init/{full}")
+            params[full] = params[full].reshape(s)
+    w1, b1, w3, b3 = (params[n] for n in ("net.0.weight", "net.0.bias", "net.3.weight",
+                                          "net.3.bias"))  # fmt: skip
+    with np.errstate(all="ignore"):
+        h = mm(x, w1.T) + b1
+        h = np.where(h > 0, h, F32(0.0))
+        logits = mm(h, w3.T) + b3
+        z = logits - logits.max(axis=1, keepdims=True)
+        lp = z - spec_log(row_sum(spec_exp(z)))
+        d_lp = np.zeros_like(lp)
+        d_lp[np.arange(batch), y] = -(F32(1.0) * (F32(1.0) / F32(batch)))
+        d_lo = d_lp - spec_exp(lp) * row_sum(d_lp)
+        d_h = mm(d_lo, w3)
+        d_z = np.where(h <= 0, F32(0.0), d_h)
+        grads = {"net.3.weight": mm(d_lo.T, h), "net.3.bias": tree_sum(d_lo),
+                 "net.0.weight": mm(d_z.T, x), "net.0.bias": tree_sum(d_z)}  # fmt: skip
+    tensors: dict[str, np.ndarray] = {}
+    for name, p in params.items():
+        new_p, m, v = adamw_step1(p, grads[name], lr)
+        tensors[f"param/{name}"] = new_p
+        tensors[f"optim/exp_avg/{name}"] = m
+        tensors[f"optim/exp_avg_sq/{name}"] = v
+    h1 = spec_state_hash(tensors, 1, seed, batch)
+    assert "0x" + h1.hex() == "0xef2d07e8bf23b25363a40e94ca012d735b94e24c621beac5bc6a09624ddf3df2"
