@@ -315,7 +315,7 @@ def _repeat(fn: Callable[[Tensor, Tensor], Tensor], a: Tensor, b: Tensor, n: int
 
 
 def bench_matmul(device: torch.device, reps: int) -> list[dict[str, Any]]:
-    """fp.matmul (exact products + pairwise tree over K) vs torch.mm at the MLP's shapes."""
+    """fp.matmul (f32-rounded products, pairwise tree over K) vs torch.mm at the MLP's shapes."""
     g = torch.Generator().manual_seed(1)
     shapes = [(64, 64, 128), (64, 128, 10), (128, 64, 64), (64, 128, 64)]
     rows = []

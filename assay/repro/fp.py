@@ -113,7 +113,7 @@ def tree_sum_dims(x: Tensor, dims: tuple[int, ...], keepdim: bool = False) -> Te
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """a @ b for (..., M, K) @ (..., K, N): exact products, then `tree_sum` over K.
+    """a @ b for (..., M, K) @ (..., K, N): each product rounded to float32, then `tree_sum` over K.
 
     The first tree level (p0 + p1), (p2 + p3), ... is formed straight from the even and odd
     products, halving the buffer, and rows go in cache-sized blocks on CPU; neither changes any

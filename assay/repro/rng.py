@@ -13,8 +13,9 @@ shift or sign semantics, and int64 + * & | ^ >> on non-negative values is exact 
 backend.
 
 Key and counter layout:
-  key     = first 8 bytes of sha256(b"assay.rng.v1" | seed | purpose) as two 32-bit words;
-            hashlib is stable across processes, unlike Python's salted hash().
+  key     = first 8 bytes of sha256(b"assay.rng.v1\0" | seed as 32 bytes big-endian signed |
+            utf-8 purpose) as two big-endian 32-bit words; hashlib is stable across processes,
+            unlike Python's salted hash().
   counter = (block mod 2^32, block >> 32, step mod 2^32, step >> 32); block b yields words
             4b .. 4b+3 of the stream, and element i of a draw uses words k*i .. k*i+k-1, where k
             is the words one value needs (1 for uniform, 2 for 63-bit integers, 12 for normal).
