@@ -10,9 +10,9 @@ FORGE := $(BIN)/forge
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := $(ROOT)/node_modules/.installed
 
-.PHONY: setup build test test-python test-contracts lint fmt devnet demo bench gas-snapshot clean
+.PHONY: setup build native test test-python test-contracts lint fmt devnet demo bench gas-snapshot clean
 
-setup: $(STAMP_PY) $(STAMP_NPM) build
+setup: $(STAMP_PY) $(STAMP_NPM) build native
 
 $(STAMP_PY): pyproject.toml requirements.lock
 	test -x $(PY) || python3.11 -m venv $(VENV)
@@ -27,12 +27,17 @@ $(STAMP_NPM): package.json package-lock.json
 build: $(STAMP_NPM)
 	cd contracts && $(FORGE) build --quiet
 
+# The compiled fixed-order CPU kernels (assay/repro/csrc) into build/native; ninja skips an
+# up-to-date build. Without them fp falls back to its torch code (same bits, slower).
+native: $(STAMP_PY)
+	$(PY) -m assay.repro.native
+
 test: setup test-contracts test-python
 
 test-contracts: $(STAMP_NPM)
 	cd contracts && $(FORGE) test
 
-test-python: $(STAMP_PY) build
+test-python: $(STAMP_PY) build native
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: setup
@@ -66,4 +71,4 @@ gas-snapshot: setup
 	cd contracts && $(FORGE) snapshot --no-match-path 'test/invariant/*' --snap .gas-snapshot
 
 clean:
-	rm -rf contracts/out contracts/cache .assay
+	rm -rf contracts/out contracts/cache .assay build/native

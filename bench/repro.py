@@ -10,11 +10,14 @@ interleaved (A B A B ...) and medians taken, so a shared or throttled machine mo
 * `trace_step` (op tracing, phase 2 of the dispute game) vs one untraced runtime step;
 * where the time goes in the MLP step: a timed decomposition (native, + a pass-through Python
   dispatch mode, + ReproMode's checks with torch kernels, + the fixed-order kernels), a cProfile
-  grouped by runtime component, and fp.matmul vs torch.mm at the MLP's shapes.
+  grouped by runtime component;
+* fp.matmul by its torch code and by its compiled CPU kernel (assay.repro.native) vs torch.matmul
+  at the zoo's shapes and 512x512x512, and a runtime step with the compiled kernels vs without.
 """
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import functools
 import hashlib
@@ -33,7 +36,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from assay.protocol.spec import JobSpec, load_spec
 from assay.repro import dispatch as repro_dispatch
-from assay.repro import fp
+from assay.repro import fp, native
 from assay.repro.data import Dataset, load_dataset
 from assay.repro.state import TrainState, state_hash
 from assay.repro.tracer import Recorder, trace_step
@@ -314,28 +317,96 @@ def _repeat(fn: Callable[[Tensor, Tensor], Tensor], a: Tensor, b: Tensor, n: int
         fn(a, b)
 
 
+@contextmanager
+def _torch_path() -> Iterator[None]:
+    """fp's torch code instead of its compiled CPU kernels (ASSAY_NATIVE=0, read at each call)."""
+    saved = os.environ.get(native.ENV_SWITCH)
+    os.environ[native.ENV_SWITCH] = "0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[native.ENV_SWITCH]
+        else:
+            os.environ[native.ENV_SWITCH] = saved
+
+
+def _torch_path_matmul(a: Tensor, b: Tensor) -> Tensor:
+    with _torch_path():
+        return fp.matmul(a, b)
+
+
+# (a shape, b shape): the zoo's matmuls (MLP; CNN im2col and head; GPT projections, attention)
+# and one square size.
+MATMUL_SHAPES: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((64, 64), (64, 128)),
+    ((64, 128), (128, 10)),
+    ((128, 64), (64, 64)),
+    ((16, 72), (64, 72, 64)),
+    ((16, 4096), (4096, 72)),
+    ((64, 1024), (1024, 10)),
+    ((512, 32), (32, 96)),
+    ((32, 32, 16), (32, 16, 32)),
+    ((32, 512), (512, 128)),
+    ((512, 512), (512, 512)),
+)
+
+
 def bench_matmul(device: torch.device, reps: int) -> list[dict[str, Any]]:
-    """fp.matmul (f32-rounded products, pairwise tree over K) vs torch.mm at the MLP's shapes."""
+    """fp.matmul (products rounded to f32, pairwise tree over K), by its torch code and by the
+    compiled CPU kernel (when built), vs torch.matmul, at the zoo's shapes and 512x512x512."""
     g = torch.Generator().manual_seed(1)
-    shapes = [(64, 64, 128), (64, 128, 10), (128, 64, 64), (64, 128, 64)]
+    compiled = device.type == "cpu" and native.load() is not None
     rows = []
-    for m, kk, n in shapes:
-        a = torch.randn(m, kk, generator=g).to(device)
-        b = torch.randn(kk, n, generator=g).to(device)
-        times = interleaved(
-            {
-                "fp.matmul": functools.partial(_repeat, fp.matmul, a, b),
-                "torch.mm": functools.partial(_repeat, torch.mm, a, b),
-            },
-            reps,
-            device,
-        )
+    for a_shape, b_shape in MATMUL_SHAPES:
+        a = torch.randn(a_shape, generator=g).to(device)
+        b = torch.randn(b_shape, generator=g).to(device)
+        n = 2 if a.numel() * b.shape[-1] > 1 << 24 else 20  # calls per rep
+        sides: dict[str, Callable[[], object]] = {
+            "torch_path": functools.partial(_repeat, _torch_path_matmul, a, b, n),
+            "torch": functools.partial(_repeat, torch.matmul, a, b, n),
+        }
+        if compiled:
+            sides["compiled"] = functools.partial(_repeat, fp.matmul, a, b, n)
+        times = interleaved(sides, reps, device)
+        row = {
+            "shape": f"{'x'.join(map(str, a_shape))} @ {'x'.join(map(str, b_shape))}",
+            "torch_path_us": statistics.median(times["torch_path"]) / n * 1e6,
+            "torch_us": statistics.median(times["torch"]) / n * 1e6,
+            "ratio": _ratio(times, "torch_path", "torch"),
+        }
+        if compiled:
+            row["compiled_us"] = statistics.median(times["compiled"]) / n * 1e6
+            row["compiled_ratio"] = _ratio(times, "compiled", "torch")
+        rows.append(row)
+    return rows
+
+
+def bench_compiled_steps(device: torch.device, reps: int) -> list[dict[str, Any]]:
+    """One runtime training step with fp's compiled CPU kernels vs its torch code (CPU only)."""
+    if device.type != "cpu" or native.load() is None:
+        return []
+    rows = []
+    for name in ("digits-mlp", "digits-cnn"):
+        spec, data = example(name, device)
+        k = STEPS_PER_REP[name]
+        trainers = {side: Trainer(spec, data, device=device) for side in ("compiled", "torch")}
+
+        def run(trainer: Trainer, torch_path: bool, k: int = k) -> None:
+            with _torch_path() if torch_path else contextlib.nullcontext():
+                for _ in range(k):
+                    trainer.train_step()
+
+        runs: dict[str, Callable[[], object]] = {
+            side: functools.partial(run, t, side == "torch") for side, t in trainers.items()
+        }
+        times = interleaved(runs, reps, device)
         rows.append(
             {
-                "shape": f"({m}x{kk}) @ ({kk}x{n})",
-                "fp_matmul_us": statistics.median(times["fp.matmul"]) / 20 * 1e6,
-                "torch_mm_us": statistics.median(times["torch.mm"]) / 20 * 1e6,
-                "ratio": _ratio(times, "fp.matmul", "torch.mm"),
+                "model": name,
+                "compiled_ms": statistics.median(times["compiled"]) / k * 1e3,
+                "torch_path_ms": statistics.median(times["torch"]) / k * 1e3,
+                "speedup": _ratio(times, "torch", "compiled"),
             }
         )
     return rows
@@ -430,6 +501,7 @@ def run_all(device: str = "cpu", reps: int = 7, threads: int = 1) -> dict[str, A
     out["trace"] = bench_trace(dev, reps)
     out["mlp_decomposition"] = bench_mlp_decomposition(dev, reps)
     out["matmul"] = bench_matmul(dev, reps)
+    out["compiled_steps"] = bench_compiled_steps(dev, reps)
     out["profile"] = profile_mlp(dev)
     return out
 
@@ -444,6 +516,43 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = _line(headers, widths)
     body = ["  " + _line(r, widths) for r in rows]
     return "\n".join(["  " + head, "  " + "-" * len(head), *body])
+
+
+def _matmul_report(r: dict[str, Any]) -> list[str]:
+    compiled = any("compiled_us" in m for m in r["matmul"])
+    out = [
+        f"fp.matmul (torch code{', compiled CPU kernel' if compiled else ''}) vs torch.matmul:",
+        _table(
+            ["shape", "torch path us", "ratio"]
+            + (["compiled us", "ratio"] if compiled else [])
+            + ["torch us"],
+            [
+                [m["shape"], f"{m['torch_path_us']:.0f}", f"{m['ratio']:.1f}x"]
+                + ([f"{m['compiled_us']:.0f}", f"{m['compiled_ratio']:.1f}x"] if compiled else [])
+                + [f"{m['torch_us']:.0f}"]
+                for m in r["matmul"]
+            ],
+        ),
+        "",
+    ]
+    if r.get("compiled_steps"):
+        out += [
+            "Runtime training step, fp's compiled CPU kernels vs its torch code:",
+            _table(
+                ["model", "compiled ms", "torch path ms", "speedup"],
+                [
+                    [
+                        s["model"],
+                        f"{s['compiled_ms']:.1f}",
+                        f"{s['torch_path_ms']:.1f}",
+                        f"{s['speedup']:.2f}x",
+                    ]
+                    for s in r["compiled_steps"]
+                ],
+            ),
+            "",
+        ]
+    return out
 
 
 def report(r: dict[str, Any]) -> str:
@@ -522,21 +631,8 @@ def report(r: dict[str, Any]) -> str:
             [[labels[k], f"{v['ms_per_step']:.2f}", f"{v['ratio']:.2f}x"] for k, v in d.items()],
         ),
         "",
-        "fp.matmul vs torch.mm at the MLP's shapes:",
-        _table(
-            ["shape", "fp us", "mm us", "ratio"],
-            [
-                [
-                    m["shape"],
-                    f"{m['fp_matmul_us']:.0f}",
-                    f"{m['torch_mm_us']:.0f}",
-                    f"{m['ratio']:.1f}x",
-                ]
-                for m in r["matmul"]
-            ],
-        ),
-        "",
     ]
+    out += _matmul_report(r)
     p = r["profile"]
     out += [
         f"cProfile of {p['steps']} digits-mlp runtime steps + state hashes "

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from assay.repro import native
+
 # Rows of `matmul` computed at once: bounds the (rows, K/2, N) product buffer to ~16M floats
 # on accelerators (fewer launches) and ~1M on CPU (stays in cache: 2-4x faster than 16M there).
 _MATMUL_BUFFER = 1 << 24
@@ -70,6 +72,37 @@ def _horner(x: Tensor, coeffs: Sequence[float]) -> Tensor:
     return acc
 
 
+_PLAIN_TENSORS = (Tensor, torch.nn.Parameter)
+
+
+def _native_ops(*tensors: Tensor) -> native.FixedOrderOps | None:
+    """The compiled kernels (`native`) if they may stand in for the torch code here, else None.
+
+    They compute the same bits, but only for plain CPU float32 tensors, and they are invisible to
+    what watches torch ops: a dispatch mode on the stack (fake tensors, an outer recorder) or
+    autograd recording a graph (they have no derivative) keeps the torch code.
+    """
+    ops = native.enabled()
+    if ops is None:
+        return None
+    for t in tensors:
+        if type(t) not in _PLAIN_TENSORS or t.device.type != "cpu" or t.dtype != torch.float32:
+            return None
+    if torch._C._len_torch_dispatch_stack() > 0:
+        return None
+    # Inside a dispatch mode's handler autograd is already excluded: inputs may still say
+    # requires_grad, but nothing is recorded, so the compiled kernels may run.
+    if (
+        torch.is_grad_enabled()
+        and any(t.requires_grad for t in tensors)
+        and not torch._C._dispatch_tls_is_dispatch_key_excluded(
+            torch._C.DispatchKey.AutogradFunctionality
+        )
+    ):
+        return None
+    return ops
+
+
 def _dims(dims: int | Sequence[int]) -> tuple[int, ...]:
     return (dims,) if isinstance(dims, int) else tuple(dims)
 
@@ -85,7 +118,15 @@ def _count(x: Tensor, dims: tuple[int, ...]) -> int:
 
 
 def tree_sum(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
-    """Sum over `dim` in the fixed pairwise order (see module docstring)."""
+    """Sum over `dim` in the fixed pairwise order (see module docstring).
+
+    The compiled kernel (`native`) runs it on CPU when built; sums of fewer than two values keep
+    the torch code (a view or zeros, nothing to add).
+    """
+    ops = _native_ops(x) if x.dim() > 0 and x.shape[dim] > 1 and x.numel() > 0 else None
+    if ops is not None:
+        out = ops.tree_sum(x, dim)
+        return out.unsqueeze(dim) if keepdim else out
     moved = x.movedim(dim, 0)
     n = moved.shape[0]
     if n == 0:
@@ -117,11 +158,15 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
     The first tree level (p0 + p1), (p2 + p3), ... is formed straight from the even and odd
     products, halving the buffer, and rows go in cache-sized blocks on CPU; neither changes any
-    operation, only how many rows are in flight.
+    operation, only how many rows are in flight. On CPU the compiled kernel (`native`) issues the
+    same operations when it is built.
     """
     _check(a, b)
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul shapes {tuple(a.shape)} and {tuple(b.shape)} do not align")
+    ops = _native_ops(a, b) if a.numel() > 0 and b.numel() > 0 and b.dim() >= 2 else None
+    if ops is not None:
+        return _native_matmul(ops, a, b)
     k, n = a.shape[-1], b.shape[-1]
     m = a.shape[-2]
     half = k // 2
@@ -140,6 +185,19 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             level = torch.cat([level, a_tail[..., rs, :].unsqueeze(-1) * b_tail], dim=-2)
         chunks.append(tree_sum(level, dim=-2))  # (..., r, N)
     return chunks[0] if len(chunks) == 1 else torch.cat(chunks, dim=-2)
+
+
+def _native_matmul(ops: native.FixedOrderOps, a: Tensor, b: Tensor) -> Tensor:
+    """`matmul` by the compiled kernel, which takes 2-D @ 2-D or 3-D @ 3-D with equal batch."""
+    m, k = a.shape[-2:]
+    n = b.shape[-1]
+    batch = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])  # type: ignore[no-untyped-call]
+    if b.dim() == 2:  # one b for every matrix of a: a's batch entries are just more rows
+        return ops.matmul(a.reshape(-1, k), b).reshape(*batch, m, n)
+    # Broadcast batch entries are stride-0 views; the kernel reads them in place.
+    a3 = a.expand(*batch, m, k).reshape(-1, m, k)
+    b3 = b.expand(*batch, k, n).reshape(-1, k, n)
+    return ops.matmul(a3, b3).reshape(*batch, m, n)
 
 
 def linear(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
