@@ -174,7 +174,7 @@ at::Tensor rows_contiguous(const at::Tensor& t) {
   return ok && (t.stride(d - 2) == t.size(d - 1) || t.size(d - 2) == 1) ? t : t.contiguous();
 }
 
-// a (M, K) @ b (K, N), or (B, M, K) @ (B, K, N): fp.matmul's exact products and pairwise tree.
+// a (M, K) @ b (K, N), or (B, M, K) @ (B, K, N): fp.matmul's f32-rounded products and pairwise tree.
 at::Tensor matmul(const at::Tensor& a_in, const at::Tensor& b_in) {
   check_float_cpu(a_in, "a");
   check_float_cpu(b_in, "b");
