@@ -19,7 +19,6 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor, nn
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
 from torch.utils.hooks import RemovableHandle
 
 from assay.repro.errors import ReproducibilityError, UnsupportedOperatorError
@@ -122,16 +121,27 @@ class ReproMode(TorchDispatchMode):  # type: ignore[no-untyped-call]
 
 
 def _check_float32(func: Any, tree: Any, layer: str) -> None:
-    for leaf in tree_flatten(tree)[0]:
-        if isinstance(leaf, Tensor) and leaf.is_floating_point() and leaf.dtype != torch.float32:
+    """Refuse any floating tensor or dtype argument that is not float32, naming the op and layer.
+
+    Walks only the containers aten arguments are made of (tuples, lists, dicts): torch's generic
+    pytree flatten cost ~6 µs per call here, twice per op, a third of a small model's step.
+    """
+    if isinstance(tree, tuple | list):
+        for item in tree:
+            _check_float32(func, item, layer)
+    elif isinstance(tree, dict):
+        for item in tree.values():
+            _check_float32(func, item, layer)
+    elif isinstance(tree, Tensor):
+        if tree.is_floating_point() and tree.dtype != torch.float32:
             raise ReproducibilityError(
-                f"operator {op_name(func)} in layer {layer!r} saw a {leaf.dtype} tensor; "
+                f"operator {op_name(func)} in layer {layer!r} saw a {tree.dtype} tensor; "
                 "the reproducible runtime computes in float32 only: cast the model and data"
             )
-        if isinstance(leaf, torch.dtype) and leaf.is_floating_point and leaf != torch.float32:
-            raise ReproducibilityError(
-                f"operator {op_name(func)} in layer {layer!r} asks for {leaf}; use float32"
-            )
+    elif isinstance(tree, torch.dtype) and tree.is_floating_point and tree != torch.float32:
+        raise ReproducibilityError(
+            f"operator {op_name(func)} in layer {layer!r} asks for {tree}; use float32"
+        )
 
 
 @contextmanager

@@ -94,6 +94,18 @@ def test_float64_is_refused() -> None:
         torch.ones(3, dtype=torch.float64) * 2
 
 
+def test_a_float64_tensor_inside_a_list_argument_is_refused() -> None:
+    a, b = torch.ones(3), torch.ones(3, dtype=torch.float64)
+    with pytest.raises(ReproducibilityError, match=r"aten\.cat.*float64"), ReproMode():
+        torch.cat([a, b])
+
+
+def test_a_float16_dtype_argument_is_refused() -> None:
+    x = torch.ones(3)
+    with pytest.raises(ReproducibilityError, match="torch.float16; use float32"), ReproMode():
+        x.to(torch.float16)
+
+
 def test_erf_gelu_is_refused() -> None:
     with pytest.raises(ReproducibilityError, match="tanh"), ReproMode():
         F.gelu(torch.ones(3))
