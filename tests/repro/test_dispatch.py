@@ -102,7 +102,7 @@ def test_a_float64_tensor_inside_a_list_argument_is_refused() -> None:
 
 def test_a_float16_dtype_argument_is_refused() -> None:
     x = torch.ones(3)
-    with pytest.raises(ReproducibilityError, match="torch.float16; use float32"), ReproMode():
+    with pytest.raises(ReproducibilityError, match=r"torch\.float16; use float32"), ReproMode():
         x.to(torch.float16)
 
 
