@@ -356,6 +356,22 @@ def test_sqrt_does_not_depend_on_torchs_float32_sqrt(monkeypatch: pytest.MonkeyP
     assert torch.equal(fp.sqrt(x), want)
 
 
+def test_sqrt_corrects_a_float64_guess_one_float32_ulp_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The midpoint check is what makes fp.sqrt independent of any library's sqrt: a guess that
+    # rounds one float32 ulp high or low is moved back to the correctly rounded value.
+    real, x = torch.sqrt, _float32_sample(2_000)
+    want = fp.sqrt(x)
+    for direction in (float("inf"), 0.0):
+
+        def off_by_one_ulp(t: Tensor, direction: float = direction) -> Tensor:
+            r = real(t).float()
+            return torch.nextafter(r, torch.full_like(r, direction)).double()
+
+        monkeypatch.setattr(torch, "sqrt", off_by_one_ulp)
+        assert torch.equal(fp.sqrt(x), want)
+        monkeypatch.setattr(torch, "sqrt", real)
+
+
 def test_sqrt_of_zeros_infinities_and_negatives_is_ieee() -> None:
     x = torch.tensor([0.0, -0.0, float("inf"), -1.0, float("nan"), -float("inf")])
     r = fp.sqrt(x)

@@ -17,13 +17,11 @@ from assay.repro.dispatch import repro
 
 @pytest.fixture(scope="module")
 def ops() -> Any:
-    """The loaded ops, building them first if `make setup` has not; skip only if that fails."""
+    """The loaded ops, building them first if `make setup` has not (a failed build fails here:
+    `make setup` needs a compiler, so every test machine has the kernels)."""
     loaded = native.load()
     if loaded is None:
-        try:
-            native.build()
-        except Exception as exc:  # no compiler or headers: the torch path still serves
-            pytest.skip(f"the fixed-order extension cannot be built on this machine: {exc}")
+        native.build()
         loaded = native.load()
     assert loaded is not None, "built the extension, but load() refuses it"
     return loaded
