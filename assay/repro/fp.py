@@ -103,6 +103,11 @@ def _native_ops(*tensors: Tensor) -> native.FixedOrderOps | None:
     return ops
 
 
+def compiled_for(*tensors: Tensor) -> native.FixedOrderOps | None:
+    """The compiled kernels if they may compute on these tensors now (see `_native_ops`)."""
+    return _native_ops(*tensors)
+
+
 def _dims(dims: int | Sequence[int]) -> tuple[int, ...]:
     return (dims,) if isinstance(dims, int) else tuple(dims)
 
@@ -253,6 +258,9 @@ def exp(x: Tensor) -> Tensor:
     2^-126 are gradual denormals (correctly rounded from the polynomial value), 0 below -103.98.
     """
     _check(x)
+    ops = _native_ops(x)
+    if ops is not None:
+        return ops.exp(x)
     nan = torch.isnan(x)
     xc = torch.clamp(torch.where(nan, 0.0, x), _EXP_MIN, _EXP_MAX)
     t = xc * _LOG2E
@@ -280,6 +288,9 @@ def log(x: Tensor) -> Tensor:
     log(0) = -inf, log(x < 0) = nan, log(inf) = inf, log(nan) = nan, log(1) = +0.
     """
     _check(x)
+    ops = _native_ops(x)
+    if ops is not None:
+        return ops.log(x)
     # Denormals are scaled by 2^24 (exact) so the exponent field gives the true exponent.
     tiny = x < _MIN_NORMAL
     xs = torch.where(tiny, x * _TWO_POW_24, x)
@@ -333,6 +344,9 @@ _TANH_POLY = tuple(
 def tanh(x: Tensor) -> Tensor:
     """tanh; measured max error 1.47 ulp. tanh(±inf) = ±1, tanh(-0) = -0, |x| > 9.01 gives ±1."""
     _check(x)
+    ops = _native_ops(x)
+    if ops is not None:
+        return ops.tanh(x)
     z = x * x
     small = x + x * (z * _horner(z, _TANH_POLY))
     # The correction term is +0 at x = ±0 (its polynomial is negative there), so -0 + 0 would
@@ -351,6 +365,9 @@ def sigmoid(x: Tensor) -> Tensor:
     Uses e = exp(-|x|) <= 1 and 1/(1+e) or e/(1+e) so large |x| neither overflows nor cancels.
     """
     _check(x)
+    ops = _native_ops(x)
+    if ops is not None:
+        return ops.sigmoid(x)
     e = exp(-torch.abs(x))
     d = e + 1.0
     return torch.where(x >= 0, _div(1.0, d, d), _div(e, d, d))
@@ -373,6 +390,9 @@ def gelu(x: Tensor) -> Tensor:
     gives nan). Accuracy is that of the formula in float32: it cancels for x < -5.
     """
     _check(x)
+    ops = _native_ops(x)
+    if ops is not None:
+        return ops.gelu(x)
     y = (x * 0.5) * (_gelu_tanh(x) + 1.0)
     return torch.where(x == float("-inf"), 0.0, y)
 
@@ -384,6 +404,9 @@ def gelu_backward(grad: Tensor, x: Tensor) -> Tensor:
     so huge or infinite |x| gives d = 1 (x > 0) or 0 (x < 0) instead of 0·inf = nan.
     """
     _check(grad, x)
+    ops = _native_ops(grad, x)
+    if ops is not None and grad.shape == x.shape:
+        return ops.gelu_backward(grad, x)
     t = _gelu_tanh(x)
     left = (t + 1.0) * 0.5
     sech2 = 1.0 - t * t

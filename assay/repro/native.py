@@ -1,8 +1,9 @@
-"""The compiled fixed-order CPU kernels (csrc/fixed_order.cpp): build, and load if built.
+"""The compiled fixed-order CPU kernels (csrc/*.cpp): build, and load if built.
 
-`fp.matmul` and `fp.tree_sum` run these for CPU float32 tensors; their torch code stays the
-specification and the fallback (GPU, no compiler, ASSAY_NATIVE=0). Both compute the same
-operation sequence, so which one runs never changes a bit.
+`fp.matmul`, `fp.tree_sum`, `fp.exp`/`log`/`tanh`/`sigmoid`/`gelu`/`gelu_backward` and the
+optimizer updates (`optim.AdamW`/`SGD.update_`) run these for CPU float32 tensors; their torch
+code stays the specification and the fallback (GPU, no compiler, ASSAY_NATIVE=0). Both compute
+the same operation sequence, so which one runs never changes a bit.
 
 `load()` never compiles: it loads the library `build()` left in <repo>/build/native, and only if
 the stamp written next to it matches this source, these flags and this torch (a stale or foreign
@@ -22,7 +23,10 @@ import torch
 from torch import Tensor
 
 NAME = "assay_fixed_order"
-SOURCE = Path(__file__).parent / "csrc" / "fixed_order.cpp"
+SOURCES = (
+    Path(__file__).parent / "csrc" / "fixed_order.cpp",  # matmul, tree_sum
+    Path(__file__).parent / "csrc" / "elementwise.cpp",  # transcendentals, optimizer updates
+)
 BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "native"
 LIBRARY = BUILD_DIR / f"{NAME}.so"
 STAMP = BUILD_DIR / f"{NAME}.stamp"
@@ -42,10 +46,36 @@ class FixedOrderOps(Protocol):
     def tree_sum(self, x: Tensor, dim: int) -> Tensor:
         """Sum over `dim` (removed), as fp.tree_sum."""
 
+    def exp(self, x: Tensor) -> Tensor:
+        """fp.exp."""
+
+    def log(self, x: Tensor) -> Tensor:
+        """fp.log."""
+
+    def tanh(self, x: Tensor) -> Tensor:
+        """fp.tanh."""
+
+    def sigmoid(self, x: Tensor) -> Tensor:
+        """fp.sigmoid."""
+
+    def gelu(self, x: Tensor) -> Tensor:
+        """fp.gelu."""
+
+    def gelu_backward(self, grad: Tensor, x: Tensor) -> Tensor:
+        """fp.gelu_backward (grad and x of one shape)."""
+
+    def adamw_(self, p: Tensor, g: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor,
+               *scalars: float) -> None:  # fmt: skip
+        """AdamW.update in place; scalars: decay, b1, 1-b1, b2, 1-b2, bc2_sqrt, eps, step_size."""
+
+    def sgd_(self, p: Tensor, g: Tensor, momentum: Tensor | None, weight_decay: float,
+             momentum_factor: float, nesterov: bool, lr: float) -> None:  # fmt: skip
+        """SGD.update in place."""
+
 
 def _stamp() -> str:
-    """What a build depends on: the source, the flags and the torch it was compiled against."""
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()
+    """What a build depends on: the sources, the flags and the torch it was compiled against."""
+    digest = hashlib.sha256(b"".join(src.read_bytes() for src in SOURCES)).hexdigest()
     return f"{digest} {' '.join(CFLAGS + LDFLAGS)} torch {torch.__version__}\n"
 
 
@@ -57,7 +87,7 @@ def build(verbose: bool = False) -> Path:
     BUILD_DIR.mkdir(parents=True, exist_ok=True)
     cpp_extension.load(
         name=NAME,
-        sources=[str(SOURCE)],
+        sources=[str(src) for src in SOURCES],
         build_directory=str(BUILD_DIR),
         extra_cflags=list(CFLAGS),
         extra_ldflags=list(LDFLAGS),
@@ -71,7 +101,7 @@ def build(verbose: bool = False) -> Path:
 
 @functools.cache
 def load() -> FixedOrderOps | None:
-    """`torch.ops.assay` (matmul, tree_sum) if a current build exists and loads, else None."""
+    """`torch.ops.assay` if a current build exists and loads, else None."""
     try:
         if not LIBRARY.is_file() or STAMP.read_text() != _stamp():
             return None

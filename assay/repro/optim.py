@@ -14,11 +14,13 @@ therefore starts from buf = momentum * 0 + g, which equals torch's buf = g.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 from torch import Tensor
+
+from assay.repro import fp
 
 f32 = np.float32
 
@@ -111,6 +113,24 @@ class SGD:
             g = g + buf * _f(self.momentum) if self.nesterov else buf
         return p - g * _f(lr), new
 
+    def update_(self, p: Tensor, g: Tensor, slots: dict[str, Tensor], lr: float, step: int) -> bool:
+        """`update` in place by the compiled kernel, if it can take these tensors (else False)."""
+        buf = slots.get("momentum")
+        ops = fp.compiled_for(p, g, *slots.values())
+        if ops is None or not _in_place_ok(p, *slots.values()):
+            return False
+        ops.sgd_(p, g, buf, _f(self.weight_decay), _f(self.momentum), self.nesterov, _f(lr))
+        return True
+
+
+def _in_place_ok(p: Tensor, *state: Tensor) -> bool:
+    return all(t.is_contiguous() and t.shape == p.shape for t in (p, *state))
+
+
+def can_update_in_place(p: Tensor, g: Tensor, slots: dict[str, Tensor]) -> bool:
+    """Whether an optimizer's `update_` would take these tensors now."""
+    return fp.compiled_for(p, g, *slots.values()) is not None and _in_place_ok(p, *slots.values())
+
 
 @dataclass(frozen=True)
 class AdamW:
@@ -129,16 +149,44 @@ class AdamW:
         self, p: Tensor, g: Tensor, slots: dict[str, Tensor], lr: float, step: int
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One step for one parameter: (new parameter, new slots); `step` counts from 1."""
+        s = self.scalars(lr, step)
+        p = p * s.decay
+        m = slots["exp_avg"] * s.b1 + g * s.one_minus_b1
+        v = slots["exp_avg_sq"] * s.b2 + (g * g) * s.one_minus_b2
+        denom = torch.sqrt(v) / s.bc2_sqrt + s.eps
+        return p - (m / denom) * s.step_size, {"exp_avg": m, "exp_avg_sq": v}
+
+    def update_(self, p: Tensor, g: Tensor, slots: dict[str, Tensor], lr: float, step: int) -> bool:
+        """`update` in place by the compiled kernel, if it can take these tensors (else False)."""
+        m, v = slots["exp_avg"], slots["exp_avg_sq"]
+        ops = fp.compiled_for(p, g, m, v)
+        if ops is None or not _in_place_ok(p, m, v):
+            return False
+        ops.adamw_(p, g, m, v, *self.scalars(lr, step))
+        return True
+
+    def scalars(self, lr: float, step: int) -> AdamWScalars:
+        """The update's float32 scalars for this lr and step (numpy float32 arithmetic)."""
         b1, b2 = f32(self.beta1), f32(self.beta2)
-        decay = float(f32(f32(1.0) - f32(f32(lr) * f32(self.weight_decay))))
+        decay = f32(f32(1.0) - f32(f32(lr) * f32(self.weight_decay)))
         bc1 = f32(f32(1.0) - f32(pow_f32(self.beta1, step)))
-        bc2_sqrt = float(np.sqrt(f32(f32(1.0) - f32(pow_f32(self.beta2, step)))))
-        step_size = float(f32(f32(lr) / bc1))
-        p = p * decay
-        m = slots["exp_avg"] * float(b1) + g * float(f32(1.0) - b1)
-        v = slots["exp_avg_sq"] * float(b2) + (g * g) * float(f32(1.0) - b2)
-        denom = torch.sqrt(v) / bc2_sqrt + _f(self.eps)
-        return p - (m / denom) * step_size, {"exp_avg": m, "exp_avg_sq": v}
+        bc2_sqrt = np.sqrt(f32(f32(1.0) - f32(pow_f32(self.beta2, step))))
+        step_size = f32(f32(lr) / bc1)
+        return AdamWScalars(*(float(v) for v in (decay, b1, f32(1.0) - b1, b2, f32(1.0) - b2,
+                                                 bc2_sqrt, f32(self.eps), step_size)))  # fmt: skip
+
+
+class AdamWScalars(NamedTuple):
+    """AdamW's per-step scalars, each a float32 value held exactly in a Python float."""
+
+    decay: float
+    b1: float
+    one_minus_b1: float
+    b2: float
+    one_minus_b2: float
+    bc2_sqrt: float
+    eps: float
+    step_size: float
 
 
 Optimizer = SGD | AdamW

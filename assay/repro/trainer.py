@@ -20,13 +20,14 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.utils._python_dispatch import _disable_current_modes as _no_dispatch
 
 from assay.protocol.canonical import spec_hash
 from assay.protocol.types import StateHash
 from assay.repro import rng
 from assay.repro.dispatch import OpRecorder, ReproMode, configure_determinism
 from assay.repro.errors import ReproducibilityError
-from assay.repro.optim import build_optimizer, clip_grad_norm, learning_rate
+from assay.repro.optim import build_optimizer, can_update_in_place, clip_grad_norm, learning_rate
 from assay.repro.state import TrainState, load_checkpoint, save_checkpoint, state_hash
 from assay.repro.zoo import build_model
 
@@ -87,6 +88,7 @@ class Trainer:
             for slot in self.optimizer.slots()
         }
         self.step = 0
+        self._epoch_order: tuple[int, Tensor] | None = None
         self._spec_hash = "0x" + spec_hash(spec).hex()
 
     # --- state -----------------------------------------------------------------------------
@@ -121,8 +123,12 @@ class Trainer:
         """The batch of `step` (1-based): epoch e is rng.permutation keyed by step=e, no tail."""
         per_epoch = self.n_train // self.batch_size
         epoch, index = divmod(step - 1, per_epoch)
-        order = rng.permutation(self.n_train, seed=self.seed, purpose="data/order", step=epoch)
-        rows = order[index * self.batch_size : (index + 1) * self.batch_size].to(self.device)
+        if self._epoch_order is None or self._epoch_order[0] != epoch:
+            # One permutation per epoch, drawn once: recomputing it every step cost ~1 ms.
+            order = rng.permutation(self.n_train, seed=self.seed, purpose="data/order", step=epoch)
+            self._epoch_order = (epoch, order.to(self.device))
+        order = self._epoch_order[1]
+        rows = order[index * self.batch_size : (index + 1) * self.batch_size]
         return self.x_train.index_select(0, rows), self.y_train.index_select(0, rows)
 
     def train_step(self, recorder: OpRecorder | None = None) -> float:
@@ -152,8 +158,9 @@ class Trainer:
             with torch.no_grad():
                 if self.spec.training.grad_clip is not None:
                     grads = clip_grad_norm(grads, float(self.spec.training.grad_clip))
-                for name, g in zip(names, grads, strict=True):
-                    self._update(name, g, lr, step)
+                if recorder is not None or not self._update_in_place(names, grads, lr, step):
+                    for name, g in zip(names, grads, strict=True):
+                        self._update(name, g, lr, step)
         if mode is not None:
             mode.recorder = None
         self.step = step
@@ -162,6 +169,27 @@ class Trainer:
     def _loss(self, x: Tensor, y: Tensor) -> Tensor:
         logits = self.model(x)
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+    def _update_in_place(self, names: list[str], grads: list[Tensor], lr: float, step: int) -> bool:
+        """Every parameter's update by the compiled in-place kernel, when all can take it.
+
+        Outside ReproMode (the kernel is one opaque op, not the update's aten ops) but the same
+        operation sequence, so the state is bit-identical; a traced step keeps the op-by-op form,
+        whose records are what a dispute bisects. Either every parameter is updated here or none.
+        """
+        if not self.reproducible:
+            return False
+        slots = [{s: self.moments[f"{s}/{n}"] for s in self.optimizer.slots()} for n in names]
+        with _no_dispatch():
+            if not all(
+                can_update_in_place(self.params[n], g, sl)
+                for n, g, sl in zip(names, grads, slots, strict=True)
+            ):
+                return False
+            for name, g, sl in zip(names, grads, slots, strict=True):
+                if not self.optimizer.update_(self.params[name], g, sl, lr, step):
+                    raise ReproducibilityError(f"the compiled update refused parameter {name!r}")
+        return True
 
     def _update(self, name: str, g: Tensor, lr: float, step: int) -> None:
         slots = {s: self.moments[f"{s}/{name}"] for s in self.optimizer.slots()}
