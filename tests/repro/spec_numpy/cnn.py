@@ -7,18 +7,24 @@ import math
 import numpy as np
 
 from tests.repro.spec_numpy.core import (
-    F32, cross_entropy_grad, mm, relu, threshold_backward, tree_sum, tree_sum_axes,
+    F32,
+    cross_entropy_grad,
+    mm,
+    relu,
+    threshold_backward,
+    tree_sum,
+    tree_sum_axes,
     uniform_range,
-)  # fmt: skip
+)
 
 
 def init_cnn(seed: int, channels: list[int], hw: int, classes: int) -> dict[str, np.ndarray]:
     """§4.1–4.2: features.{2l}.weight/bias, head.weight/bias, uniform in ±1/sqrt(fan_in)."""
     shapes: list[tuple[str, tuple[int, ...], int]] = []
-    for l, (c_in, c_out) in enumerate(zip([1, *channels], channels, strict=False)):
+    for layer, (c_in, c_out) in enumerate(zip([1, *channels], channels, strict=False)):
         fan = c_in * 9
-        shapes += [(f"features.{2 * l}.weight", (c_out, c_in, 3, 3), fan),
-                   (f"features.{2 * l}.bias", (c_out,), fan)]  # fmt: skip
+        shapes += [(f"features.{2 * layer}.weight", (c_out, c_in, 3, 3), fan),
+                   (f"features.{2 * layer}.bias", (c_out,), fan)]  # fmt: skip
     fan = channels[-1] * hw * hw
     shapes += [("head.weight", (classes, fan), fan), ("head.bias", (classes,), fan)]
     params = {}
@@ -61,9 +67,9 @@ def conv_backward(
         dxp = np.zeros((n, c, h + 2, wd + 2), dtype=F32)
         for i in range(3):
             for j in range(3):
-                dxp[:, :, i : i + h, j : j + wd] = dxp[:, :, i : i + h, j : j + wd] + dcols[
-                    :, :, i, j
-                ]
+                dxp[:, :, i : i + h, j : j + wd] = (
+                    dxp[:, :, i : i + h, j : j + wd] + dcols[:, :, i, j]
+                )
         dx = dxp[:, :, 1 : 1 + h, 1 : 1 + wd]
     return dx, dw, db
 
@@ -73,18 +79,20 @@ def cnn_grads(
 ) -> tuple[np.float32, dict[str, np.ndarray]]:
     """§7.1, the CNN graph: forward, cross-entropy (mean), backward."""
     acts = [x]
-    for l in range(layers):
-        acts.append(relu(conv(acts[-1], p[f"features.{2 * l}.weight"], p[f"features.{2 * l}.bias"])))
+    for layer in range(layers):
+        acts.append(
+            relu(conv(acts[-1], p[f"features.{2 * layer}.weight"], p[f"features.{2 * layer}.bias"]))
+        )
     flat = acts[-1].reshape(len(x), -1)
     logits = mm(flat, p["head.weight"].T) + p["head.bias"]
     loss, d_lo = cross_entropy_grad(logits, y)
     grads = {"head.weight": mm(d_lo.T, flat), "head.bias": tree_sum(d_lo)}
     d = mm(d_lo, p["head.weight"]).reshape(acts[-1].shape)
-    for l in reversed(range(layers)):
-        d = threshold_backward(d, acts[l + 1])
-        w = p[f"features.{2 * l}.weight"]
-        dx, grads[f"features.{2 * l}.weight"], grads[f"features.{2 * l}.bias"] = conv_backward(
-            d, acts[l], w, need_dx=l > 0
+    for layer in reversed(range(layers)):
+        d = threshold_backward(d, acts[layer + 1])
+        w = p[f"features.{2 * layer}.weight"]
+        dx, grads[f"features.{2 * layer}.weight"], grads[f"features.{2 * layer}.bias"] = (
+            conv_backward(d, acts[layer], w, need_dx=layer > 0)
         )
         if dx is not None:
             d = dx

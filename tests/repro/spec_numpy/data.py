@@ -114,7 +114,9 @@ def char_text(rs: MT19937, length: int) -> str:
 
 
 @functools.cache
-def spec_char_sequence(seed: int, n: int, seq_len: int, test_fraction: float) -> tuple[np.ndarray, ...]:
+def spec_char_sequence(
+    seed: int, n: int, seq_len: int, test_fraction: float
+) -> tuple[np.ndarray, ...]:
     """§3.2–3.3: the training windows (x, y) of synthetic:char_sequence, int64 (rows, seq_len)."""
     text = char_text(MT19937(derive_seed(seed, "generate")), n * seq_len + 1)
     tokens = np.array([ALPHABET.index(ch) for ch in text], dtype=np.int64)

@@ -7,24 +7,39 @@ import math
 import numpy as np
 
 from tests.repro.spec_numpy.core import (
-    F32, cross_entropy_grad, gelu, gelu_backward, layer_norm, layer_norm_backward, mm, normal,
-    softmax, softmax_backward, tree_sum, uniform_range,
-)  # fmt: skip
+    F32,
+    cross_entropy_grad,
+    gelu,
+    gelu_backward,
+    layer_norm,
+    layer_norm_backward,
+    mm,
+    normal,
+    softmax,
+    softmax_backward,
+    tree_sum,
+    uniform_range,
+)
 
 
 def gpt_shapes(v: int, d: int, layers: int, t: int) -> list[tuple[str, tuple[int, ...], str]]:
     """§4.1: (name, shape, owner) in module order; owner is emb, ln or a Linear's fan-in."""
     out = [("wte.weight", (v, d), "emb"), ("wpe.weight", (t, d), "emb")]
-    for l in range(layers):
-        b = f"blocks.{l}."
-        out += [(b + "ln_1.weight", (d,), "ln"), (b + "ln_1.bias", (d,), "ln"),
-                (b + "attn.c_attn.weight", (3 * d, d), str(d)), (b + "attn.c_attn.bias", (3 * d,), str(d)),
-                (b + "attn.c_proj.weight", (d, d), str(d)), (b + "attn.c_proj.bias", (d,), str(d)),
-                (b + "ln_2.weight", (d,), "ln"), (b + "ln_2.bias", (d,), "ln"),
-                (b + "mlp.0.weight", (4 * d, d), str(d)), (b + "mlp.0.bias", (4 * d,), str(d)),
-                (b + "mlp.2.weight", (d, 4 * d), str(4 * d)), (b + "mlp.2.bias", (d,), str(4 * d))]  # fmt: skip
-    return out + [("ln_f.weight", (d,), "ln"), ("ln_f.bias", (d,), "ln"),
-                  ("lm_head.weight", (v, d), str(d))]  # fmt: skip
+    block = [("ln_1.weight", (d,), "ln"), ("ln_1.bias", (d,), "ln"),
+             ("attn.c_attn.weight", (3 * d, d), str(d)), ("attn.c_attn.bias", (3 * d,), str(d)),
+             ("attn.c_proj.weight", (d, d), str(d)), ("attn.c_proj.bias", (d,), str(d)),
+             ("ln_2.weight", (d,), "ln"), ("ln_2.bias", (d,), "ln"),
+             ("mlp.0.weight", (4 * d, d), str(d)), ("mlp.0.bias", (4 * d,), str(d)),
+             ("mlp.2.weight", (d, 4 * d), str(4 * d)),
+             ("mlp.2.bias", (d,), str(4 * d))]  # fmt: skip
+    for layer in range(layers):
+        out += [(f"blocks.{layer}.{name}", shape, owner) for name, shape, owner in block]
+    head = [
+        ("ln_f.weight", (d,), "ln"),
+        ("ln_f.bias", (d,), "ln"),
+        ("lm_head.weight", (v, d), str(d)),
+    ]
+    return [*out, *head]
 
 
 def init_gpt(seed: int, v: int, d: int, layers: int, t: int) -> dict[str, np.ndarray]:
@@ -84,8 +99,8 @@ def gpt_grads(
     future = np.arange(t)[None, :] > np.arange(t)[:, None]
     x = p["wte.weight"][idx] + p["wpe.weight"][np.arange(t)]
     saved = []
-    for l in range(layers):
-        q = {k: p[f"blocks.{l}.{k}"] for k in ("ln_1.weight", "ln_1.bias", "attn.c_attn.weight",
+    for layer in range(layers):
+        q = {k: p[f"blocks.{layer}.{k}"] for k in ("ln_1.weight", "ln_1.bias", "attn.c_attn.weight",
              "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight",
              "ln_2.bias", "mlp.0.weight", "mlp.0.bias", "mlp.2.weight", "mlp.2.bias")}  # fmt: skip
         s: dict[str, np.ndarray] = {"x0": x}
@@ -105,14 +120,22 @@ def gpt_grads(
     loss, d_lo = cross_entropy_grad(linear(f, p["lm_head.weight"], None).reshape(b * t, -1),
                                     y.reshape(-1))  # fmt: skip
     grads: dict[str, np.ndarray] = {}
-    d_f, grads["lm_head.weight"], _ = linear_backward(d_lo.reshape(b, t, -1), f, p["lm_head.weight"])
-    dx, grads["ln_f.weight"], grads["ln_f.bias"] = layer_norm_backward(d_f, x, muf, rf, p["ln_f.weight"])
-    for l in reversed(range(layers)):
-        q, s = saved[l]
-        n = f"blocks.{l}."
-        d_g, grads[n + "mlp.2.weight"], grads[n + "mlp.2.bias"] = linear_backward(dx, s["g"], q["mlp.2.weight"])
+    d_f, grads["lm_head.weight"], _ = linear_backward(
+        d_lo.reshape(b, t, -1), f, p["lm_head.weight"]
+    )
+    dx, grads["ln_f.weight"], grads["ln_f.bias"] = layer_norm_backward(
+        d_f, x, muf, rf, p["ln_f.weight"]
+    )
+    for layer in reversed(range(layers)):
+        q, s = saved[layer]
+        n = f"blocks.{layer}."
+        d_g, grads[n + "mlp.2.weight"], grads[n + "mlp.2.bias"] = linear_backward(
+            dx, s["g"], q["mlp.2.weight"]
+        )
         d_pre = gelu_backward(d_g, s["pre"])
-        d_c, grads[n + "mlp.0.weight"], grads[n + "mlp.0.bias"] = linear_backward(d_pre, s["c"], q["mlp.0.weight"])
+        d_c, grads[n + "mlp.0.weight"], grads[n + "mlp.0.bias"] = linear_backward(
+            d_pre, s["c"], q["mlp.0.weight"]
+        )
         d_ln2, grads[n + "ln_2.weight"], grads[n + "ln_2.bias"] = layer_norm_backward(
             d_c, s["x1"], s["mu2"], s["r2"], q["ln_2.weight"])  # fmt: skip
         dx = dx + d_ln2
@@ -141,8 +164,16 @@ def gpt_grads(
 
 
 def adamw(
-    p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, lr: np.float32, step: int,
-    wd: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+    p: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    lr: np.float32,
+    step: int,
+    wd: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """§7.2 AdamW: (new p, exp_avg, exp_avg_sq)."""
 
