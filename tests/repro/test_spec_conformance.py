@@ -19,7 +19,9 @@ import torch
 from assay.protocol.spec import load_spec
 from assay.repro import fp, rng, zoo
 from assay.repro.data import load_dataset
+from assay.repro.graph import step_graph
 from assay.repro.state import TrainState, state_hash
+from assay.repro.tracer import trace_step
 from assay.repro.trainer import Trainer
 from tests.repro.spec_numpy.cnn import cnn_grads, init_cnn, sgd_momentum
 from tests.repro.spec_numpy.core import (
@@ -41,6 +43,7 @@ from tests.repro.spec_numpy.core import exp as spec_exp
 from tests.repro.spec_numpy.core import log as spec_log
 from tests.repro.spec_numpy.data import spec_char_sequence, spec_digits
 from tests.repro.spec_numpy.gpt import adamw, gpt_grads, init_gpt
+from tests.repro.spec_numpy.mlp import mlp_step_records
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
@@ -342,3 +345,31 @@ def test_tiny_gpt_h0_to_h2_follow_the_transformer_graph_of_spec_section_7() -> N
             )
         got.append(state(step))
     assert got == golden("tiny-gpt", steps)
+
+
+# --- §5.4 op records --------------------------------------------------------------------------
+
+
+def test_digits_mlp_op_records_root_and_graph_hash_follow_spec_section_5_4() -> None:
+    """§5.4 and Appendix A.1: every record of step 1 encoded from the spec gives the runtime's
+    chained leaves, op root, N and graph hash."""
+    seed, batch = 0, 64
+    x_all, y_all = spec_digits(seed)
+    rows = permutation(len(y_all), seed, "data/order", 0)[:batch]
+    params = {}
+    for name, n_in, shape in (("net.0", 64, (128, 64)), ("net.3", 128, (10, 128))):
+        bound = 1.0 / math.sqrt(n_in)
+        for part, s in (("weight", shape), ("bias", shape[:1])):
+            draw = uniform_range(math.prod(s), -bound, bound, seed, f"init/{name}.{part}")
+            params[f"{name}.{part}"] = draw.reshape(s)
+    records, after = mlp_step_records(params, x_all[rows], y_all[rows], 0.001, 1, seed)
+    h0, h1 = (bytes.fromhex(h[2:]) for h in golden("digits-mlp", 1))
+    assert spec_state_hash(after, 1, seed, batch) == h1
+
+    spec = load_spec(EXAMPLE)
+    data = load_dataset(spec.data, seed)
+    trace = trace_step(spec, data, Trainer(spec, data).state, 1)
+    assert records.leaves(h0, h1) == [bytes(leaf) for leaf in trace.leaves()]
+    assert records.op_root(h0, h1) == bytes(trace.op_root)
+    assert (records.graph_hash(), len(records.rows) + 1) == step_graph(spec, data)
+    assert len(records.rows) + 1 == 102
