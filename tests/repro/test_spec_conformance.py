@@ -43,7 +43,7 @@ from tests.repro.spec_numpy.core import exp as spec_exp
 from tests.repro.spec_numpy.core import log as spec_log
 from tests.repro.spec_numpy.data import spec_char_sequence, spec_digits
 from tests.repro.spec_numpy.gpt import adamw, gpt_grads, init_gpt
-from tests.repro.spec_numpy.mlp import mlp_step_records
+from tests.repro.spec_numpy.mlp import clip, mlp_dropout_grads, mlp_step_records
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
@@ -373,3 +373,33 @@ def test_digits_mlp_op_records_root_and_graph_hash_follow_spec_section_5_4() -> 
     assert records.op_root(h0, h1) == bytes(trace.op_root)
     assert (records.graph_hash(), len(records.rows) + 1) == step_graph(spec, data)
     assert len(records.rows) + 1 == 102
+
+
+def test_mlp_with_dropout_and_clipping_follows_spec_sections_6_9_and_7_4(tmp_path: Path) -> None:
+    """§2.7 dropout/0 keyed by the step, §6.9 mask and scale, §7.4 clipping, §7.2 AdamW: h_1."""
+    text = EXAMPLE.read_text().replace("dropout = 0.0", "dropout = 0.25")
+    text = text.replace("seed = 0 ", "grad_clip = 0.5\nseed = 0 ")
+    job = tmp_path / "job.toml"
+    job.write_text(text)
+    spec = load_spec(job)
+    assert spec.model.dropout == 0.25 and spec.training.grad_clip == 0.5
+    trainer = Trainer(spec, load_dataset(spec.data, 0))
+    trainer.train_step()
+
+    x_all, y_all = spec_digits(0)
+    rows = permutation(len(y_all), 0, "data/order", 0)[:64]
+    params = {}
+    for name, n_in, shape in (("net.0", 64, (128, 64)), ("net.3", 128, (10, 128))):
+        bound = 1.0 / math.sqrt(n_in)
+        for part, s in (("weight", shape), ("bias", shape[:1])):
+            draw = uniform_range(math.prod(s), -bound, bound, 0, f"init/{name}.{part}")
+            params[f"{name}.{part}"] = draw.reshape(s)
+    with np.errstate(all="ignore"):
+        grads = clip(mlp_dropout_grads(params, x_all[rows], y_all[rows], 0.25, 0, 1), 0.5)
+    tensors: dict[str, np.ndarray] = {}
+    for name, p in params.items():
+        zero = np.zeros_like(p)
+        new_p, m, v = adamw(p, grads[name], zero, zero, F32(0.001), 1, wd=0.01)
+        tensors.update({f"param/{name}": new_p, f"optim/exp_avg/{name}": m,
+                        f"optim/exp_avg_sq/{name}": v})  # fmt: skip
+    assert spec_state_hash(tensors, 1, 0, 64) == bytes(trainer.state_hash())

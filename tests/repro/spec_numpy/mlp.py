@@ -13,6 +13,7 @@ from tests.repro.spec_numpy.core import (
     sqrt,
     threshold_backward,
     tree_sum,
+    uniform,
 )
 from tests.repro.spec_numpy.records import Ref, StepRecords, Torch
 
@@ -122,3 +123,30 @@ def mlp_step_records(
         new[f"param/{name}"], new[f"optim/exp_avg/{name}"] = p_new, m
         new[f"optim/exp_avg_sq/{name}"] = v
     return rec, new
+
+
+def mlp_dropout_grads(
+    params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, p: float, seed: int, step: int
+) -> dict[str, np.ndarray]:
+    """§6.9, §7.1: the one-hidden-layer MLP with dropout p after the ReLU (purpose dropout/0)."""
+    w1, b1, w3, b3 = (params[n] for n in ("net.0.weight", "net.0.bias", "net.3.weight",
+                                          "net.3.bias"))  # fmt: skip
+    keep = uniform(len(y) * w1.shape[0], seed, "dropout/0", step) < F32(1.0 - p)
+    mask = keep.reshape(len(y), w1.shape[0]).astype(F32)
+    scale = F32(1.0 / (1.0 - p))
+    h = relu(mm(x, w1.T) + b1)
+    hd = (h * mask) * scale
+    _, d_lo = cross_entropy_grad(mm(hd, w3.T) + b3, y)
+    d_h = (mm(d_lo, w3) * mask) * scale
+    d_z = threshold_backward(d_h, h)
+    return {"net.3.weight": mm(d_lo.T, hd), "net.3.bias": tree_sum(d_lo),
+            "net.0.weight": mm(d_z.T, x), "net.0.bias": tree_sum(d_z)}  # fmt: skip
+
+
+def clip(grads: dict[str, np.ndarray], max_norm: float) -> dict[str, np.ndarray]:
+    """§7.4 over the gradients in sorted name order; always multiplies."""
+    names = sorted(grads)
+    squares = np.array([tree_sum((grads[n] * grads[n]).reshape(-1)) for n in names], dtype=F32)
+    norm = sqrt(tree_sum(squares))
+    coef = np.minimum(F32(max_norm) / (norm + F32(1e-6)), F32(1.0))
+    return {n: grads[n] * coef for n in names}
