@@ -20,6 +20,7 @@ from assay.protocol.spec import load_spec
 from assay.repro import fp, rng, zoo
 from assay.repro.data import load_dataset
 from assay.repro.graph import step_graph
+from assay.repro.kernels import OpContext, run_kernel
 from assay.repro.state import TrainState, state_hash
 from assay.repro.tracer import trace_step
 from assay.repro.trainer import Trainer
@@ -403,3 +404,27 @@ def test_mlp_with_dropout_and_clipping_follows_spec_sections_6_9_and_7_4(tmp_pat
         tensors.update({f"param/{name}": new_p, f"optim/exp_avg/{name}": m,
                         f"optim/exp_avg_sq/{name}": v})  # fmt: skip
     assert spec_state_hash(tensors, 1, 0, 64) == bytes(trainer.state_hash())
+
+
+def test_nan_handling_is_what_spec_section_1_6_says() -> None:
+    """§1.6: exp/log pass a NaN through bit for bit, log(x < 0) is 0x7FC00000, selections see NaN
+    as false, and the state hash hashes NaN payloads as they are (no canonicalisation)."""
+    payloads = np.array([0x7FC01234, 0xFFC05678, 0x7F800001], dtype=np.uint32).view(F32)
+    for fn in (fp.exp, fp.log):
+        assert (bits(fn(torch.from_numpy(payloads)).numpy()) == bits(payloads)).all()
+    negatives = torch.tensor([-1.0, -np.inf, -1e-45])
+    assert bits(fp.log(negatives).numpy()).tolist() == [0x7FC00000] * 3
+    aten = torch.ops.aten
+    relu = run_kernel(aten.relu.default, OpContext(), (torch.from_numpy(payloads),), {})
+    assert bits(relu.numpy()).tolist() == [0, 0, 0]
+    grad = torch.tensor([1.5, -2.0, 3.0])
+    passed = run_kernel(
+        aten.threshold_backward.default, OpContext(), (grad, torch.from_numpy(payloads), 0), {}
+    )
+    assert bits(passed.numpy()).tolist() == bits(grad.numpy()).tolist()
+    hashes = {
+        bytes(state_hash(TrainState(1, 0, 0, {"w": torch.from_numpy(payloads[i : i + 1].copy())})))
+        for i in range(2)
+    }
+    want = {spec_state_hash({"param/w": payloads[i : i + 1]}, 1, 0, 0) for i in range(2)}
+    assert hashes == want and len(hashes) == 2
