@@ -8,8 +8,8 @@ traces `tests/repro/golden/<example>.txt`.
 
 from __future__ import annotations
 
-import itertools
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ from tests.repro.spec_numpy.core import exp as spec_exp
 from tests.repro.spec_numpy.core import log as spec_log
 from tests.repro.spec_numpy.data import spec_char_sequence, spec_digits
 from tests.repro.spec_numpy.gpt import adamw, gpt_grads, init_gpt
-from tests.repro.spec_numpy.mlp import clip, mlp_dropout_grads, mlp_step_records
+from tests.repro.spec_numpy.mlp import clip, init_mlp, mlp_dropout_grads, mlp_step_records
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
@@ -174,14 +174,10 @@ def test_state_hash_of_a_small_state_matches_spec_section_5() -> None:
 def spec_mlp_h0(seed: int, widths: list[int]) -> bytes:
     """§4.1, §4.2, §5: h_0 of an MLP with AdamW, from the spec alone (no data needed)."""
     tensors: dict[str, np.ndarray] = {}
-    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
-        bound = 1.0 / math.sqrt(n_in)
-        for part, shape in (("weight", (n_out, n_in)), ("bias", (n_out,))):
-            name = f"net.{3 * i}.{part}"
-            value = uniform_range(math.prod(shape), -bound, bound, seed, f"init/{name}")
-            tensors[f"param/{name}"] = value.reshape(shape)
-            for slot in ("exp_avg", "exp_avg_sq"):
-                tensors[f"optim/{slot}/{name}"] = np.zeros(shape, dtype=F32)
+    for name, value in init_mlp(seed, widths).items():
+        tensors[f"param/{name}"] = value
+        for slot in ("exp_avg", "exp_avg_sq"):
+            tensors[f"optim/{slot}/{name}"] = np.zeros_like(value)
     return spec_state_hash(tensors, 0, seed, 0)
 
 
@@ -243,13 +239,7 @@ def test_digits_example_h1_follows_the_mlp_step_of_spec_section_7() -> None:
     x_all, y_all = spec_digits(seed)
     rows = permutation(len(y_all), seed, "data/order", 0)[:batch]
     x, y = x_all[rows], y_all[rows]
-    params: dict[str, np.ndarray] = {}
-    for name, n_in, shape in (("net.0", 64, (128, 64)), ("net.3", 128, (10, 128))):
-        bound = 1.0 / math.sqrt(n_in)
-        for part, s in (("weight", shape), ("bias", shape[:1])):
-            full = f"{name}.{part}"
-            params[full] = uniform_range(math.prod(s), -bound, bound, seed, f"init/{full}")
-            params[full] = params[full].reshape(s)
+    params = init_mlp(seed, [64, 128, 10])
     w1, b1, w3, b3 = (params[n] for n in ("net.0.weight", "net.0.bias", "net.3.weight",
                                           "net.3.bias"))  # fmt: skip
     with np.errstate(all="ignore"):
@@ -282,32 +272,43 @@ def golden(example: str, steps: int) -> list[str]:
     return GOLDEN.joinpath(f"{example}.txt").read_text().split()[: steps + 1]
 
 
+Update = Callable[[int, np.ndarray, np.ndarray], None]
+
+
+def spec_trace(
+    seed: int, batch: int, steps: int, data: tuple[np.ndarray, np.ndarray],
+    params: dict[str, np.ndarray], slots: dict[str, np.ndarray], update: Update,
+) -> list[str]:  # fmt: skip
+    """h_0..h_steps (§3.4 batches of epoch 0, §5 hashes); `update` advances params and slots."""
+    x_all, y_all = data
+    order = permutation(len(y_all), seed, "data/order", 0)
+    hashes = []
+    for step in range(steps + 1):
+        if step:
+            rows = order[(step - 1) * batch : step * batch]
+            with np.errstate(all="ignore"):
+                update(step, x_all[rows], y_all[rows])
+        tensors = {f"param/{k}": v for k, v in params.items()}
+        tensors.update({f"optim/{k}": v for k, v in slots.items()})
+        hashes.append("0x" + spec_state_hash(tensors, step, seed, step * batch).hex())
+    return hashes
+
+
 def test_digits_cnn_h0_to_h2_follow_the_cnn_graph_of_spec_section_7() -> None:
     """§3, §4, §6.10, §7.1 (CNN graph), §7.2 SGD with momentum, §7.3 cosine warm-up: h_0..h_2."""
-    seed, batch, steps = 1, 64, 2
-    x_all, y_all = spec_digits(seed)
-    x_all = x_all.reshape(-1, 1, 8, 8)
-    params = init_cnn(seed, [8, 16], 8, 10)
-    slots = {name: np.zeros_like(p) for name, p in params.items()}
+    x_all, y_all = spec_digits(1)
+    params = init_cnn(1, [8, 16], 8, 10)
+    slots = {f"momentum/{name}": np.zeros_like(p) for name, p in params.items()}
 
-    def state(step: int) -> str:
-        tensors = {f"param/{k}": v for k, v in params.items()}
-        tensors.update({f"optim/momentum/{k}": v for k, v in slots.items()})
-        return "0x" + spec_state_hash(tensors, step, seed, step * batch).hex()
-
-    got = [state(0)]
-    order = permutation(len(y_all), seed, "data/order", 0)
-    for step in range(1, steps + 1):
-        rows = order[(step - 1) * batch : step * batch]
+    def update(step: int, x: np.ndarray, y: np.ndarray) -> None:
         lr = F32(0.05) * (F32(step) / F32(20))  # warm-up of 20 steps (§7.3)
-        with np.errstate(all="ignore"):
-            _, grads = cnn_grads(params, x_all[rows], y_all[rows], 2)
+        _, grads = cnn_grads(params, x, y, 2)
         for name in sorted(params):
-            params[name], slots[name] = sgd_momentum(
-                params[name], grads[name], slots[name], lr, 0.9
-            )
-        got.append(state(step))
-    assert got == golden("digits-cnn", steps)
+            buf = f"momentum/{name}"
+            params[name], slots[buf] = sgd_momentum(params[name], grads[name], slots[buf], lr, 0.9)
+
+    data = (x_all.reshape(-1, 1, 8, 8), y_all)
+    assert spec_trace(1, 64, 2, data, params, slots, update) == golden("digits-cnn", 2)
 
 
 def test_char_sequence_data_follows_spec_section_3() -> None:
@@ -321,31 +322,21 @@ def test_char_sequence_data_follows_spec_section_3() -> None:
 
 def test_tiny_gpt_h0_to_h2_follow_the_transformer_graph_of_spec_section_7() -> None:
     """§3.2 char_sequence, §4, §6.4–6.10, §7.1 (TinyGPT graph), §7.2 AdamW: h_0..h_2."""
-    seed, batch, steps = 7, 16, 2
-    x_all, y_all = spec_char_sequence(seed, 512, 32, 0.1)
-    params = init_gpt(seed, 32, 32, 2, 32)
+    data = spec_char_sequence(7, 512, 32, 0.1)
+    params = init_gpt(7, 32, 32, 2, 32)
     moments = {f"{slot}/{name}": np.zeros_like(p) for name, p in params.items()
                for slot in ("exp_avg", "exp_avg_sq")}  # fmt: skip
 
-    def state(step: int) -> str:
-        tensors = {f"param/{k}": v for k, v in params.items()}
-        tensors.update({f"optim/{k}": v for k, v in moments.items()})
-        return "0x" + spec_state_hash(tensors, step, seed, step * batch).hex()
-
-    got = [state(0)]
-    order = permutation(len(y_all), seed, "data/order", 0)
-    for step in range(1, steps + 1):
-        rows = order[(step - 1) * batch : step * batch]
+    def update(step: int, x: np.ndarray, y: np.ndarray) -> None:
         lr = F32(0.003) * (F32(step) / F32(20))  # warm-up of 20 steps (§7.3)
-        with np.errstate(all="ignore"):
-            _, grads = gpt_grads(params, x_all[rows], y_all[rows], 2, 2)
+        _, grads = gpt_grads(params, x, y, 2, 2)
         for name in sorted(params):
             m, v = f"exp_avg/{name}", f"exp_avg_sq/{name}"
             params[name], moments[m], moments[v] = adamw(
                 params[name], grads[name], moments[m], moments[v], lr, step, wd=0.0
             )
-        got.append(state(step))
-    assert got == golden("tiny-gpt", steps)
+
+    assert spec_trace(7, 16, 2, data, params, moments, update) == golden("tiny-gpt", 2)
 
 
 # --- §5.4 op records --------------------------------------------------------------------------
@@ -357,12 +348,7 @@ def test_digits_mlp_op_records_root_and_graph_hash_follow_spec_section_5_4() -> 
     seed, batch = 0, 64
     x_all, y_all = spec_digits(seed)
     rows = permutation(len(y_all), seed, "data/order", 0)[:batch]
-    params = {}
-    for name, n_in, shape in (("net.0", 64, (128, 64)), ("net.3", 128, (10, 128))):
-        bound = 1.0 / math.sqrt(n_in)
-        for part, s in (("weight", shape), ("bias", shape[:1])):
-            draw = uniform_range(math.prod(s), -bound, bound, seed, f"init/{name}.{part}")
-            params[f"{name}.{part}"] = draw.reshape(s)
+    params = init_mlp(seed, [64, 128, 10])
     records, after = mlp_step_records(params, x_all[rows], y_all[rows], 0.001, 1, seed)
     h0, h1 = (bytes.fromhex(h[2:]) for h in golden("digits-mlp", 1))
     assert spec_state_hash(after, 1, seed, batch) == h1
@@ -389,12 +375,7 @@ def test_mlp_with_dropout_and_clipping_follows_spec_sections_6_9_and_7_4(tmp_pat
 
     x_all, y_all = spec_digits(0)
     rows = permutation(len(y_all), 0, "data/order", 0)[:64]
-    params = {}
-    for name, n_in, shape in (("net.0", 64, (128, 64)), ("net.3", 128, (10, 128))):
-        bound = 1.0 / math.sqrt(n_in)
-        for part, s in (("weight", shape), ("bias", shape[:1])):
-            draw = uniform_range(math.prod(s), -bound, bound, 0, f"init/{name}.{part}")
-            params[f"{name}.{part}"] = draw.reshape(s)
+    params = init_mlp(0, [64, 128, 10])
     with np.errstate(all="ignore"):
         grads = clip(mlp_dropout_grads(params, x_all[rows], y_all[rows], 0.25, 0, 1), 0.5)
     tensors: dict[str, np.ndarray] = {}

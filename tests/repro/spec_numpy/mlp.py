@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
 from tests.repro.spec_numpy.core import (
@@ -14,6 +17,7 @@ from tests.repro.spec_numpy.core import (
     threshold_backward,
     tree_sum,
     uniform,
+    uniform_range,
 )
 from tests.repro.spec_numpy.records import Ref, StepRecords, Torch
 
@@ -150,3 +154,15 @@ def clip(grads: dict[str, np.ndarray], max_norm: float) -> dict[str, np.ndarray]
     norm = sqrt(tree_sum(squares))
     coef = np.minimum(F32(max_norm) / (norm + F32(1e-6)), F32(1.0))
     return {n: grads[n] * coef for n in names}
+
+
+def init_mlp(seed: int, widths: list[int]) -> dict[str, np.ndarray]:
+    """§4.1–4.2: net.{3i}.weight and .bias, uniform in ±1/sqrt(fan_in), for each layer i."""
+    params = {}
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+        bound = 1.0 / math.sqrt(n_in)
+        for part, shape in (("weight", (n_out, n_in)), ("bias", (n_out,))):
+            name = f"net.{3 * i}.{part}"
+            draw = uniform_range(math.prod(shape), -bound, bound, seed, f"init/{name}")
+            params[name] = draw.reshape(shape)
+    return params
