@@ -1,118 +1,57 @@
 """docs/determinism-spec.md, re-implemented from its pseudo-code, against the runtime.
 
-The helpers below follow the spec's text with plain Python and numpy float32 arithmetic; they
-import nothing from assay.repro. The runtime is imported only to produce the values each test
-compares with, bit for bit.
+The spec's pseudo-code lives in `tests/repro/spec_numpy` (plain Python and numpy float32
+arithmetic; it imports nothing from assay). The runtime is imported only to produce the values
+each test compares with, bit for bit; the example jobs' state hashes are compared with the golden
+traces `tests/repro/golden/<example>.txt`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import itertools
 import math
-import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from eth_hash.auto import keccak
 
 from assay.protocol.spec import load_spec
 from assay.repro import fp, rng, zoo
 from assay.repro.data import load_dataset
+from assay.repro.graph import step_graph
+from assay.repro.kernels import OpContext, run_kernel
 from assay.repro.state import TrainState, state_hash
+from assay.repro.tracer import trace_step
 from assay.repro.trainer import Trainer
+from tests.repro.spec_numpy.cnn import cnn_grads, init_cnn, sgd_momentum
+from tests.repro.spec_numpy.core import (
+    F32,
+    U64,
+    bits,
+    key,
+    mm,
+    normal,
+    permutation,
+    philox,
+    spec_state_hash,
+    tree_sum,
+    uniform,
+    uniform_range,
+    words,
+)
+from tests.repro.spec_numpy.core import exp as spec_exp
+from tests.repro.spec_numpy.core import log as spec_log
+from tests.repro.spec_numpy.data import spec_char_sequence, spec_digits
+from tests.repro.spec_numpy.gpt import adamw, gpt_grads, init_gpt
+from tests.repro.spec_numpy.mlp import clip, init_mlp, mlp_dropout_grads, mlp_step_records
 
-F32 = np.float32
-U64 = np.uint64
-MASK32 = 0xFFFFFFFF
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "digits-mlp.toml"
-
-
-def bits(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=F32).view(np.uint32)
-
-
-def f32_of_bits(u: int) -> np.float32:
-    return np.array([u], dtype=np.uint32).view(F32)[0]
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 # --- §2 random numbers ----------------------------------------------------------------------
-
-
-def key(seed: int, purpose: str) -> tuple[int, int]:
-    """§2.1."""
-    seed_bytes = seed.to_bytes(32, "big", signed=True)
-    d = hashlib.sha256(b"assay.rng.v1\x00" + seed_bytes + purpose.encode("utf-8")).digest()
-    return int.from_bytes(d[0:4], "big"), int.from_bytes(d[4:8], "big")
-
-
-def philox(
-    c: tuple[np.ndarray, ...], k: tuple[int, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """§2.2, on uint64 arrays holding u32 words (a 32x32 product fits exactly)."""
-    c0, c1, c2, c3 = c
-    k0, k1 = k
-    for r in range(10):
-        if r > 0:
-            k0 = (k0 + 0x9E3779B9) & MASK32
-            k1 = (k1 + 0xBB67AE85) & MASK32
-        p0 = U64(0xD2511F53) * c0
-        p1 = U64(0xCD9E8D57) * c2
-        hi0, lo0 = p0 >> U64(32), p0 & U64(MASK32)
-        hi1, lo1 = p1 >> U64(32), p1 & U64(MASK32)
-        c0, c1, c2, c3 = hi1 ^ c1 ^ U64(k0), lo1, hi0 ^ c3 ^ U64(k1), lo0
-    return c0, c1, c2, c3
-
-
-def words(n: int, seed: int, purpose: str, step: int) -> np.ndarray:
-    """§2.3: w_0 .. w_{n-1} of the (seed, purpose, step) stream."""
-    b = np.arange(-(-n // 4), dtype=U64)
-    counter = (b & U64(MASK32), b >> U64(32),
-               np.full_like(b, step & MASK32), np.full_like(b, step >> 32))  # fmt: skip
-    return np.stack(philox(counter, key(seed, purpose)), axis=1).reshape(-1)[:n]
-
-
-def unit(w: np.ndarray) -> np.ndarray:
-    """§2.4: f32(w >> 8) × 2^-24."""
-    return (w >> U64(8)).astype(F32) * F32(2.0**-24)
-
-
-def uniform(n: int, seed: int, purpose: str, step: int = 0) -> np.ndarray:
-    return unit(words(n, seed, purpose, step))
-
-
-def uniform_range(n: int, low: float, high: float, seed: int, purpose: str) -> np.ndarray:
-    """§2.4: lo + ((hi − lo) × u) with lo, hi = RN32 of the binary64 bounds."""
-    lo, hi = F32(low), F32(high)
-    return lo + (F32(hi - lo) * uniform(n, seed, purpose))
-
-
-def tree_sum(x: np.ndarray) -> np.ndarray:
-    """§6.1 along axis 0 (float32 adds, odd last element carried)."""
-    if x.shape[0] == 0:
-        return np.zeros(x.shape[1:], dtype=F32)
-    while x.shape[0] > 1:
-        n = x.shape[0]
-        paired = x[0 : n - 1 : 2] + x[1:n:2]
-        x = np.concatenate([paired, x[n - 1 : n]]) if n % 2 else paired
-    return x[0]
-
-
-def normal(n: int, seed: int, purpose: str, step: int = 0) -> np.ndarray:
-    """§2.5: tree_sum of 12 uniforms (words 12i..12i+11), minus 6."""
-    u = unit(words(12 * n, seed, purpose, step)).reshape(n, 12)
-    return tree_sum(u.T) - F32(6.0)
-
-
-def permutation(n: int, seed: int, purpose: str, step: int = 0) -> np.ndarray:
-    """§2.6: indices sorted by 63-bit keys, ties by index."""
-    w = words(2 * n, seed, purpose, step).reshape(n, 2)
-    keys = ((w[:, 0] >> U64(1)) << U64(32)) | w[:, 1]
-    return np.array(sorted(range(n), key=lambda i: (int(keys[i]), i)), dtype=np.int64)
-
 
 DRAWS = [(0, "init/net.0.weight", 0, (128, 64)), (7, "test", 2, (3,)),
          (2**64 - 1, "dropout/3", 2**40 + 5, (5, 7)), (-3, "ünïcode/π", 9, (1,))]  # fmt: skip
@@ -184,56 +123,6 @@ def test_matmul_rounds_each_product_then_tree_sums_spec_section_6_2() -> None:
         assert (bits(got) == bits(want)).all()
 
 
-def horner(x: np.ndarray, coeffs: list[int]) -> np.ndarray:
-    acc = np.full_like(x, f32_of_bits(coeffs[0]))
-    for c in coeffs[1:]:
-        acc = acc * x
-        acc = acc + f32_of_bits(c)
-    return acc
-
-
-def pow2(n: np.ndarray) -> np.ndarray:
-    return ((n + 127).astype(np.uint32) << np.uint32(23)).view(F32)
-
-
-def spec_exp(x: np.ndarray) -> np.ndarray:
-    """§6.4 exp."""
-    xc = np.clip(np.where(np.isnan(x), F32(0), x), F32(-104.0), F32(89.0))
-    t = xc * f32_of_bits(0x3FB8AA3B)
-    nf = (t + F32(12582912.0)) - F32(12582912.0)
-    r = (xc - nf * f32_of_bits(0x3F317200)) - nf * f32_of_bits(0x35BFBE8E)
-    p = horner(r, [0x39500D01, 0x3AB60B61, 0x3C088889, 0x3D2AAAAB,
-                   0x3E2AAAAB, 0x3F000000, 0x3F800000, 0x3F800000])  # fmt: skip
-    n = nf.astype(np.int32)
-    n1 = n >> 1
-    return np.where(np.isnan(x), x, (p * pow2(n1)) * pow2(n - n1))
-
-
-def spec_log(x: np.ndarray) -> np.ndarray:
-    """§6.4 log."""
-    tiny = x < f32_of_bits(0x00800000)
-    xs = np.where(tiny, x * F32(16777216.0), x)
-    xs = np.where((x > 0) & (x < np.inf), xs, F32(1.0))
-    b = xs.view(np.uint32).astype(np.int64)
-    k = (b >> 23) - 127 - tiny.astype(np.int64) * 24
-    m = ((b & 0x7FFFFF) | 0x3F800000).astype(np.uint32).view(F32)
-    high = m > f32_of_bits(0x3FB504F3)
-    m = np.where(high, m * F32(0.5), m)
-    k = k + high
-    f = m - F32(1.0)
-    s = f / (f + F32(2.0))
-    z = s * s
-    big_r = z * horner(z, [0x3E789E26, 0x3E91E9EE, 0x3ECCCE13, 0x3F2AAAAA])
-    hfsq = (f * F32(0.5)) * f
-    kf = k.astype(F32)
-    hi, lo = f32_of_bits(0x3F317200), f32_of_bits(0x35BFBE8E)
-    y = kf * hi - ((hfsq - (s * (hfsq + big_r) + kf * lo)) - f)
-    y = np.where(x == 0, F32(-np.inf), y)
-    y = np.where(x < 0, F32(np.nan), y)
-    y = np.where(x == np.inf, F32(np.inf), y)
-    return np.where(np.isnan(x), x, y)
-
-
 def test_exp_and_log_match_spec_section_6_4() -> None:
     """§6.4: exp and log over a few thousand float32 bit patterns, specials and denormals."""
     gen = np.random.default_rng(3)
@@ -269,37 +158,6 @@ def test_linear_and_embedding_init_match_spec_section_4_2() -> None:
 # --- §5 state hash --------------------------------------------------------------------------
 
 
-def tensor_digest(name: str, shape: tuple[int, ...], values: np.ndarray) -> bytes:
-    """§5.2."""
-    raw, dtype = name.encode(), b"torch.float32"
-    head = struct.pack("<I", len(raw)) + raw + struct.pack("<I", len(dtype)) + dtype
-    head += struct.pack("<I", len(shape)) + b"".join(struct.pack("<Q", d) for d in shape)
-    return hashlib.sha256(head + np.ascontiguousarray(values, dtype="<f4").tobytes()).digest()
-
-
-def scalar_digest(name: str, v: int) -> bytes:
-    raw = name.encode()
-    return hashlib.sha256(b"scalar" + struct.pack("<I", len(raw)) + raw + struct.pack("<Q", v))\
-        .digest()  # fmt: skip
-
-
-def merkle_root(values: list[bytes]) -> bytes:
-    """§5.3."""
-    d = (len(values) - 1).bit_length()
-    level = [keccak(b"\x00" + v) for v in values] + [b"\x00" * 32] * ((1 << d) - len(values))
-    while len(level) > 1:
-        level = [keccak(b"\x01" + level[i] + level[i + 1]) for i in range(0, len(level), 2)]
-    return bytes(level[0])
-
-
-def spec_state_hash(tensors: dict[str, np.ndarray], step: int, seed: int, cursor: int) -> bytes:
-    leaves = [tensor_digest(n, tensors[n].shape, tensors[n])
-              for n in sorted(tensors, key=str.encode)]  # fmt: skip
-    leaves += [scalar_digest("step", step), scalar_digest("seed", seed),
-               scalar_digest("cursor", cursor)]  # fmt: skip
-    return merkle_root(leaves)
-
-
 def test_state_hash_of_a_small_state_matches_spec_section_5() -> None:
     """§5.1–5.3: digests in UTF-8 name order, scalars last, padded keccak Merkle tree."""
     gen = np.random.default_rng(4)
@@ -316,14 +174,10 @@ def test_state_hash_of_a_small_state_matches_spec_section_5() -> None:
 def spec_mlp_h0(seed: int, widths: list[int]) -> bytes:
     """§4.1, §4.2, §5: h_0 of an MLP with AdamW, from the spec alone (no data needed)."""
     tensors: dict[str, np.ndarray] = {}
-    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
-        bound = 1.0 / math.sqrt(n_in)
-        for part, shape in (("weight", (n_out, n_in)), ("bias", (n_out,))):
-            name = f"net.{3 * i}.{part}"
-            value = uniform_range(math.prod(shape), -bound, bound, seed, f"init/{name}")
-            tensors[f"param/{name}"] = value.reshape(shape)
-            for slot in ("exp_avg", "exp_avg_sq"):
-                tensors[f"optim/{slot}/{name}"] = np.zeros(shape, dtype=F32)
+    for name, value in init_mlp(seed, widths).items():
+        tensors[f"param/{name}"] = value
+        for slot in ("exp_avg", "exp_avg_sq"):
+            tensors[f"optim/{slot}/{name}"] = np.zeros_like(value)
     return spec_state_hash(tensors, 0, seed, 0)
 
 
@@ -334,65 +188,6 @@ def test_digits_example_h0_matches_spec_and_its_printed_value() -> None:
 
 
 # --- §3 data --------------------------------------------------------------------------------
-
-
-class MT19937:
-    """numpy's legacy RandomState core: init_genrand seeding, standard tempering (§3.1)."""
-
-    def __init__(self, seed: int) -> None:
-        self.mt = [seed & MASK32]
-        for i in range(1, 624):
-            prev = self.mt[-1]
-            self.mt.append((1812433253 * (prev ^ (prev >> 30)) + i) & MASK32)
-        self.index = 624
-
-    def next32(self) -> int:
-        if self.index >= 624:
-            mt = self.mt
-            for i in range(624):
-                y = (mt[i] & 0x80000000) | (mt[(i + 1) % 624] & 0x7FFFFFFF)
-                mt[i] = mt[(i + 397) % 624] ^ (y >> 1) ^ (0x9908B0DF if y & 1 else 0)
-            self.index = 0
-        y = self.mt[self.index]
-        self.index += 1
-        y ^= y >> 11
-        y ^= (y << 7) & 0x9D2C5680
-        y ^= (y << 15) & 0xEFC60000
-        return y ^ (y >> 18)
-
-    def permutation(self, n: int) -> list[int]:
-        x = list(range(n))
-        for i in range(n - 1, 0, -1):
-            mask = (1 << i.bit_length()) - 1
-            while (j := self.next32() & mask) > i:
-                pass
-            x[i], x[j] = x[j], x[i]
-        return x
-
-
-def derive_seed(seed: int, purpose: str) -> int:
-    return int.from_bytes(keccak(f"assay.data.{purpose}".encode() + seed.to_bytes(8, "big"))[:4],
-                          "big")  # fmt: skip
-
-
-@functools.cache
-def spec_digits(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """§3.1–3.3: the normalised float32 training rows of sklearn:digits and their labels."""
-    from sklearn.datasets import load_digits  # deferred: scikit-learn is slow to import
-
-    bunch = load_digits()
-    x = np.asarray(bunch.data, dtype=np.float64)
-    n_test = max(1, int(len(x) * 0.2))
-    train = MT19937(derive_seed(seed, "split")).permutation(len(x))[n_test:]
-    rows = x[train]
-    cols = []
-    for j in range(x.shape[1]):
-        mean = math.fsum(rows[:, j]) / len(rows)
-        var = math.fsum((v - mean) * (v - mean) for v in rows[:, j]) / len(rows)
-        std = 1.0 if var == 0.0 else math.sqrt(var)
-        cols.append([(v - mean) / std for v in rows[:, j]])
-    labels = np.asarray(bunch.target, dtype=np.int64)[train]
-    return np.array(cols, dtype=np.float64).T.astype(F32), labels
 
 
 def test_digits_split_normalisation_and_batches_match_spec_section_3() -> None:
@@ -416,11 +211,6 @@ def test_digits_split_normalisation_and_batches_match_spec_section_3() -> None:
 
 
 # --- §6 and §7: one whole training step -----------------------------------------------------
-
-
-def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """§6.2: (M, K) @ (K, N), each product rounded, tree-summed over k."""
-    return tree_sum(np.transpose(a[:, :, None] * b[None, :, :], (1, 0, 2)))
 
 
 def row_sum(x: np.ndarray) -> np.ndarray:
@@ -449,13 +239,7 @@ def test_digits_example_h1_follows_the_mlp_step_of_spec_section_7() -> None:
     x_all, y_all = spec_digits(seed)
     rows = permutation(len(y_all), seed, "data/order", 0)[:batch]
     x, y = x_all[rows], y_all[rows]
-    params: dict[str, np.ndarray] = {}
-    for name, n_in, shape in (("net.0", 64, (128, 64)), ("net.3", 128, (10, 128))):
-        bound = 1.0 / math.sqrt(n_in)
-        for part, s in (("weight", shape), ("bias", shape[:1])):
-            full = f"{name}.{part}"
-            params[full] = uniform_range(math.prod(s), -bound, bound, seed, f"init/{full}")
-            params[full] = params[full].reshape(s)
+    params = init_mlp(seed, [64, 128, 10])
     w1, b1, w3, b3 = (params[n] for n in ("net.0.weight", "net.0.bias", "net.3.weight",
                                           "net.3.bias"))  # fmt: skip
     with np.errstate(all="ignore"):
@@ -479,3 +263,149 @@ def test_digits_example_h1_follows_the_mlp_step_of_spec_section_7() -> None:
         tensors[f"optim/exp_avg_sq/{name}"] = v
     h1 = spec_state_hash(tensors, 1, seed, batch)
     assert "0x" + h1.hex() == "0xef2d07e8bf23b25363a40e94ca012d735b94e24c621beac5bc6a09624ddf3df2"
+
+
+# --- the CNN and TinyGPT examples, from the spec alone --------------------------------------
+
+
+def golden(example: str, steps: int) -> list[str]:
+    return GOLDEN.joinpath(f"{example}.txt").read_text().split()[: steps + 1]
+
+
+Update = Callable[[int, np.ndarray, np.ndarray], None]
+
+
+def spec_trace(
+    seed: int, batch: int, steps: int, data: tuple[np.ndarray, np.ndarray],
+    params: dict[str, np.ndarray], slots: dict[str, np.ndarray], update: Update,
+) -> list[str]:  # fmt: skip
+    """h_0..h_steps (§3.4 batches of epoch 0, §5 hashes); `update` advances params and slots."""
+    x_all, y_all = data
+    order = permutation(len(y_all), seed, "data/order", 0)
+    hashes = []
+    for step in range(steps + 1):
+        if step:
+            rows = order[(step - 1) * batch : step * batch]
+            with np.errstate(all="ignore"):
+                update(step, x_all[rows], y_all[rows])
+        tensors = {f"param/{k}": v for k, v in params.items()}
+        tensors.update({f"optim/{k}": v for k, v in slots.items()})
+        hashes.append("0x" + spec_state_hash(tensors, step, seed, step * batch).hex())
+    return hashes
+
+
+def test_digits_cnn_h0_to_h2_follow_the_cnn_graph_of_spec_section_7() -> None:
+    """§3, §4, §6.10, §7.1 (CNN graph), §7.2 SGD with momentum, §7.3 cosine warm-up: h_0..h_2."""
+    x_all, y_all = spec_digits(1)
+    params = init_cnn(1, [8, 16], 8, 10)
+    slots = {f"momentum/{name}": np.zeros_like(p) for name, p in params.items()}
+
+    def update(step: int, x: np.ndarray, y: np.ndarray) -> None:
+        lr = F32(0.05) * (F32(step) / F32(20))  # warm-up of 20 steps (§7.3)
+        _, grads = cnn_grads(params, x, y, 2)
+        for name in sorted(params):
+            buf = f"momentum/{name}"
+            params[name], slots[buf] = sgd_momentum(params[name], grads[name], slots[buf], lr, 0.9)
+
+    data = (x_all.reshape(-1, 1, 8, 8), y_all)
+    assert spec_trace(1, 64, 2, data, params, slots, update) == golden("digits-cnn", 2)
+
+
+def test_char_sequence_data_follows_spec_section_3() -> None:
+    """§3.1–3.3: char_sequence's grammar, legacy randint and split give the runtime's rows."""
+    spec = load_spec(ROOT / "examples" / "tiny-gpt.toml")
+    data = load_dataset(spec.data, int(spec.training.seed))
+    x, y = spec_char_sequence(int(spec.training.seed), 512, 32, 0.1)
+    assert (data.x_train.numpy() == x).all()
+    assert (data.y_train.numpy() == y).all()
+
+
+def test_tiny_gpt_h0_to_h2_follow_the_transformer_graph_of_spec_section_7() -> None:
+    """§3.2 char_sequence, §4, §6.4–6.10, §7.1 (TinyGPT graph), §7.2 AdamW: h_0..h_2."""
+    data = spec_char_sequence(7, 512, 32, 0.1)
+    params = init_gpt(7, 32, 32, 2, 32)
+    moments = {f"{slot}/{name}": np.zeros_like(p) for name, p in params.items()
+               for slot in ("exp_avg", "exp_avg_sq")}  # fmt: skip
+
+    def update(step: int, x: np.ndarray, y: np.ndarray) -> None:
+        lr = F32(0.003) * (F32(step) / F32(20))  # warm-up of 20 steps (§7.3)
+        _, grads = gpt_grads(params, x, y, 2, 2)
+        for name in sorted(params):
+            m, v = f"exp_avg/{name}", f"exp_avg_sq/{name}"
+            params[name], moments[m], moments[v] = adamw(
+                params[name], grads[name], moments[m], moments[v], lr, step, wd=0.0
+            )
+
+    assert spec_trace(7, 16, 2, data, params, moments, update) == golden("tiny-gpt", 2)
+
+
+# --- §5.4 op records --------------------------------------------------------------------------
+
+
+def test_digits_mlp_op_records_root_and_graph_hash_follow_spec_section_5_4() -> None:
+    """§5.4 and Appendix A.1: every record of step 1 encoded from the spec gives the runtime's
+    chained leaves, op root, N and graph hash."""
+    seed, batch = 0, 64
+    x_all, y_all = spec_digits(seed)
+    rows = permutation(len(y_all), seed, "data/order", 0)[:batch]
+    params = init_mlp(seed, [64, 128, 10])
+    records, after = mlp_step_records(params, x_all[rows], y_all[rows], 0.001, 1, seed)
+    h0, h1 = (bytes.fromhex(h[2:]) for h in golden("digits-mlp", 1))
+    assert spec_state_hash(after, 1, seed, batch) == h1
+
+    spec = load_spec(EXAMPLE)
+    data = load_dataset(spec.data, seed)
+    trace = trace_step(spec, data, Trainer(spec, data).state, 1)
+    assert records.leaves(h0, h1) == [bytes(leaf) for leaf in trace.leaves()]
+    assert records.op_root(h0, h1) == bytes(trace.op_root)
+    assert (records.graph_hash(), len(records.rows) + 1) == step_graph(spec, data)
+    assert len(records.rows) + 1 == 102
+
+
+def test_mlp_with_dropout_and_clipping_follows_spec_sections_6_9_and_7_4(tmp_path: Path) -> None:
+    """§2.7 dropout/0 keyed by the step, §6.9 mask and scale, §7.4 clipping, §7.2 AdamW: h_1."""
+    text = EXAMPLE.read_text().replace("dropout = 0.0", "dropout = 0.25")
+    text = text.replace("seed = 0 ", "grad_clip = 0.5\nseed = 0 ")
+    job = tmp_path / "job.toml"
+    job.write_text(text)
+    spec = load_spec(job)
+    assert spec.model.dropout == 0.25 and spec.training.grad_clip == 0.5
+    trainer = Trainer(spec, load_dataset(spec.data, 0))
+    trainer.train_step()
+
+    x_all, y_all = spec_digits(0)
+    rows = permutation(len(y_all), 0, "data/order", 0)[:64]
+    params = init_mlp(0, [64, 128, 10])
+    with np.errstate(all="ignore"):
+        grads = clip(mlp_dropout_grads(params, x_all[rows], y_all[rows], 0.25, 0, 1), 0.5)
+    tensors: dict[str, np.ndarray] = {}
+    for name, p in params.items():
+        zero = np.zeros_like(p)
+        new_p, m, v = adamw(p, grads[name], zero, zero, F32(0.001), 1, wd=0.01)
+        tensors.update({f"param/{name}": new_p, f"optim/exp_avg/{name}": m,
+                        f"optim/exp_avg_sq/{name}": v})  # fmt: skip
+    assert spec_state_hash(tensors, 1, 0, 64) == bytes(trainer.state_hash())
+
+
+def test_nan_handling_is_what_spec_section_1_6_says() -> None:
+    """§1.6: exp/log pass a NaN through bit for bit, log(x < 0) is 0x7FC00000, selections see NaN
+    as false, and the state hash hashes NaN payloads as they are (no canonicalisation)."""
+    payloads = np.array([0x7FC01234, 0xFFC05678, 0x7F800001], dtype=np.uint32).view(F32)
+    for fn in (fp.exp, fp.log):
+        assert (bits(fn(torch.from_numpy(payloads)).numpy()) == bits(payloads)).all()
+    negatives = torch.tensor([-1.0, -np.inf, -1e-45])
+    assert bits(fp.log(negatives).numpy()).tolist() == [0x7FC00000] * 3
+    aten = torch.ops.aten
+    relu = run_kernel(aten.relu.default, OpContext(), (torch.from_numpy(payloads),), {})
+    assert bits(relu.numpy()).tolist() == [0, 0, 0]
+    grad = torch.tensor([1.5, -2.0, 3.0])
+    passed = run_kernel(
+        aten.threshold_backward.default, OpContext(), (grad, torch.from_numpy(payloads), 0), {}
+    )
+    assert bits(passed.numpy()).tolist() == bits(grad.numpy()).tolist()
+    hashes = {
+        bytes(state_hash(TrainState(1, 0, 0, {"w": torch.from_numpy(payloads[i : i + 1].copy())})))
+        for i in range(2)
+    }
+    want = {spec_state_hash({"param/w": payloads[i : i + 1]}, 1, 0, 0) for i in range(2)}
+    assert hashes == want and len(hashes) == 2
