@@ -5,6 +5,7 @@ backends), including verifiers who missed a honeypot, lost a challenge, or won u
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,14 @@ def test_an_empty_database_renders_every_page(tmp_path: Path) -> None:
             assert audit.has("audit-empty")
             assert api.get("/explorer/jobs/1").status_code == 404
             assert api.get("/explorer/disputes/1").status_code == 404
+
+
+def test_every_template_and_static_file_is_package_data() -> None:
+    """An installed package (not only a checkout) carries the explorer's templates and CSS."""
+    root = Path(__file__).resolve().parents[2]
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = setuptools["package-data"]["services.api.explorer"]
+    package = root / "services" / "api" / "explorer"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    files = {p for d in ("templates", "static") for p in (package / d).rglob("*") if p.is_file()}
+    assert files and files <= shipped, sorted(str(p) for p in files - shipped)
