@@ -57,7 +57,9 @@ def api(
     """Serve the HTTP API: jobs, disputes, stakes, stats, spec validation, artifacts.
 
     Interactive docs at /docs, the OpenAPI document at /openapi.json, probes at /healthz and
-    /readyz. Nothing is signed here: chain writes stay with `assay` commands and wallets.
+    /readyz, the web explorer at / (/explorer; $ASSAY_API_EXPLORER_TX_URL links its transaction
+    hashes to a block explorer). Nothing is signed here: chain writes stay with `assay`
+    commands and wallets.
 
     \b
     Examples:

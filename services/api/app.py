@@ -10,9 +10,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
 from assay.store import LocalStore
 from services.api.deps import ApiContext
+from services.api.explorer import pages as explorer
 from services.api.problems import install_handlers, problem_openapi, problems
 from services.api.routes import accounts, artifacts, disputes, health, jobs, specs, stats
 from services.api.routes import problems as problem_routes
@@ -77,6 +79,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.context = context
     install_handlers(app)
+    # The explorer's static files go first: its catch-all 404 page would shadow them.
+    app.mount(
+        f"{explorer.PREFIX}/static",
+        StaticFiles(directory=explorer.STATIC_DIR),
+        name="explorer-static",
+    )
     for router in (
         jobs.router,
         disputes.router,
@@ -88,6 +96,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         problem_routes.router,
     ):
         app.include_router(router, responses=problems("internal-error"))
+    app.include_router(explorer.root_router)
+    app.include_router(explorer.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -16,7 +16,8 @@ class ApiSettings(BaseSettings):
     """Where the API reads and stores, and how much it accepts.
 
     Environment: ASSAY_DATABASE_URL (shared with the indexer and `alembic`), then
-    ASSAY_API_ARTIFACT_DIR, ASSAY_API_MAX_UPLOAD_BYTES, ASSAY_API_MAX_SPEC_BYTES.
+    ASSAY_API_ARTIFACT_DIR, ASSAY_API_MAX_UPLOAD_BYTES, ASSAY_API_MAX_SPEC_BYTES,
+    ASSAY_API_EXPLORER_TX_URL.
     """
 
     model_config = SettingsConfigDict(
@@ -33,3 +34,6 @@ class ApiSettings(BaseSettings):
     """Largest artifact an upload may carry (bytes); larger ones get 413 and are discarded."""
     max_spec_bytes: int = Field(default=DEFAULT_MAX_SPEC_BYTES, gt=0)
     """Largest job spec the validation route reads (bytes)."""
+    explorer_tx_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    """Block explorer base the web explorer links transactions to (the tx hash is appended,
+    e.g. https://sepolia.etherscan.io/tx/); unset: transaction hashes are shown unlinked."""
