@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ViewportSize, sync_playwright
 
 from assay.errors import AssayError
 from assay.logs import configure
@@ -34,7 +34,7 @@ class ScreenshotError(AssayError):
     hint = "run the browser tests (pytest tests/browser) to see what the page does wrong"
 
 
-def capture(browser: Browser, url: str, out: Path, viewport: dict[str, int]) -> Path:
+def capture(browser: Browser, url: str, out: Path, viewport: ViewportSize) -> Path:
     """A full-page PNG of `url` at `viewport` width, written to `out`; the page must answer
     200 with no console error and no failed request (a broken page is not documentation)."""
     with watched_page(browser, viewport) as (page, watch):
@@ -49,7 +49,7 @@ def capture(browser: Browser, url: str, out: Path, viewport: dict[str, int]) -> 
     return out
 
 
-def shots(site: Site) -> list[tuple[str, str, dict[str, int]]]:
+def shots(site: Site) -> list[tuple[str, str, ViewportSize]]:
     """(file name, URL, viewport) of every screenshot of the explorer."""
     wanted = [(f"{name}.png", site.url(page_path(name, site.scenario)), DESKTOP) for name in PAGES]
     wanted += [
