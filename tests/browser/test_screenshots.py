@@ -88,6 +88,7 @@ def test_without_a_chromium_the_tool_says_how_to_install_one(
     assert not (tmp_path / "shots").exists()
 
 
+@pytest.mark.anvil
 def test_every_explorer_page_is_listed_desktop_and_the_dispute_at_phone_width(site: Site) -> None:
     wanted = {name: (urlsplit(url).path, viewport) for name, url, viewport in shots(site)}
     expected = {f"{n}.png": (page_path(n, site.scenario), DESKTOP) for n in PAGES}
@@ -95,6 +96,7 @@ def test_every_explorer_page_is_listed_desktop_and_the_dispute_at_phone_width(si
     assert wanted == {**expected, "dispute-phone.png": (dispute, PHONE)}
 
 
+@pytest.mark.anvil
 def test_the_dispute_page_is_shot_desktop_and_phone(
     browser: Browser, site: Site, tmp_path: Path
 ) -> None:
