@@ -7,24 +7,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.browser.chromium import BrowserUnavailable, launch
 from tests.browser.scenario import Site, explorer_site
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def playwright() -> Iterator[Playwright]:
+    """Playwright's driver for the session (one per process: it cannot nest)."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
     """A headless Chromium from PATH for the session."""
-    with sync_playwright() as playwright:
-        try:
-            chromium = launch(playwright)
-        except BrowserUnavailable as exc:
-            pytest.skip(f"browser tests need Chromium: {exc}; {exc.hint}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    try:
+        chromium = launch(playwright)
+    except BrowserUnavailable as exc:
+        pytest.skip(f"browser tests need Chromium: {exc}; {exc.hint}")
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 @pytest.fixture(scope="session")
