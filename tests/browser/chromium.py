@@ -1,13 +1,16 @@
 """The system Chromium driven by Playwright (no browser download: `make setup` installs the
 distribution's chromium), and what a test watches on a page: console errors, uncaught
-exceptions, failed requests and error responses, and horizontal overflow."""
+exceptions, failed requests and error responses, the page's icon, horizontal overflow; and the
+size of a screenshot."""
 
 from __future__ import annotations
 
 import shutil
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.sync_api import (
     Browser,
@@ -147,3 +150,12 @@ def icon_problem(page: Page) -> str | None:
         f"the page's icon {url} answers {status}: the browser logs a console error on every "
         'visit (declare one, e.g. <link rel="icon" href="data:,">)'
     )
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    data = path.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path} is no PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)

@@ -1,7 +1,8 @@
 """The explorer in a real headless Chromium over a real indexed devnet: every page loads with no
 console error and no failed request, fits a 375px phone, and its links resolve; the key
-numbers are the indexed ones; a visitor can click job -> dispute -> account. The first
-tests prove the harness itself (server, browser, watches) on routes the API has always had."""
+numbers are the indexed ones; a visitor can click job -> dispute -> account; `make screenshots`
+shoots the pages (checked here, where the scenario is built once, not in test_screenshots.py).
+The first tests prove the harness itself (server, browser, watches) on the API's own routes."""
 
 from __future__ import annotations
 
@@ -9,14 +10,23 @@ import json
 import re
 import socket
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.chromium import PHONE, horizontal_overflow, icon_problem, watched_page
+from tests.browser.chromium import (
+    DESKTOP,
+    PHONE,
+    horizontal_overflow,
+    icon_problem,
+    png_size,
+    watched_page,
+)
 from tests.browser.scenario import PAGES, Site, page_path
+from tools.screenshots import capture, shots
 
 pytestmark = pytest.mark.anvil
 
@@ -208,3 +218,24 @@ def test_an_unknown_job_is_a_404_page_not_a_traceback(browser: Browser, site: Si
         assert "text/html" in response.headers["content-type"]
         assert page.locator("main").count() == 1
         assert "Traceback" not in page.content()
+
+
+# ------------------------------------------------------------- make screenshots of the explorer
+
+
+def test_every_explorer_page_is_listed_desktop_and_the_dispute_at_phone_width(site: Site) -> None:
+    wanted = {name: (urlsplit(url).path, viewport) for name, url, viewport in shots(site)}
+    expected = {f"{n}.png": (page_path(n, site.scenario), DESKTOP) for n in PAGES}
+    dispute = page_path("dispute", site.scenario)
+    assert wanted == {**expected, "dispute-phone.png": (dispute, PHONE)}
+
+
+def test_the_dispute_page_is_shot_desktop_and_phone(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    url = site.url(page_path("dispute", site.scenario))
+    desktop = capture(browser, url, tmp_path / "dispute.png", DESKTOP)
+    phone = capture(browser, url, tmp_path / "dispute-phone.png", PHONE)
+    assert png_size(desktop)[0] == DESKTOP["width"]
+    assert png_size(phone)[0] == PHONE["width"]
+    assert png_size(phone)[1] > png_size(desktop)[1]  # the narrow layout runs longer

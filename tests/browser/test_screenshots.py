@@ -1,22 +1,21 @@
-"""`make screenshots` (tools/screenshots.py): a full-page PNG per explorer page at the right
-width, refusing pages that fail; first proven on small pages of a local static server."""
+"""`make screenshots` (tools/screenshots.py) on small pages of a local static server: a
+full-page PNG as wide as the viewport, refusing pages that fail; without a Chromium it says how
+to install one. (The explorer's own shots are checked in test_explorer_browser.py, which builds
+the devnet scenario once for both.)"""
 
 from __future__ import annotations
 
-import struct
 import threading
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.chromium import DESKTOP, PHONE
-from tests.browser.scenario import PAGES, Site, page_path
-from tools.screenshots import ScreenshotError, capture, main, shots
+from tests.browser.chromium import DESKTOP, PHONE, png_size
+from tools.screenshots import ScreenshotError, capture, main
 
 ICON = '<link rel="icon" href="data:,">'  # no /favicon.ico request
 PAGES_HTML = {
@@ -30,14 +29,6 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         return
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """(width, height) from a PNG's IHDR chunk."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is no PNG"
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
 
 
 @pytest.fixture
@@ -86,23 +77,3 @@ def test_without_a_chromium_the_tool_says_how_to_install_one(
     err = capsys.readouterr().err
     assert "no Chromium on PATH" in err and "apt-get install -y chromium" in err
     assert not (tmp_path / "shots").exists()
-
-
-@pytest.mark.anvil
-def test_every_explorer_page_is_listed_desktop_and_the_dispute_at_phone_width(site: Site) -> None:
-    wanted = {name: (urlsplit(url).path, viewport) for name, url, viewport in shots(site)}
-    expected = {f"{n}.png": (page_path(n, site.scenario), DESKTOP) for n in PAGES}
-    dispute = page_path("dispute", site.scenario)
-    assert wanted == {**expected, "dispute-phone.png": (dispute, PHONE)}
-
-
-@pytest.mark.anvil
-def test_the_dispute_page_is_shot_desktop_and_phone(
-    browser: Browser, site: Site, tmp_path: Path
-) -> None:
-    url = site.url(page_path("dispute", site.scenario))
-    desktop = capture(browser, url, tmp_path / "dispute.png", DESKTOP)
-    phone = capture(browser, url, tmp_path / "dispute-phone.png", PHONE)
-    assert png_size(desktop)[0] == DESKTOP["width"]
-    assert png_size(phone)[0] == PHONE["width"]
-    assert png_size(phone)[1] > png_size(desktop)[1]  # the narrow layout runs longer
