@@ -16,12 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from assay.chain.devnet import Devnet
 from services.api import ApiSettings, create_app
-from services.db.models import Game
 from tests.services import journeys
 from tests.services.indexer_db import indexer_on
 
@@ -36,7 +33,6 @@ class Scenario:
     disputed_job: int
     dispute_game: int
     honeypot_job: int
-    honeypot_game: int
     solver: str
     challenger: str
     honeypot_attester: str
@@ -83,18 +79,13 @@ def index_scenario(net: Devnet, db_url: str) -> Scenario:
     # The honeypot's attester is its first seat, the verifier who won its dispute the second.
     seats = net.actor("deployer").protocol.market.assignments(honeypot)
     attester, winner = (seat.verifier.lower() for seat in seats)
-    with indexer_on(net, db_url) as (indexer, engine):
+    with indexer_on(net, db_url) as (indexer, _):
         indexer.run_until_caught_up()
-        with Session(engine) as session:
-            honeypot_game = session.scalars(
-                select(Game.game_id).where(Game.job_id == honeypot)
-            ).one()
     return Scenario(
         paid_job=paid.job_id,
         disputed_job=disputed.job_id,
         dispute_game=disputed.game_id,
         honeypot_job=honeypot,
-        honeypot_game=honeypot_game,
         solver=net.actor("solver").address.lower(),
         challenger=net.actor("challenger").address.lower(),
         honeypot_attester=attester,
