@@ -10,9 +10,10 @@ FORGE := $(BIN)/forge
 STAMP_PY := $(VENV)/.installed
 STAMP_NPM := $(ROOT)/node_modules/.installed
 
-.PHONY: setup build native test test-python test-contracts lint fmt devnet demo bench gas-snapshot clean
+.PHONY: setup build native browser test test-python test-contracts lint fmt devnet demo bench gas-snapshot \
+	screenshots clean
 
-setup: $(STAMP_PY) $(STAMP_NPM) build native
+setup: $(STAMP_PY) $(STAMP_NPM) build native browser
 
 $(STAMP_PY): pyproject.toml requirements.lock
 	test -x $(PY) || python3.11 -m venv $(VENV)
@@ -31,6 +32,18 @@ build: $(STAMP_NPM)
 # up-to-date build. Without them fp falls back to its torch code (same bits, slower).
 native: $(STAMP_PY)
 	$(PY) -m assay.repro.native
+
+# A Chromium on PATH for tests/browser and `make screenshots`: Playwright drives the system
+# browser and never downloads one. Without it those tests skip, saying how to install it.
+CHROMIUM_MISSING := make setup: no chromium on PATH, so the browser tests will skip; install it \
+	(Debian/Ubuntu: apt-get install chromium)
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "make setup: installing chromium with apt-get (for the browser tests)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+			>/dev/null 2>&1 || echo "$(CHROMIUM_MISSING) (apt-get install failed)"; \
+	else echo "$(CHROMIUM_MISSING)"; fi
 
 test: setup test-contracts test-python
 
@@ -65,6 +78,11 @@ bench: setup
 	$(PY) -m bench.dispute
 	$(PY) -m bench.workers
 	$(PY) -m bench.services
+
+# PNGs of every explorer page (1280px wide, plus the dispute page at 375px) into
+# docs/screenshots, over the browser tests' devnet scenario.
+screenshots: setup
+	PYTHONPATH=$(ROOT) $(PY) tools/screenshots.py --out docs/screenshots
 
 # Re-record the committed gas snapshot after an intended gas change (review the diff).
 gas-snapshot: setup
