@@ -18,6 +18,8 @@ bits agree with fp.py and the compiled CPU kernels. What keeps them identical on
   approximate division on NVIDIA. Denormals are kept: `enable_reflect_ftz=False` stops libdevice
   flushing them, and nothing here asks for a flushing instruction.
 * Negation flips the sign bit (`_neg`): Triton's unary minus is `0 - x`, which turns -(+0) into +0.
+  Likewise -0.0 is never written as a literal: Triton makes every constant equal to 0 its null
+  value, +0 (`_negative_zeros` builds -0.0 from its bits instead).
 * No vendor transcendental: exp and log are fp.py's range reductions and polynomials, with its
   constants (imported from fp, so there is one source of truth).
 
@@ -41,8 +43,6 @@ from assay.repro import fp
 # them as compile options, its interpreter ignores them.
 LAUNCH_OPTIONS = {"enable_fp_fusion": False, "enable_reflect_ftz": False}
 
-_NEG_ZERO = tl.constexpr(-0.0)
-
 # exp (§6.4)
 _LOG2E = tl.constexpr(fp._LOG2E)
 _LN2_HI = tl.constexpr(fp._LN2_HI)
@@ -63,8 +63,9 @@ _T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7, _T8, _T9 = (tl.constexpr(c) for c in fp.
 _GELU_K = tl.constexpr(fp._GELU_K)
 _GELU_C = tl.constexpr(fp._GELU_C)
 
-# Elementwise operation codes for `elementwise_kernel`.
-EXP, LOG, TANH, SIGMOID, GELU = 0, 1, 2, 3, 4
+# Elementwise operation codes for `elementwise_kernel` (constexpr: the kernel branches on them).
+_OP_EXP, _OP_LOG, _OP_TANH, _OP_SIGMOID = (tl.constexpr(i) for i in range(4))
+EXP, LOG, TANH, SIGMOID, GELU = 0, 1, 2, 3, 4  # the host's names for them (GELU: any other)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -81,6 +82,12 @@ def _step(acc, x, c):
 def _neg(x):
     """-x by flipping the sign bit (exact for ±0, inf and NaN)."""
     return (x.to(tl.uint32, bitcast=True) ^ 0x80000000).to(tl.float32, bitcast=True)
+
+
+@triton.jit
+def _negative_zeros(like):
+    """-0.0 shaped like `like` (a -0.0 literal would become +0, see the module docstring)."""
+    return _neg(tl.zeros_like(like))
 
 
 @triton.jit
@@ -205,13 +212,13 @@ def elementwise_kernel(x_ptr, out_ptr, numel, OP: tl.constexpr, BLOCK: tl.conste
     offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     inside = offsets < numel
     x = tl.load(x_ptr + offsets, mask=inside, other=0.0)
-    if OP == EXP:
+    if OP == _OP_EXP:
         y = _exp(x)
-    elif OP == LOG:
+    elif OP == _OP_LOG:
         y = _log(x)
-    elif OP == TANH:
+    elif OP == _OP_TANH:
         y = _tanh(x)
-    elif OP == SIGMOID:
+    elif OP == _OP_SIGMOID:
         y = _sigmoid(x)
     else:
         y = _gelu(x)
@@ -241,7 +248,8 @@ def tree_chunks_kernel(
     r = tl.program_id(0) * ROWS + tl.arange(0, ROWS)
     k = tl.program_id(1) * CHUNK + tl.arange(0, CHUNK)
     inside = (r[:, None] < rows) & (k[None, :] < n)
-    x = tl.load(x_ptr + r[:, None] * n + k[None, :], mask=inside, other=_NEG_ZERO)
+    x = tl.load(x_ptr + r[:, None] * n + k[None, :], mask=inside, other=0.0)
+    x = tl.where(inside, x, _negative_zeros(x))
     s = _pairwise_rows(x, ROWS, CHUNK, LEVELS)
     tl.store(out_ptr + r * chunks + tl.program_id(1), s, mask=r < rows)
 
@@ -282,6 +290,6 @@ def matmul_chunks_kernel(
     b = tl.load(b_ptr + batch * b_batch + k[None, :] * b_row + j[:, None] * b_col, mask=both,
                 other=0.0)  # fmt: skip
     products = a[None, :] * b
-    products = tl.where(k_in[None, :], products, _NEG_ZERO)
+    products = tl.where(k_in[None, :], products, _negative_zeros(products))
     s = _pairwise_rows(products, COLS, CHUNK, LEVELS)
     tl.store(out_ptr + (row * n_size + j) * chunks + tl.program_id(2), s, mask=j < n_size)

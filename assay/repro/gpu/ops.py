@@ -116,13 +116,13 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     m, k = a.shape[-2:]
     n = b.shape[-1]
     batch = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])  # type: ignore[no-untyped-call]
-    if k == 0:
+    if k == 0:  # empty sums are +0
         return torch.zeros((*batch, m, n), dtype=a.dtype, device=a.device)
-    a3 = a.expand(*batch, m, k).reshape(-1, m, k)
-    b3 = b.expand(*batch, k, n).reshape(-1, k, n)
-    count = a3.shape[0]
+    count = batch.numel()
     if count * m * n == 0:
         return torch.empty((*batch, m, n), dtype=a.dtype, device=a.device)
+    a3 = a.expand(*batch, m, k).reshape(count, m, k)
+    b3 = b.expand(*batch, k, n).reshape(count, k, n)
     levels = _levels(k)
     chunk = 1 << levels
     chunks = triton.cdiv(k, chunk)
