@@ -1,3 +1,5 @@
+# mypy: disable-error-code="no-untyped-def,untyped-decorator"
+# (Triton reads kernel parameters' annotations as specialisation hints: they stay bare.)
 """Triton kernels computing fp.py's fixed-order operation sequences (docs/determinism-spec.md §6).
 
 Each kernel issues the same binary32 operations as its fp counterpart, in the same order, so the
@@ -87,7 +89,7 @@ def _neg(x):
 @triton.jit
 def _negative_zeros(like):
     """-0.0 shaped like `like` (a -0.0 literal would become +0, see the module docstring)."""
-    return _neg(tl.zeros_like(like))
+    return _neg(tl.full(like.shape, 0.0, tl.float32))
 
 
 @triton.jit

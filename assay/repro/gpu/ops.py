@@ -29,7 +29,9 @@ def _levels(n: int) -> int:
 def _check(*tensors: Tensor) -> None:
     for t in tensors:
         if t.dtype != torch.float32:
-            raise ValueError(f"the Triton kernels are float32-only, got {t.dtype}; cast with .float()")
+            raise ValueError(
+                f"the Triton kernels are float32-only, got {t.dtype}; cast with .float()"
+            )
 
 
 def _elementwise(x: Tensor, op: int) -> Tensor:
@@ -110,7 +112,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """fp.matmul for (..., M, K) @ (..., K, N), batch dims broadcast: RN32 products, tree over K."""
     _check(a, b)
     if a.dim() < 2 or b.dim() < 2:
-        raise ValueError(f"matmul needs 2-D or batched operands, got {tuple(a.shape)} @ {tuple(b.shape)}")
+        raise ValueError(
+            f"matmul needs 2-D or batched operands, got {tuple(a.shape)} @ {tuple(b.shape)}"
+        )
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul shapes {tuple(a.shape)} and {tuple(b.shape)} do not align")
     m, k = a.shape[-2:]
@@ -136,4 +140,3 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     sums = partial.reshape(-1, chunks)
     out = sums[:, 0] if chunks == 1 else _tree_rows(sums)
     return out.reshape(*batch, m, n)
-
