@@ -110,3 +110,14 @@ def test_the_check_catches_what_triton_does_by_default(ptx: dict[str, str]) -> N
     # that ptxas may fuse: what `LAUNCH_OPTIONS` exists to prevent, and what the check reports.
     assert any("fused multiply-add" in p for p in _problems(ptx["tanh, fusion allowed"]))
     assert any("without .rn" in p for p in _problems(ptx["matmul, fusion allowed"]))
+
+
+def test_gpu_check_parses_and_exits_cleanly_without_a_gpu() -> None:
+    script = ROOT / "tools" / "gpu_check.sh"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # no device, even on a GPU machine
+    done = subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "no CUDA device here" in done.stdout and "pytest" not in done.stdout
