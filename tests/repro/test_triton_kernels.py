@@ -356,3 +356,13 @@ def test_a_missing_triton_is_an_error_naming_the_fix(monkeypatch: pytest.MonkeyP
         assert caught.value.hint is not None and gpu.TRITON_PIN in caught.value.hint
     finally:
         gpu.load.cache_clear()
+
+
+def test_the_kernels_refuse_tensors_their_32_bit_indices_cannot_reach() -> None:
+    huge = torch.empty(2**31, dtype=torch.float32, device="meta")  # no memory, just a size
+    with pytest.raises(ValueError, match="32-bit"):
+        ops.exp(huge)
+    with pytest.raises(ValueError, match="32-bit"):
+        ops.matmul(
+            torch.empty(2**16, 2**10, device="meta"), torch.empty(2**10, 2**16, device="meta")
+        )

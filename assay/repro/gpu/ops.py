@@ -19,6 +19,8 @@ _BLOCK = 1024
 _MAX_LEVELS = 7
 _ROWS = 16
 _COLS = 32
+# The kernels index with 32-bit integers.
+_MAX_ELEMENTS = 2**31 - 1
 
 
 def _levels(n: int) -> int:
@@ -32,6 +34,15 @@ def _check(*tensors: Tensor) -> None:
             raise ValueError(
                 f"the Triton kernels are float32-only, got {t.dtype}; cast with .float()"
             )
+        _check_size(t.numel())
+
+
+def _check_size(elements: int) -> None:
+    if elements > _MAX_ELEMENTS:
+        raise ValueError(
+            f"the Triton kernels index with 32-bit integers: {elements} elements is too many; "
+            "split the tensor or unset ASSAY_TRITON"
+        )
 
 
 def _elementwise(x: Tensor, op: int) -> Tensor:
@@ -125,6 +136,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     count = batch.numel()
     if count * m * n == 0:
         return torch.empty((*batch, m, n), dtype=a.dtype, device=a.device)
+    _check_size(count * max(m * k, k * n, m * n * triton.cdiv(k, 1 << _levels(k))))
     a3 = a.expand(*batch, m, k).reshape(count, m, k)
     b3 = b.expand(*batch, k, n).reshape(count, k, n)
     levels = _levels(k)
