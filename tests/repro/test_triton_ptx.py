@@ -85,6 +85,8 @@ def _problems(ptx: str) -> list[str]:
             found.append(f"fused multiply-add {op}")
         elif parts[0] in ("add", "sub", "mul", "div") and "rn" not in parts:
             found.append(f"{op} without .rn (ptxas may fuse or approximate it)")
+    if re.search(r"^\s*(?:@%p\d+\s+)?(?:add|sub|mul|div|fma)\S*\.f64\b", ptx, re.M):
+        found.append("float64 arithmetic (a constant Triton did not take as float32)")
     if ".ftz" in ptx:
         found.append("an .ftz modifier (flushes denormals)")
     found += [f"approximate instruction {m}" for m in sorted(set(_APPROXIMATE.findall(ptx)))]
