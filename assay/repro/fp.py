@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from assay.repro import native
+from assay.repro import gpu, native
 
 # Rows of `matmul` computed at once: bounds the (rows, K/2, N) product buffer to ~16M floats
 # on accelerators (fewer launches) and ~1M on CPU (stays in cache: 2-4x faster than 16M there).
@@ -75,6 +75,24 @@ def _horner(x: Tensor, coeffs: Sequence[float]) -> Tensor:
 _PLAIN_TENSORS = (Tensor, torch.nn.Parameter)
 
 
+def _plain(device: str, tensors: tuple[Tensor, ...]) -> bool:
+    """True if compiled kernels may stand in for the torch code here (see `_native_ops`)."""
+    for t in tensors:
+        if type(t) not in _PLAIN_TENSORS or t.device.type != device or t.dtype != torch.float32:
+            return False
+    if torch._C._len_torch_dispatch_stack() > 0:
+        return False
+    # Inside a dispatch mode's handler autograd is already excluded: inputs may still say
+    # requires_grad, but nothing is recorded, so the compiled kernels may run.
+    return not (
+        torch.is_grad_enabled()
+        and any(t.requires_grad for t in tensors)
+        and not torch._C._dispatch_tls_is_dispatch_key_excluded(
+            torch._C.DispatchKey.AutogradFunctionality
+        )
+    )
+
+
 def _native_ops(*tensors: Tensor) -> native.FixedOrderOps | None:
     """The compiled kernels (`native`) if they may stand in for the torch code here, else None.
 
@@ -83,24 +101,18 @@ def _native_ops(*tensors: Tensor) -> native.FixedOrderOps | None:
     autograd recording a graph (they have no derivative) keeps the torch code.
     """
     ops = native.enabled()
-    if ops is None:
+    return ops if ops is not None and _plain("cpu", tensors) else None
+
+
+def _triton_ops(*tensors: Tensor) -> gpu.TritonOps | None:
+    """The Triton kernels (`gpu`, same bits) for plain CUDA float32 tensors when ASSAY_TRITON=1.
+
+    The same conditions as `_native_ops`; CPU tensors return at the first check.
+    """
+    if not tensors or tensors[0].device.type != "cuda":
         return None
-    for t in tensors:
-        if type(t) not in _PLAIN_TENSORS or t.device.type != "cpu" or t.dtype != torch.float32:
-            return None
-    if torch._C._len_torch_dispatch_stack() > 0:
-        return None
-    # Inside a dispatch mode's handler autograd is already excluded: inputs may still say
-    # requires_grad, but nothing is recorded, so the compiled kernels may run.
-    if (
-        torch.is_grad_enabled()
-        and any(t.requires_grad for t in tensors)
-        and not torch._C._dispatch_tls_is_dispatch_key_excluded(
-            torch._C.DispatchKey.AutogradFunctionality
-        )
-    ):
-        return None
-    return ops
+    ops = gpu.enabled()
+    return ops if ops is not None and _plain("cuda", tensors) else None
 
 
 def compiled_for(*tensors: Tensor) -> native.FixedOrderOps | None:
@@ -128,7 +140,11 @@ def tree_sum(x: Tensor, dim: int, keepdim: bool = False) -> Tensor:
     The compiled kernel (`native`) runs it on CPU when built; sums of fewer than two values keep
     the torch code (a view or zeros, nothing to add).
     """
-    ops = _native_ops(x) if x.dim() > 0 and x.shape[dim] > 1 and x.numel() > 0 else None
+    summed = x.dim() > 0 and x.shape[dim] > 1 and x.numel() > 0
+    gpu_ops = _triton_ops(x) if summed else None
+    if gpu_ops is not None:
+        return gpu_ops.tree_sum(x, dim, keepdim)
+    ops = _native_ops(x) if summed else None
     if ops is not None:
         out = ops.tree_sum(x, dim)
         return out.unsqueeze(dim) if keepdim else out
@@ -169,7 +185,11 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     _check(a, b)
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul shapes {tuple(a.shape)} and {tuple(b.shape)} do not align")
-    ops = _native_ops(a, b) if a.numel() > 0 and b.numel() > 0 and b.dim() >= 2 else None
+    multiplied = a.numel() > 0 and b.numel() > 0 and a.dim() >= 2 and b.dim() >= 2
+    gpu_ops = _triton_ops(a, b) if multiplied else None
+    if gpu_ops is not None:
+        return gpu_ops.matmul(a, b)
+    ops = _native_ops(a, b) if multiplied else None
     if ops is not None:
         return _native_matmul(ops, a, b)
     k, n = a.shape[-1], b.shape[-1]
@@ -261,6 +281,8 @@ def exp(x: Tensor) -> Tensor:
     ops = _native_ops(x)
     if ops is not None:
         return ops.exp(x)
+    if (gpu_ops := _triton_ops(x)) is not None:
+        return gpu_ops.exp(x)
     nan = torch.isnan(x)
     xc = torch.clamp(torch.where(nan, 0.0, x), _EXP_MIN, _EXP_MAX)
     t = xc * _LOG2E
@@ -291,6 +313,8 @@ def log(x: Tensor) -> Tensor:
     ops = _native_ops(x)
     if ops is not None:
         return ops.log(x)
+    if (gpu_ops := _triton_ops(x)) is not None:
+        return gpu_ops.log(x)
     # Denormals are scaled by 2^24 (exact) so the exponent field gives the true exponent.
     tiny = x < _MIN_NORMAL
     xs = torch.where(tiny, x * _TWO_POW_24, x)
@@ -347,6 +371,8 @@ def tanh(x: Tensor) -> Tensor:
     ops = _native_ops(x)
     if ops is not None:
         return ops.tanh(x)
+    if (gpu_ops := _triton_ops(x)) is not None:
+        return gpu_ops.tanh(x)
     z = x * x
     small = x + x * (z * _horner(z, _TANH_POLY))
     # The correction term is +0 at x = ±0 (its polynomial is negative there), so -0 + 0 would
@@ -368,6 +394,8 @@ def sigmoid(x: Tensor) -> Tensor:
     ops = _native_ops(x)
     if ops is not None:
         return ops.sigmoid(x)
+    if (gpu_ops := _triton_ops(x)) is not None:
+        return gpu_ops.sigmoid(x)
     e = exp(-torch.abs(x))
     d = e + 1.0
     return torch.where(x >= 0, _div(1.0, d, d), _div(e, d, d))
@@ -393,6 +421,8 @@ def gelu(x: Tensor) -> Tensor:
     ops = _native_ops(x)
     if ops is not None:
         return ops.gelu(x)
+    if (gpu_ops := _triton_ops(x)) is not None:
+        return gpu_ops.gelu(x)
     y = (x * 0.5) * (_gelu_tanh(x) + 1.0)
     return torch.where(x == float("-inf"), 0.0, y)
 
