@@ -1,23 +1,30 @@
 """What every chain command shares: its options, the acting account, the connection, errors.
 
 Keys never come from argv: the acting account is `--dev-account NAME` (devnet only: those keys are
-public), else `--keystore PATH` with the password in $ASSAY_KEYSTORE_PASSWORD, else the hex key
-in $ASSAY_PRIVATE_KEY.
+public), else `--keystore PATH` / `--account NAME` (a Foundry or ape keystore) with the password in
+$ASSAY_KEYSTORE_PASSWORD or typed at a prompt, else the hex key in $ASSAY_PRIVATE_KEY.
+
+The node is `--rpc-url`, else $ASSAY_RPC_URL, else $ETH_RPC_URL (Foundry's variable), else the
+running devnet `assay devnet up` recorded (assay/cli/devnet_record.py), else 127.0.0.1:8545.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import typer
+from eth_account import Account
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from requests import RequestException
@@ -33,11 +40,14 @@ from assay.chain.devnet import ACTORS
 from assay.chain.errors import NodeError, RevertError, SignerError
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
+from assay.cli.devnet_record import devnet_dir, recorded, running_url
+from assay.cli.keystores import resolve_keystore
 from assay.cli.units import format_time
 from assay.errors import AssayError, ConfigError
 from assay.protocol.amounts import AmountError, parse_amount
 
 RPC_ENV = "ASSAY_RPC_URL"
+ETH_RPC_ENV = "ETH_RPC_URL"
 DEPLOYMENT_ENV = "ASSAY_DEPLOYMENT"
 KEY_ENV = "ASSAY_PRIVATE_KEY"
 KEYSTORE_PASSWORD_ENV = "ASSAY_KEYSTORE_PASSWORD"
@@ -49,21 +59,149 @@ DEFAULT_DEPLOYMENT = Path(".assay/devnet/deployment.json")
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
+E = TypeVar("E", bound=AssayError)
+
+
+def hinted(exc: E, hint: str) -> E:
+    """`exc` carrying `hint` (what the user can do; the CLI prints it after the message)."""
+    exc.hint = hint
+    return exc
+
+
+# Where each URL the --rpc-url option resolved to came from, for errors and for agents that follow
+# a restarted devnet (one process = one command, so a module-level record is enough).
+_RPC_SOURCES: dict[str, str] = {}
+DEVNET_SOURCE = "devnet"
+
+
+def check_rpc_url(url: str) -> str:
+    """`url` if it is an http(s) URL with a host; else ConfigError saying what is expected."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise hinted(
+            ConfigError(f"--rpc-url {url!r} is not an HTTP URL"),
+            "give the node's JSON-RPC endpoint, e.g. http://127.0.0.1:8545 "
+            "(`assay devnet status` prints the devnet's)",
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise hinted(
+            ConfigError(f"--rpc-url {url!r} has an invalid port"), "e.g. http://127.0.0.1:8545"
+        ) from None
+    return url.strip()
+
+
+def _source(ctx: typer.Context, param: typer.CallbackParam) -> str:
+    """Where an option's value came from: COMMANDLINE, ENVIRONMENT or DEFAULT (by name: typer
+    carries its own copy of click, whose ParameterSource enum is not click's)."""
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    return "DEFAULT" if source is None else source.name
+
+
+def resolve_rpc_url(ctx: typer.Context, param: typer.CallbackParam, value: str) -> str:
+    """The node: flag > $ASSAY_RPC_URL > $ETH_RPC_URL > the recorded devnet > the default."""
+    source = _source(ctx, param)
+    if source == "ENVIRONMENT":
+        origin = f"${RPC_ENV}" if os.environ.get(RPC_ENV) else f"${ETH_RPC_ENV}"
+    elif source == "DEFAULT":
+        devnet = running_url()
+        if devnet is not None:
+            _RPC_SOURCES[devnet] = DEVNET_SOURCE
+            return devnet
+        origin = "the default"
+    else:
+        origin = "--rpc-url"
+    try:
+        url = check_rpc_url(value)
+    except ConfigError as exc:
+        fail(f"{exc} (from {origin})", exc.hint)
+    _RPC_SOURCES[url] = origin
+    return url
+
+
+def rpc_source(url: str) -> str:
+    """Where `url` came from, in words: `from $ASSAY_RPC_URL`, `the recorded devnet`, …."""
+    origin = _RPC_SOURCES.get(url, "--rpc-url")
+    if origin == DEVNET_SOURCE:
+        return f"the devnet recorded in {devnet_dir()}"
+    return origin if origin == "the default" else f"from {origin}"
+
+
+def follows_devnet(url: str) -> bool:
+    """Whether `url` is the recorded devnet's (not given by flag or variable): a devnet restarted
+    on another port may then be followed."""
+    return _RPC_SOURCES.get(url) == DEVNET_SOURCE
+
+
+def unreachable_hint(url: str) -> str:
+    """What to do when no node answers at `url`, given where the URL came from."""
+    origin = _RPC_SOURCES.get(url)
+    if origin == "the default":
+        devnet = recorded()
+        if devnet is not None:
+            return (
+                f"the devnet recorded in {devnet.state_dir} (pid {devnet.pid}) is not running; "
+                "start it with `assay devnet up`, or point --rpc-url at a node"
+            )
+        return (
+            f"no devnet is recorded in {devnet_dir()}: start one there with `assay devnet up` "
+            f"(or set ${RPC_ENV} / --rpc-url to your node)"
+        )
+    if origin == DEVNET_SOURCE:
+        return "the devnet stopped; start it again with `assay devnet up`"
+    where = "--rpc-url" if origin in (None, "--rpc-url") else origin
+    return f"check that the node is running and that {where} points at it"
+
+
+def resolve_deployment(ctx: typer.Context, param: typer.CallbackParam, value: str) -> Path:
+    """The deployment: flag > $ASSAY_DEPLOYMENT > the devnet dir's deployment.json."""
+    # typer hands callbacks the raw value (a str) and converts what they return to a Path.
+    if _source(ctx, param) == "DEFAULT" and Path(value) == DEFAULT_DEPLOYMENT:
+        return devnet_dir() / "deployment.json"
+    return Path(value)
+
+
+def resolve_keystore_option(
+    ctx: typer.Context, param: typer.CallbackParam, value: Path | None
+) -> Path | None:
+    """--keystore PATH or --account NAME as a keystore file (see assay/cli/keystores.py)."""
+    if value is None:
+        return None
+    try:
+        return resolve_keystore(str(value))
+    except AssayError as exc:
+        fail(str(exc), exc.hint)
+
+
 RpcUrl = Annotated[
     str,
     typer.Option(
-        "--rpc-url", envvar=RPC_ENV, help="JSON-RPC endpoint (`assay devnet up` prints it)"
+        "--rpc-url",
+        envvar=[RPC_ENV, ETH_RPC_ENV],
+        callback=resolve_rpc_url,
+        help="JSON-RPC endpoint; default: the running `assay devnet up` (recorded in "
+        "$ASSAY_DEVNET_DIR or .assay/devnet), else http://127.0.0.1:8545",
     ),
 ]
 DeploymentFile = Annotated[
     Path,
-    typer.Option("--deployment", envvar=DEPLOYMENT_ENV, help="the protocol's deployment JSON"),
+    typer.Option(
+        "--deployment",
+        envvar=DEPLOYMENT_ENV,
+        callback=resolve_deployment,
+        help="the protocol's deployment JSON (default: the devnet's)",
+    ),
 ]
 KeystoreFile = Annotated[
     Path | None,
     typer.Option(
         "--keystore",
-        help=f"sign with this keystore JSON; its password is read from ${KEYSTORE_PASSWORD_ENV}",
+        "--account",
+        help="sign with this keystore JSON, or the NAME of a Foundry (~/.foundry/keystores/NAME) "
+        f"or ape (~/.ape/accounts/NAME.json) account; password from ${KEYSTORE_PASSWORD_ENV} "
+        "or a prompt",
+        callback=resolve_keystore_option,
     ),
 ]
 DevAccount = Annotated[
@@ -118,7 +256,8 @@ class WatchOnlySigner:
 
 _NO_KEY = (
     f"no account to sign with: export {KEY_ENV}=0x… (a private key), or pass --keystore PATH "
-    f"with the password in {KEYSTORE_PASSWORD_ENV}; on the devnet, --dev-account NAME"
+    f"or --account NAME (a Foundry/ape keystore) with the password in {KEYSTORE_PASSWORD_ENV}; "
+    "on the devnet, --dev-account NAME"
 )
 
 
@@ -133,10 +272,27 @@ def load_signer(opts: ChainOptions) -> Signer:
             )
         return dev_accounts(len(ACTORS))[ACTORS[opts.dev_account]].signer()
     if opts.keystore:
-        return LocalKeySigner.from_keystore(opts.keystore, KEYSTORE_PASSWORD_ENV)
+        return keystore_signer(opts.keystore)
     if not os.environ.get(KEY_ENV, "").strip():
         raise SignerError(_NO_KEY)
     return LocalKeySigner.from_env(KEY_ENV)
+
+
+def keystore_signer(path: Path) -> Signer:
+    """The keystore's account; its password from $ASSAY_KEYSTORE_PASSWORD, else a prompt on a
+    terminal (never argv)."""
+    if os.environ.get(KEYSTORE_PASSWORD_ENV) is not None or not sys.stdin.isatty():
+        return LocalKeySigner.from_keystore(path, KEYSTORE_PASSWORD_ENV)
+    password = typer.prompt(f"password of keystore {path}", hide_input=True, err=True)
+    try:
+        data = json.loads(path.read_text())
+        return LocalKeySigner(Account.from_key(Account.decrypt(data, password)))
+    except OSError as exc:
+        raise SignerError(f"cannot read keystore {path}: {exc.strerror}") from None
+    except ValueError:  # json.JSONDecodeError is one too
+        raise SignerError(
+            f"cannot decrypt keystore {path}: wrong password, or not a keystore"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -167,9 +323,9 @@ def connect(opts: ChainOptions, *, signing: bool = True) -> Chain:
     deployment = Deployment.load(opts.deployment)
     w3 = Web3(HTTPProvider(opts.rpc_url, request_kwargs={"timeout": 30}))
     if not w3.is_connected():
-        raise NodeError(
-            f"cannot reach a node at {opts.rpc_url}; start one with `assay devnet up` "
-            f"or point --rpc-url (${RPC_ENV}) at it"
+        raise hinted(
+            NodeError(f"cannot reach a node at {opts.rpc_url} ({rpc_source(opts.rpc_url)})"),
+            unreachable_hint(opts.rpc_url),
         )
     if opts.dev_account and w3.eth.chain_id != DEVNET_CHAIN_ID:
         raise ConfigError(
@@ -267,7 +423,8 @@ def reporting() -> Iterator[None]:
     except RequestException as exc:
         fail(
             f"lost the connection to the node ({type(exc).__name__})",
-            "check that the node is still running and --rpc-url points at it",
+            "check that the node is still running (`assay devnet status`) and --rpc-url points "
+            "at it",
         )
 
 
