@@ -134,6 +134,11 @@ def follows_devnet(url: str) -> bool:
     return _RPC_SOURCES.get(url) == DEVNET_SOURCE
 
 
+def note_devnet_url(url: str) -> None:
+    """Remember `url` as the recorded devnet's (an agent that followed it to a new port)."""
+    _RPC_SOURCES[url] = DEVNET_SOURCE
+
+
 def unreachable_hint(url: str) -> str:
     """What to do when no node answers at `url`, given where the URL came from."""
     origin = _RPC_SOURCES.get(url)
