@@ -11,9 +11,11 @@ the entry point too (Celery lives in services/, above this layer).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,6 +115,43 @@ def _seconds(value: float) -> str:
     return f"{value:.0f}s" if value >= 10 or value == int(value) else f"{value:.1f}s"
 
 
+STALL_AFTER = 60.0
+"""Wall-clock seconds without a new block after which the agent says the chain clock stalled."""
+
+
+class ClockWatch:
+    """Notices a chain whose clock stands still (a local anvil that mines only on transactions):
+    the contracts' windows then never close, so the agent says so once, with the fix."""
+
+    def __init__(self, stall_after: float) -> None:
+        self.stall_after = stall_after
+        self._seen: tuple[int, float] | None = None  # (block timestamp, wall time first seen)
+        self._warned = False
+
+    def check(self, agent: BaseAgent, echo: Echo) -> None:
+        """Read the latest block; echo one line the first time the clock has stood still for
+        `stall_after` seconds, and another once it moves again."""
+        w3 = getattr(agent, "w3", None)
+        if w3 is None:
+            return
+        latest = w3.eth.get_block("latest")
+        stamp, now = int(latest["timestamp"]), time.monotonic()
+        if self._seen is None or self._seen[0] != stamp:
+            if self._warned:
+                echo(f"{agent.role}: the chain clock moves again (block {latest['number']})")
+                self._warned = False
+            self._seen = (stamp, now)
+            return
+        if not self._warned and now - self._seen[1] >= self.stall_after:
+            self._warned = True
+            echo(
+                f"{agent.role}: the chain clock has not moved for {_seconds(now - self._seen[1])} "
+                f"(block {latest['number']}): deadlines pass only as blocks are mined; on a local "
+                "anvil run it with --block-time 1 --mixed-mining (`assay devnet up` does)"
+            )
+            log.warning("agent.clock_stalled", agent=agent.role, block=int(latest["number"]))
+
+
 def run_loop(
     agent: BaseAgent,
     stop: threading.Event,
@@ -123,6 +162,7 @@ def run_loop(
     echo: Echo = print,
     reconnect: Reconnect | None = None,
     max_backoff: float = MAX_BACKOFF,
+    stall_after: float | None = STALL_AFTER,
 ) -> int:
     """Tick until `stop`, once, or `until_idle` idle ticks; returns the exit code.
 
@@ -130,8 +170,10 @@ def run_loop(
     with backoff (the interval doubled per failure, up to `max_backoff`); a traceback is logged
     only the first time an error other than an unreachable node is seen. While the node is
     unreachable `reconnect` may move the agent to a new URL. With --once or --until-idle a
-    failing run then exits 1.
+    failing run then exits 1. A chain clock that stands still for `stall_after` seconds is
+    reported once (None: never checked).
     """
+    clock = ClockWatch(stall_after) if stall_after is not None else None
     idle, tick, failures, failed, down = 0, 0, 0, False, False
     logged: set[tuple[str, str]] = set()
     while not stop.is_set():
@@ -156,6 +198,9 @@ def run_loop(
                      f"failed tick(s)")  # fmt: skip
                 log.info("agent.recovered", agent=agent.role, url=node_url(agent), after=failures)
             failures, failed, down = 0, False, False
+            if clock is not None:
+                with contextlib.suppress(Exception):  # a node gone now fails the next tick
+                    clock.check(agent, echo)
         for step in steps:
             echo(format_step(agent.role, tick, step))
             log.info(

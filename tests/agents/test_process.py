@@ -27,6 +27,7 @@ from assay.agents.process import (
 )
 from assay.agents.responder import Outcome
 from assay.agents.settings import AgentSettings
+from assay.chain.anvil import Anvil
 from assay.chain.deploy import ProtocolContracts
 from assay.chain.errors import TransactionError
 from assay.logs import configure as configure_logging
@@ -160,6 +161,38 @@ def test_reconnect_is_asked_while_the_node_is_unreachable() -> None:
     code, lines = _loop(agent, until_idle=4, reconnect=lambda: next(moves))
     assert code == 0
     assert "role: the devnet moved; reconnecting to http://127.0.0.1:7" in lines
+
+
+@pytest.mark.anvil
+def test_a_chain_clock_that_stands_still_is_reported_once(anvil: Anvil) -> None:
+    # This anvil mines only on transactions: nothing is sent, so its clock stands still.
+    agent = FakeAgent([[]])
+    agent.w3 = anvil.w3
+    code, lines = _loop(agent, until_idle=4, stall_after=0)
+    assert code == 0
+    stalled = [line for line in lines if "the chain clock has not moved" in line]
+    assert len(stalled) == 1, lines
+    assert "--block-time 1 --mixed-mining" in stalled[0]
+
+
+@pytest.mark.anvil
+def test_a_moving_chain_clock_is_not_reported(anvil: Anvil) -> None:
+    mined: list[Step] = []
+
+    class MiningAgent(FakeAgent):
+        def tick(self) -> list[Step]:
+            anvil.increase_time(1)
+            anvil.mine()  # someone else's block each tick
+            return super().tick()
+
+    agent = MiningAgent([mined])
+    agent.w3 = anvil.w3
+    snapshot = anvil.snapshot()  # the session's anvil: leave its clock as it was
+    try:
+        _, lines = _loop(agent, until_idle=4, stall_after=0)
+    finally:
+        anvil.revert(snapshot)
+    assert not [line for line in lines if "clock" in line], lines
 
 
 def test_local_work_keeps_an_agent_busy() -> None:
