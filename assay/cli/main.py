@@ -136,11 +136,14 @@ def devnet_init(
 
 @devnet_app.command("up")
 def devnet_up(
+    ctx: typer.Context,
     state_dir: devnet_state.StateDirOpt = devnet_state.DEFAULT_DEVNET_DIR,
     port: Annotated[
         int,
         typer.Option(
-            min=0, help=f"the node's port; 0 = any free one (taken too if {DEFAULT_PORT} is busy)"
+            min=0,
+            help=f"the node's port; 0 = any free one (taken too when the default {DEFAULT_PORT} "
+            "is busy)",
         ),
     ] = DEFAULT_PORT,
     block_time: Annotated[
@@ -175,7 +178,10 @@ def devnet_up(
             f"{running.get('rpc_url')})",
             "use it (commands find it by themselves), or stop it with `assay devnet down` first",
         )
-    if port == DEFAULT_PORT and not port_is_free(port):
+    if port and not port_is_free(port):
+        source = ctx.get_parameter_source("port")
+        if source is not None and source.name != "DEFAULT":  # asked for: say so, take no other
+            fail(f"port {port} is in use", "give another --port, or --port 0 for any free one")
         console.print(f"port {port} is busy; the devnet takes a free port instead")
         port = 0
     stop = threading.Event()

@@ -155,6 +155,16 @@ def test_a_second_devnet_up_on_the_same_state_dir_is_refused(devnet_up: RunningD
     assert "a devnet already runs from" in result.output
 
 
+def test_a_busy_port_given_with_port_is_refused(devnet_up: RunningDevnet, tmp_path: Path) -> None:
+    port = devnet_up.url.rsplit(":", 1)[1]
+    result = CliRunner().invoke(
+        app, ["devnet", "up", "--state-dir", str(tmp_path), "--port", port], env=devnet_up.env()
+    )
+    assert result.exit_code == 1
+    assert f"port {port} is in use" in result.output
+    assert not (tmp_path / "devnet.json").exists()
+
+
 def test_status_json_without_a_devnet_says_not_running(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["devnet", "status", "--json", "--state-dir", str(tmp_path)])
     assert result.exit_code == 1
