@@ -13,7 +13,7 @@ from eth_account import Account
 from typer.testing import CliRunner
 
 from assay.chain.devnet import Devnet
-from assay.cli import context, devnet_record
+from assay.cli import devnet_record, rpc
 from assay.cli.main import app
 
 pytestmark = pytest.mark.anvil
@@ -124,10 +124,8 @@ def test_a_recorded_devnet_that_stopped_is_named_in_the_hint(
     )
     monkeypatch.setenv("ASSAY_DEVNET_DIR", str(tmp_path))
     assert devnet_record.running_url() is None  # so the default URL is used, and fails
-    monkeypatch.setitem(context._RPC_SOURCES, context.DEFAULT_RPC_URL, "the default")
-    hint = context.unreachable_hint(context.DEFAULT_RPC_URL)
+    monkeypatch.setitem(rpc._RPC_SOURCES, rpc.DEFAULT_RPC_URL, "the default")
+    hint = rpc.unreachable_hint(rpc.DEFAULT_RPC_URL)
     assert f"the devnet recorded in {tmp_path} (pid {dead}) is not running" in hint
     (tmp_path / devnet_record.PID_FILE).unlink()
-    assert f"no devnet is recorded in {tmp_path}" in context.unreachable_hint(
-        context.DEFAULT_RPC_URL
-    )
+    assert f"no devnet is recorded in {tmp_path}" in rpc.unreachable_hint(rpc.DEFAULT_RPC_URL)
