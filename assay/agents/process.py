@@ -11,15 +11,20 @@ the entry point too (Celery lives in services/, above this layer).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import structlog
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import Timeout
+from web3.exceptions import ProviderConnectionError
 
 from assay.agents.actions import describe
 from assay.agents.base import AgentConfig, BaseAgent, Step
@@ -73,6 +78,80 @@ def busy(agent: BaseAgent) -> bool:
     return agent.local_work_pending()
 
 
+Reconnect = Callable[[], str | None]
+"""Called before each retry while the node is unreachable: the URL it switched the agent's node
+to (a devnet restarted on another port), or None."""
+
+MAX_BACKOFF = 30.0
+"""The longest wait between retries of a failing tick (seconds)."""
+
+
+def node_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says no node answered: refused, reset, timed out."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ConnectionError | RequestsConnectionError | Timeout):
+            return True
+        if isinstance(current, ProviderConnectionError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def node_url(agent: BaseAgent) -> str:
+    """The node the agent talks to, as configured."""
+    provider = getattr(getattr(agent, "w3", None), "provider", None)
+    return str(getattr(provider, "endpoint_uri", None) or "the node")
+
+
+def backoff(interval: float, attempt: int, cap: float = MAX_BACKOFF) -> float:
+    """The wait before retry `attempt` (1, 2, …): the tick interval doubled per attempt, capped."""
+    return float(min(cap, max(interval, 0.1) * 2.0 ** (attempt - 1)))
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}s" if value >= 10 or value == int(value) else f"{value:.1f}s"
+
+
+STALL_AFTER = 60.0
+"""Wall-clock seconds without a new block after which the agent says the chain clock stalled."""
+
+
+class ClockWatch:
+    """Notices a chain whose clock stands still (a local anvil that mines only on transactions):
+    the contracts' windows then never close, so the agent says so once, with the fix."""
+
+    def __init__(self, stall_after: float) -> None:
+        self.stall_after = stall_after
+        self._seen: tuple[int, float] | None = None  # (block timestamp, wall time first seen)
+        self._warned = False
+
+    def check(self, agent: BaseAgent, echo: Echo) -> None:
+        """Read the latest block; echo one line the first time the clock has stood still for
+        `stall_after` seconds, and another once it moves again."""
+        w3 = getattr(agent, "w3", None)
+        if w3 is None:
+            return
+        latest = w3.eth.get_block("latest")
+        stamp, now = int(latest["timestamp"]), time.monotonic()
+        if self._seen is None or self._seen[0] != stamp:
+            if self._warned:
+                echo(f"{agent.role}: the chain clock moves again (block {latest['number']})")
+                self._warned = False
+            self._seen = (stamp, now)
+            return
+        if not self._warned and now - self._seen[1] >= self.stall_after:
+            self._warned = True
+            echo(
+                f"{agent.role}: the chain clock has not moved for {_seconds(now - self._seen[1])} "
+                f"(block {latest['number']}): deadlines pass only as blocks are mined; on a local "
+                "anvil run it with --block-time 1 --mixed-mining (`assay devnet up` does)"
+            )
+            log.warning("agent.clock_stalled", agent=agent.role, block=int(latest["number"]))
+
+
 def run_loop(
     agent: BaseAgent,
     stop: threading.Event,
@@ -81,22 +160,47 @@ def run_loop(
     once: bool = False,
     until_idle: int | None = None,
     echo: Echo = print,
+    reconnect: Reconnect | None = None,
+    max_backoff: float = MAX_BACKOFF,
+    stall_after: float | None = STALL_AFTER,
 ) -> int:
     """Tick until `stop`, once, or `until_idle` idle ticks; returns the exit code.
 
-    A failing tick (node unreachable, an unexpected revert) is logged and retried next tick;
-    with --once or --until-idle the command then exits 1.
+    A failing tick (node unreachable, an unexpected revert) is printed as one line and retried
+    with backoff (the interval doubled per failure, up to `max_backoff`); a traceback is logged
+    only the first time an error other than an unreachable node is seen. While the node is
+    unreachable `reconnect` may move the agent to a new URL. With --once or --until-idle a
+    failing run then exits 1. A chain clock that stands still for `stall_after` seconds is
+    reported once (None: never checked).
     """
-    idle, tick, failed = 0, 0, False
+    clock = ClockWatch(stall_after) if stall_after is not None else None
+    idle, tick, failures, failed, down = 0, 0, 0, False, False
+    logged: set[tuple[str, str]] = set()
     while not stop.is_set():
         tick += 1
+        wait = interval
         try:
             steps = agent.tick()
-            failed = False
         except Exception as exc:  # a long-running agent survives any one bad tick
-            log.exception("agent.tick_failed", agent=agent.role, tick=tick, reason=str(exc))
-            echo(f"{agent.role} tick {tick}: failed: {type(exc).__name__}: {exc}")
-            steps, failed = [], True
+            failures += 1
+            steps, failed, wait = [], True, backoff(interval, failures, max_backoff)
+            _report_failure(agent, tick, exc, failures, wait, logged, echo)
+            down = node_unreachable(exc)
+            if reconnect is not None and down and not once:
+                moved = reconnect()
+                if moved is not None:
+                    echo(f"{agent.role}: the devnet moved; reconnecting to {moved}")
+                    log.info("agent.node_moved", agent=agent.role, url=moved)
+                    wait = min(wait, interval)
+        else:
+            if down:
+                echo(f"{agent.role}: node at {node_url(agent)} answers again after {failures} "
+                     f"failed tick(s)")  # fmt: skip
+                log.info("agent.recovered", agent=agent.role, url=node_url(agent), after=failures)
+            failures, failed, down = 0, False, False
+            if clock is not None:
+                with contextlib.suppress(Exception):  # a node gone now fails the next tick
+                    clock.check(agent, echo)
         for step in steps:
             echo(format_step(agent.role, tick, step))
             log.info(
@@ -112,8 +216,35 @@ def run_loop(
             idle = idle + 1 if not steps and not busy(agent) else 0
             if idle >= until_idle:
                 break
-        stop.wait(interval)
+        stop.wait(wait)
     return 1 if failed and (once or until_idle is not None) else 0
+
+
+def _report_failure(
+    agent: BaseAgent,
+    tick: int,
+    exc: Exception,
+    attempt: int,
+    wait: float,
+    logged: set[tuple[str, str]],
+    echo: Echo,
+) -> None:
+    """One line per failed tick; the traceback only for the first sighting of an error."""
+    retry = f"retrying in {_seconds(wait)} (attempt {attempt})"
+    if node_unreachable(exc):
+        url = node_url(agent)
+        echo(f"{agent.role} tick {tick}: node unreachable at {url}; {retry}")
+        log.info(
+            "agent.node_unreachable", agent=agent.role, url=url, attempt=attempt, retry_in=wait
+        )
+        return
+    echo(f"{agent.role} tick {tick}: failed: {type(exc).__name__}: {exc}; {retry}")
+    key = (type(exc).__name__, str(exc))
+    if key in logged:
+        log.info("agent.tick_failed", agent=agent.role, tick=tick, reason=str(exc), repeat=True)
+    else:
+        logged.add(key)
+        log.exception("agent.tick_failed", agent=agent.role, tick=tick, reason=str(exc))
 
 
 # ------------------------------------------------------------------------------ the process

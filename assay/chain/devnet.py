@@ -6,6 +6,7 @@ same deployment path a real chain uses (`deploy_protocol` through a `TxSender`).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,11 +58,18 @@ class Actor:
 
 @dataclass
 class Devnet:
-    """anvil + deployed protocol. `Devnet().start()` or use as a context manager."""
+    """anvil + deployed protocol. `Devnet().start()` or use as a context manager.
+
+    `block_time` (seconds) keeps the clock moving: anvil then mines an empty block that often
+    besides mining each transaction at once (`--mixed-mining`), so challenge and reveal windows
+    close on an idle chain. None (tests) mines only on transactions and `mine()`.
+    """
 
     state_file: Path | None = None
     deployment_file: Path | None = None
     config: DeployConfig = field(default_factory=DeployConfig)
+    port: int | None = None
+    block_time: int | None = None
     anvil: Anvil | None = None
     deployment: Deployment | None = None
     deployment_was_created: bool = False
@@ -69,7 +77,13 @@ class Devnet:
 
     def start(self) -> Self:
         """Start anvil (reloading `state_file` if present) and deploy unless already deployed."""
-        self.anvil = Anvil(state_file=self.state_file, accounts=len(ACTORS)).start()
+        self.anvil = Anvil(
+            state_file=self.state_file,
+            accounts=len(ACTORS),
+            port=self.port,
+            block_time=self.block_time,
+            extra_args=["--mixed-mining"] if self.block_time else None,
+        ).start()
         if self.deployment_file is not None and self.deployment_file.exists():
             self.deployment = Deployment.load(self.deployment_file)
             if self.anvil.w3.eth.get_code(self.deployment.job_market) == b"":
@@ -139,6 +153,16 @@ def _stake_defaults(protocol_of: Callable[[str], ProtocolContracts]) -> None:
         protocol_of(name).stakes.deposit(role, wei)
     whistleblower = protocol_of("whistleblower").market.sender.address
     protocol_of("deployer").registry.register_whistleblower(whistleblower)
+
+
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:`port` (so a devnet can take it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def init_external(rpc_url: str, out: Path, config: DeployConfig | None = None) -> Deployment:

@@ -4,7 +4,8 @@
 devnet-only options without a dev account, build the task runner (`--runner`: a thread of this
 process, or Celery workers), connect, open the agent process (assay/agents/process.py), build
 the agent with the role's builder, and tick it with a live progress display on a terminal until
-SIGINT/SIGTERM, `--once` or `--until-idle N`.
+SIGINT/SIGTERM, `--once` or `--until-idle N`. An agent that found its node through the devnet
+record follows a devnet restarted on another port (`follow_devnet`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from rich.live import Live
+from web3 import Web3
+from web3.providers import HTTPProvider
 
 from assay.agents.base import BaseAgent
-from assay.agents.process import AgentProcess, agent_process, run_loop
+from assay.agents.process import AgentProcess, Reconnect, agent_process, run_loop
 from assay.agents.runner import InlineRunner, InProcessRunner, TaskRunner
 from assay.agents.settings import AgentSettings
 from assay.cli.context import (
@@ -24,9 +27,12 @@ from assay.cli.context import (
     connect,
     console,
     fail,
+    follows_devnet,
+    note_devnet_url,
     reporting,
     stop_on_signals,
 )
+from assay.cli.devnet_record import running_url
 
 S = TypeVar("S", bound=AgentSettings)
 
@@ -78,11 +84,33 @@ def run_agent(
             echo=echo, log_progress=not console.is_terminal,
         ) as proc:  # fmt: skip
             # On a terminal the Live display shows progress; elsewhere train.progress is logged.
-            code = _tick(proc, build(settings, proc), settings)
+            code = _tick(proc, build(settings, proc), settings, follow_devnet(chain.w3))
     return code
 
 
-def _tick(proc: AgentProcess, agent: BaseAgent, settings: AgentSettings) -> int:
+def follow_devnet(w3: Web3) -> Reconnect | None:
+    """If the agent's node is the devnet `assay devnet up` recorded (no --rpc-url, no variable),
+    a reconnect hook that re-reads the record and moves `w3` to the devnet's new URL."""
+    url = str(getattr(w3.provider, "endpoint_uri", ""))
+    if not follows_devnet(url):
+        return None
+
+    def reconnect() -> str | None:
+        current = str(getattr(w3.provider, "endpoint_uri", ""))
+        recorded_url = running_url()
+        if recorded_url is None or recorded_url == current:
+            return None
+        # Every binding and the sender share this Web3, so swapping its provider moves them all.
+        w3.provider = HTTPProvider(recorded_url, request_kwargs={"timeout": 30})
+        note_devnet_url(recorded_url)
+        return recorded_url
+
+    return reconnect
+
+
+def _tick(
+    proc: AgentProcess, agent: BaseAgent, settings: AgentSettings, reconnect: Reconnect | None
+) -> int:
     live: AbstractContextManager[Any] = (
         Live(proc.progress, console=console, refresh_per_second=4, transient=True)
         if console.is_terminal
@@ -96,6 +124,7 @@ def _tick(proc: AgentProcess, agent: BaseAgent, settings: AgentSettings) -> int:
             once=settings.once,
             until_idle=settings.until_idle,
             echo=echo,
+            reconnect=reconnect,
         )
         reason = "signal" if stop.is_set() else "once" if settings.once else "idle"
     console.print(f"{proc.role} agent stopped ({reason})")

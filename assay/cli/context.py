@@ -1,28 +1,32 @@
 """What every chain command shares: its options, the acting account, the connection, errors.
 
 Keys never come from argv: the acting account is `--dev-account NAME` (devnet only: those keys are
-public), else `--keystore PATH` with the password in $ASSAY_KEYSTORE_PASSWORD, else the hex key
-in $ASSAY_PRIVATE_KEY.
+public), else `--keystore PATH` / `--account NAME` (a Foundry or ape keystore) with the password in
+$ASSAY_KEYSTORE_PASSWORD or typed at a prompt, else the hex key in $ASSAY_PRIVATE_KEY.
+
+The node is `--rpc-url`, else $ASSAY_RPC_URL, else $ETH_RPC_URL (Foundry's variable), else the
+running devnet `assay devnet up` recorded (assay/cli/devnet_record.py), else 127.0.0.1:8545.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
+from eth_account import Account
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from requests import RequestException
-from rich.console import Console
-from rich.text import Text
 from web3 import Web3
 from web3.providers import HTTPProvider
 from web3.types import TxReceipt
@@ -33,37 +37,90 @@ from assay.chain.devnet import ACTORS
 from assay.chain.errors import NodeError, RevertError, SignerError
 from assay.chain.sender import TxSender
 from assay.chain.signer import LocalKeySigner, Signer
+from assay.cli.keystores import resolve_keystore
+from assay.cli.output import console, err_console, fail
+from assay.cli.rpc import (
+    DEFAULT_DEPLOYMENT,
+    DEFAULT_RPC_URL,
+    DEPLOYMENT_ENV,
+    ETH_RPC_ENV,
+    RPC_ENV,
+    check_rpc_url,
+    follows_devnet,
+    hinted,
+    note_devnet_url,
+    resolve_deployment,
+    resolve_rpc_url,
+    rpc_source,
+    unreachable_hint,
+)
 from assay.cli.units import format_time
 from assay.errors import AssayError, ConfigError
 from assay.protocol.amounts import AmountError, parse_amount
 
-RPC_ENV = "ASSAY_RPC_URL"
-DEPLOYMENT_ENV = "ASSAY_DEPLOYMENT"
+__all__ = [  # re-exported: every chain command imports these from here
+    "DEFAULT_DEPLOYMENT",
+    "DEFAULT_RPC_URL",
+    "DEPLOYMENT_ENV",
+    "ETH_RPC_ENV",
+    "RPC_ENV",
+    "check_rpc_url",
+    "console",
+    "err_console",
+    "fail",
+    "follows_devnet",
+    "hinted",
+    "note_devnet_url",
+    "rpc_source",
+    "unreachable_hint",
+]
+
 KEY_ENV = "ASSAY_PRIVATE_KEY"
 KEYSTORE_PASSWORD_ENV = "ASSAY_KEYSTORE_PASSWORD"
 DEV_ACCOUNT_ENV = "ASSAY_DEV_ACCOUNT"
 DEVNET_CHAIN_ID = 31337
-DEFAULT_RPC_URL = "http://127.0.0.1:8545"
-DEFAULT_DEPLOYMENT = Path(".assay/devnet/deployment.json")
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def resolve_keystore_option(
+    ctx: typer.Context, param: typer.CallbackParam, value: Path | None
+) -> Path | None:
+    """--keystore PATH or --account NAME as a keystore file (see assay/cli/keystores.py)."""
+    if value is None:
+        return None
+    try:
+        return resolve_keystore(str(value))
+    except AssayError as exc:
+        fail(str(exc), exc.hint)
+
 
 RpcUrl = Annotated[
     str,
     typer.Option(
-        "--rpc-url", envvar=RPC_ENV, help="JSON-RPC endpoint (`assay devnet up` prints it)"
+        "--rpc-url",
+        envvar=[RPC_ENV, ETH_RPC_ENV],
+        callback=resolve_rpc_url,
+        help="JSON-RPC endpoint; default: the running `assay devnet up` (recorded in "
+        "$ASSAY_DEVNET_DIR or .assay/devnet), else http://127.0.0.1:8545",
     ),
 ]
 DeploymentFile = Annotated[
     Path,
-    typer.Option("--deployment", envvar=DEPLOYMENT_ENV, help="the protocol's deployment JSON"),
+    typer.Option(
+        "--deployment",
+        envvar=DEPLOYMENT_ENV,
+        callback=resolve_deployment,
+        help="the protocol's deployment JSON (default: the devnet's)",
+    ),
 ]
 KeystoreFile = Annotated[
     Path | None,
     typer.Option(
         "--keystore",
-        help=f"sign with this keystore JSON; its password is read from ${KEYSTORE_PASSWORD_ENV}",
+        "--account",
+        help="sign with this keystore JSON, or the NAME of a Foundry (~/.foundry/keystores/NAME) "
+        f"or ape (~/.ape/accounts/NAME.json) account; password from ${KEYSTORE_PASSWORD_ENV} "
+        "or a prompt",
+        callback=resolve_keystore_option,
     ),
 ]
 DevAccount = Annotated[
@@ -118,7 +175,8 @@ class WatchOnlySigner:
 
 _NO_KEY = (
     f"no account to sign with: export {KEY_ENV}=0x… (a private key), or pass --keystore PATH "
-    f"with the password in {KEYSTORE_PASSWORD_ENV}; on the devnet, --dev-account NAME"
+    f"or --account NAME (a Foundry/ape keystore) with the password in {KEYSTORE_PASSWORD_ENV}; "
+    "on the devnet, --dev-account NAME"
 )
 
 
@@ -133,10 +191,27 @@ def load_signer(opts: ChainOptions) -> Signer:
             )
         return dev_accounts(len(ACTORS))[ACTORS[opts.dev_account]].signer()
     if opts.keystore:
-        return LocalKeySigner.from_keystore(opts.keystore, KEYSTORE_PASSWORD_ENV)
+        return keystore_signer(opts.keystore)
     if not os.environ.get(KEY_ENV, "").strip():
         raise SignerError(_NO_KEY)
     return LocalKeySigner.from_env(KEY_ENV)
+
+
+def keystore_signer(path: Path) -> Signer:
+    """The keystore's account; its password from $ASSAY_KEYSTORE_PASSWORD, else a prompt on a
+    terminal (never argv)."""
+    if os.environ.get(KEYSTORE_PASSWORD_ENV) is not None or not sys.stdin.isatty():
+        return LocalKeySigner.from_keystore(path, KEYSTORE_PASSWORD_ENV)
+    password = typer.prompt(f"password of keystore {path}", hide_input=True, err=True)
+    try:
+        data = json.loads(path.read_text())
+        return LocalKeySigner(Account.from_key(Account.decrypt(data, password)))
+    except OSError as exc:
+        raise SignerError(f"cannot read keystore {path}: {exc.strerror}") from None
+    except ValueError:  # json.JSONDecodeError is one too
+        raise SignerError(
+            f"cannot decrypt keystore {path}: wrong password, or not a keystore"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -167,9 +242,9 @@ def connect(opts: ChainOptions, *, signing: bool = True) -> Chain:
     deployment = Deployment.load(opts.deployment)
     w3 = Web3(HTTPProvider(opts.rpc_url, request_kwargs={"timeout": 30}))
     if not w3.is_connected():
-        raise NodeError(
-            f"cannot reach a node at {opts.rpc_url}; start one with `assay devnet up` "
-            f"or point --rpc-url (${RPC_ENV}) at it"
+        raise hinted(
+            NodeError(f"cannot reach a node at {opts.rpc_url} ({rpc_source(opts.rpc_url)})"),
+            unreachable_hint(opts.rpc_url),
         )
     if opts.dev_account and w3.eth.chain_id != DEVNET_CHAIN_ID:
         raise ConfigError(
@@ -247,14 +322,6 @@ def revert_hint(exc: RevertError) -> str:
         return _DEFAULT_HINT
 
 
-def fail(message: str, hint: str | None = None) -> NoReturn:
-    """Print an error (and what to do) to stderr and exit 1."""
-    err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
-    if hint:
-        err_console.print(Text.assemble(("what to do: ", "yellow"), hint), soft_wrap=True)
-    raise typer.Exit(1)
-
-
 @contextmanager
 def reporting() -> Iterator[None]:
     """Turn Assay errors and reverts into a sentence, a hint and exit code 1 (no traceback)."""
@@ -267,7 +334,8 @@ def reporting() -> Iterator[None]:
     except RequestException as exc:
         fail(
             f"lost the connection to the node ({type(exc).__name__})",
-            "check that the node is still running and --rpc-url points at it",
+            "check that the node is still running (`assay devnet status`) and --rpc-url points "
+            "at it",
         )
 
 

@@ -1,14 +1,15 @@
-"""`assay devnet status|down`: the devnet `assay devnet up` records in its state dir.
+"""`assay devnet status|down|warp`: the devnet `assay devnet up` records in its state dir.
 
-`devnet up` writes `<state-dir>/devnet.json` = {"pid": …, "rpc_url": …} once the devnet is
-ready and removes it when it stops; `status` reads it (and the deployment) and asks the node,
-`down` sends SIGTERM to that pid and waits (bounded) for it to exit.
+The record itself lives in assay/cli/devnet_record.py; `status` reads it (and the deployment) and
+asks the node, `down` sends SIGTERM to that pid and waits (bounded) for it to exit, `warp` moves
+the devnet's clock forward.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -23,96 +24,140 @@ from assay.chain.anvil import dev_accounts
 from assay.chain.deploy import Deployment
 from assay.chain.devnet import ACTORS
 from assay.chain.sender import TxSender
-from assay.cli.context import WatchOnlySigner, console, fail
+from assay.cli.context import (
+    DEFAULT_RPC_URL,
+    DEVNET_CHAIN_ID,
+    RpcUrl,
+    WatchOnlySigner,
+    console,
+    fail,
+    rpc_source,
+)
+from assay.cli.devnet_record import (
+    DEFAULT_DEVNET_DIR,
+    DEVNET_DIR_ENV,
+    PID_FILE,
+    alive,
+    clear,
+    read,
+    record,
+)
+from assay.cli.units import format_duration
 from assay.errors import AssayError
 from assay.protocol.types import Role
 
-PID_FILE = "devnet.json"
-DEFAULT_DEVNET_DIR = Path(".assay/devnet")
+__all__ = ["DEFAULT_DEVNET_DIR", "PID_FILE", "alive", "clear", "read", "record", "register"]
 
 StateDirOpt = Annotated[
-    Path, typer.Option("--state-dir", help="the directory `assay devnet up` used")
+    Path,
+    typer.Option("--state-dir", envvar=DEVNET_DIR_ENV, help="the directory `assay devnet up` uses"),
 ]
 
 
-def record(state_dir: Path, rpc_url: str) -> Path:
-    """Record this process as the running devnet (called by `devnet up` once ready)."""
-    path = state_dir / PID_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "rpc_url": rpc_url}) + "\n")
-    os.replace(tmp, path)
-    return path
-
-
-def clear(state_dir: Path) -> None:
-    """Forget the record if it is ours (called by `devnet up` on the way out)."""
-    info = read(state_dir)
-    if info is not None and info.get("pid") == os.getpid():
-        (state_dir / PID_FILE).unlink(missing_ok=True)
-
-
-def read(state_dir: Path) -> dict[str, Any] | None:
-    """The recorded devnet, or None."""
-    try:
-        raw = json.loads((state_dir / PID_FILE).read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return raw if isinstance(raw, dict) and isinstance(raw.get("pid"), int) else None
-
-
-def alive(pid: int) -> bool:
-    """Whether a process with this pid exists (and is not a zombie we could see)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def status(state_dir: StateDirOpt = DEFAULT_DEVNET_DIR) -> None:
+def status(
+    state_dir: StateDirOpt = DEFAULT_DEVNET_DIR,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print one JSON object (fields in docs/cli.md)")
+    ] = False,
+) -> None:
     """Is a devnet running? Its URL, pid, block, deployment and the staked dev actors.
 
-    Example: assay devnet status
-    """
+    Exits 1 when no devnet runs (with --json, after printing `"running": false`).
 
-    info = read(state_dir)
-    if info is None:
+    Example: assay devnet status --json | jq -r .rpc_url
+    """
+    report = _status_report(state_dir)
+    if as_json:
+        print(json.dumps(report, indent=2))
+        if not report["running"]:
+            raise typer.Exit(1)
+        return
+    if report["pid"] is None:
         fail(f"no devnet recorded in {state_dir}", "start one with `assay devnet up`")
-    pid, url = int(info["pid"]), str(info.get("rpc_url", ""))
-    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 5}))
-    if not alive(pid) or not w3.is_connected():
+    pid, url = report["pid"], report["rpc_url"]
+    if not report["running"]:
         fail(
             f"the devnet recorded in {state_dir} (pid {pid}, {url}) is not running",
             "start it again with `assay devnet up` (its chain state was saved)",
         )
-    console.print(f"devnet running: pid {pid}, {url}, block {w3.eth.block_number}", markup=False)
+    clock = f"a block every {report['block_time']}s" if report["block_time"] else "on transactions"
+    console.print(
+        f"devnet running: pid {pid}, {url}, chain {report['chain_id']}, "
+        f"block {report['block_number']} (clock: {clock})",
+        markup=False,
+    )
+    if report["deployment"] is None:
+        console.print(f"no deployment: {report['deployment_error']}", markup=False)
+        return
+    table = Table("contract", "address", title=f"deployment (chain {report['chain_id']})")
+    for name, address in report["deployment"].items():
+        table.add_row(name, address)
+    console.print(table)
+    staked = Table("actor", "address", "role", "stake (wei)", "free (wei)", title="staked actors")
+    for row in report["staked"]:
+        staked.add_row(row["actor"], row["address"], row["role"], row["stake_wei"], row["free_wei"])
+    console.print(staked)
+
+
+def _status_report(state_dir: Path) -> dict[str, Any]:
+    """What `devnet status` shows, under the field names `--json` promises (docs/cli.md)."""
+    info = read(state_dir)
+    report: dict[str, Any] = {
+        "running": False,
+        "state_dir": str(state_dir),
+        "pid": None,
+        "rpc_url": None,
+        "chain_id": None,
+        "block_number": None,
+        "block_timestamp": None,
+        "block_time": None,
+        "deployment_file": str(state_dir / "deployment.json"),
+        "deployment": None,
+        "deployment_error": None,
+        "staked": [],
+    }
+    if info is None:
+        return report
+    pid, url = int(info["pid"]), str(info.get("rpc_url", ""))
+    block_time = info.get("block_time")
+    report.update(pid=pid, rpc_url=url, block_time=block_time if block_time else None)
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 5}))
+    if not alive(pid) or not w3.is_connected():
+        return report
+    latest = w3.eth.get_block("latest")
+    report.update(
+        running=True,
+        chain_id=int(w3.eth.chain_id),
+        block_number=int(latest["number"]),
+        block_timestamp=int(latest["timestamp"]),
+    )
     try:
         deployment = Deployment.load(state_dir / "deployment.json")
     except AssayError as exc:
-        console.print(f"no deployment: {exc}", markup=False)
-        return
-    table = Table("contract", "address", title=f"deployment (chain {deployment.chain_id})")
-    for name, address in deployment.model_dump().items():
-        if name not in ("chain_id", "deployer", "block_number"):
-            table.add_row(name, str(address))
-    console.print(table)
-
+        report["deployment_error"] = str(exc)
+        return report
+    report["deployment"] = {
+        name: str(address)
+        for name, address in deployment.model_dump().items()
+        if name not in ("chain_id", "deployer", "block_number")
+    }
     protocol = deployment.connect(TxSender(w3, WatchOnlySigner(deployment.deployer)))
     accounts = dev_accounts(len(ACTORS))
-    staked = Table("actor", "address", "role", "stake (wei)", "free (wei)", title="staked actors")
     for name, index in ACTORS.items():
         address = accounts[index].address
         for role in (Role.SOLVER, Role.VERIFIER, Role.REFEREE, Role.WHISTLEBLOWER):
             s = protocol.stakes.stake_of(address, role)
             if s.amount:
-                staked.add_row(name, address, role.name.lower(), str(s.amount), str(s.free))
-    console.print(staked)
+                report["staked"].append(
+                    {
+                        "actor": name,
+                        "address": str(address),
+                        "role": role.name.lower(),
+                        "stake_wei": str(s.amount),
+                        "free_wei": str(s.free),
+                    }
+                )
+    return report
 
 
 def down(
@@ -141,7 +186,68 @@ def down(
     console.print(f"devnet (pid {pid}) stopped; state saved in {state_dir}")
 
 
+_DURATION = re.compile(r"^(\d+)\s*([smhdw]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> int:
+    """Typer parser for a duration: `3600`, `90s`, `30m`, `2h`, `1d`, `1w` -> seconds."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None or int(match.group(1)) == 0:
+        raise typer.BadParameter(
+            f"{text!r} is not a duration; give seconds above zero (3600) or 90s, 30m, 2h, 1d, 1w"
+        )
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def warp(
+    seconds: Annotated[
+        int,
+        typer.Argument(
+            metavar="DURATION", parser=parse_duration, help="how far: 3600, 90s, 30m, 2h, 1d"
+        ),
+    ],
+    rpc_url: RpcUrl = DEFAULT_RPC_URL,
+) -> None:
+    """DEVNET ONLY: move the chain clock forward (evm_increaseTime, then mine one block).
+
+    Refused on any chain whose id is not the devnet's (31337). Handy to close a challenge or
+    reveal window at once instead of waiting for it.
+
+    Example: assay devnet warp 1h
+    """
+    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
+    if not w3.is_connected():
+        fail(
+            f"cannot reach a node at {rpc_url} ({rpc_source(rpc_url)})",
+            "start the devnet with `assay devnet up`, or point --rpc-url at it",
+        )
+    chain_id = int(w3.eth.chain_id)
+    if chain_id != DEVNET_CHAIN_ID:
+        fail(
+            f"{rpc_url} is chain {chain_id}, not the devnet ({DEVNET_CHAIN_ID}); "
+            "time travel exists only on a local devnet",
+            "point --rpc-url at `assay devnet up`'s node; on a real chain, wait",
+        )
+    before = int(w3.eth.get_block("latest")["timestamp"])
+    for method, params in (("evm_increaseTime", [seconds]), ("evm_mine", [])):
+        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if "error" in response:
+            fail(
+                f"the node at {rpc_url} refused {method}: {response['error']}",
+                "warp needs an anvil (or hardhat) devnet node",
+            )
+    latest = w3.eth.get_block("latest")
+    after = int(latest["timestamp"])
+    console.print(
+        f"chain clock moved {format_duration(after - before)} forward: block {latest['number']} "
+        f"at {after} (was {before})",
+        markup=False,
+    )
+
+
 def register(devnet_app: typer.Typer) -> None:
-    """Mount `status` and `down` on the `assay devnet` group."""
+    """Mount `status`, `down` and `warp` on the `assay devnet` group."""
     devnet_app.command("status")(status)
     devnet_app.command("down")(down)
+    devnet_app.command("warp")(warp)

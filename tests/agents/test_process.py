@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any, ClassVar, cast
 
 import pytest
+import requests
 from pydantic_settings import SettingsConfigDict
 
 from assay.agents.actions import Attest, Challenge, ClaimCredit
@@ -18,13 +19,18 @@ from assay.agents.process import (
     AdvertiseError,
     advertised,
     agent_process,
+    backoff,
     busy,
     format_step,
+    node_unreachable,
     run_loop,
 )
 from assay.agents.responder import Outcome
 from assay.agents.settings import AgentSettings
+from assay.chain.anvil import Anvil
 from assay.chain.deploy import ProtocolContracts
+from assay.chain.errors import TransactionError
+from assay.logs import configure as configure_logging
 from assay.net.blobs import BlobServer
 from assay.protocol.types import JobId, StateHash
 from assay.store import LocalStore
@@ -61,6 +67,7 @@ class FakeAgent:
 
 def _loop(agent: FakeAgent, **kw: Any) -> tuple[int, list[str]]:
     lines: list[str] = []
+    kw.setdefault("max_backoff", 0)  # retry at once: these tests count lines, not seconds
     code = run_loop(cast(BaseAgent, agent), threading.Event(), interval=0, echo=lines.append, **kw)
     return code, lines
 
@@ -96,10 +103,96 @@ def test_a_failing_tick_is_printed_and_retried_and_fails_a_bounded_run() -> None
     agent = FakeAgent([RuntimeError("node down"), []])
     code, lines = _loop(agent, until_idle=2)
     assert (code, agent.ticks) == (0, 2)  # the next tick succeeded
-    assert lines == ["role tick 1: failed: RuntimeError: node down"]
+    assert lines == ["role tick 1: failed: RuntimeError: node down; retrying in 0s (attempt 1)"]
     assert _loop(FakeAgent([RuntimeError("node down")]), until_idle=1)[0] == 1
     assert _loop(FakeAgent([RuntimeError("node down")]), once=True)[0] == 1
     assert _loop(FakeAgent([[]]), once=True)[0] == 0
+
+
+def _refused() -> Exception:
+    try:
+        raise requests.ConnectionError("Max retries exceeded (Connection refused)")
+    except requests.ConnectionError as cause:
+        try:
+            raise TransactionError("could not send") from cause
+        except TransactionError as wrapped:
+            return wrapped
+
+
+def test_an_unreachable_node_is_one_line_per_retry_with_backoff_and_no_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    agent = FakeAgent([_refused(), _refused(), _refused(), [ATTEST], []])
+    agent.w3 = SimpleNamespace(provider=SimpleNamespace(endpoint_uri="http://127.0.0.1:9"))
+    code, lines = _loop(agent, until_idle=4)  # failed ticks count as idle ones
+    assert code == 0
+    assert lines == [
+        "role tick 1: node unreachable at http://127.0.0.1:9; retrying in 0s (attempt 1)",
+        "role tick 2: node unreachable at http://127.0.0.1:9; retrying in 0s (attempt 2)",
+        "role tick 3: node unreachable at http://127.0.0.1:9; retrying in 0s (attempt 3)",
+        "role: node at http://127.0.0.1:9 answers again after 3 failed tick(s)",
+        "role tick 4: Attest job=3 -> sent",
+    ]
+    logs = capsys.readouterr()
+    assert "Traceback" not in logs.out + logs.err
+
+
+def test_backoff_doubles_the_interval_up_to_the_cap() -> None:
+    assert [backoff(2.0, n) for n in range(1, 7)] == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert backoff(0.2, 3, cap=10) == pytest.approx(0.8)
+    assert node_unreachable(_refused())
+    assert not node_unreachable(RuntimeError("revert"))
+
+
+def test_a_repeated_error_logs_its_traceback_once(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO")
+    agent = FakeAgent([RuntimeError("boom"), RuntimeError("boom"), RuntimeError("boom"), []])
+    _loop(agent, until_idle=5)
+    logs = capsys.readouterr()
+    text = logs.out + logs.err
+    assert text.count("agent.tick_failed") == 3
+    assert text.count("repeat=True") == 2
+    assert text.count("RuntimeError: boom") == 1  # the traceback's last line, logged once
+
+
+def test_reconnect_is_asked_while_the_node_is_unreachable() -> None:
+    agent = FakeAgent([_refused(), _refused(), [], []])
+    moves = iter([None, "http://127.0.0.1:7"])
+    code, lines = _loop(agent, until_idle=4, reconnect=lambda: next(moves))
+    assert code == 0
+    assert "role: the devnet moved; reconnecting to http://127.0.0.1:7" in lines
+
+
+@pytest.mark.anvil
+def test_a_chain_clock_that_stands_still_is_reported_once(anvil: Anvil) -> None:
+    # This anvil mines only on transactions: nothing is sent, so its clock stands still.
+    agent = FakeAgent([[]])
+    agent.w3 = anvil.w3
+    code, lines = _loop(agent, until_idle=4, stall_after=0)
+    assert code == 0
+    stalled = [line for line in lines if "the chain clock has not moved" in line]
+    assert len(stalled) == 1, lines
+    assert "--block-time 1 --mixed-mining" in stalled[0]
+
+
+@pytest.mark.anvil
+def test_a_moving_chain_clock_is_not_reported(anvil: Anvil) -> None:
+    mined: list[Step] = []
+
+    class MiningAgent(FakeAgent):
+        def tick(self) -> list[Step]:
+            anvil.increase_time(1)
+            anvil.mine()  # someone else's block each tick
+            return super().tick()
+
+    agent = MiningAgent([mined])
+    agent.w3 = anvil.w3
+    snapshot = anvil.snapshot()  # the session's anvil: leave its clock as it was
+    try:
+        _, lines = _loop(agent, until_idle=4, stall_after=0)
+    finally:
+        anvil.revert(snapshot)
+    assert not [line for line in lines if "clock" in line], lines
 
 
 def test_local_work_keeps_an_agent_busy() -> None:
