@@ -19,7 +19,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from assay.agents.settings import AgentSettings
-from assay.cli.chainjob import StoreDir
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -30,6 +29,7 @@ from assay.cli.context import (
     RpcUrl,
     reporting,
 )
+from assay.cli.jobcommon import StoreDir
 from assay.protocol.amounts import AmountError, parse_credit
 
 S = TypeVar("S", bound=AgentSettings)

@@ -1,4 +1,6 @@
-"""`assay job submit|status|watch|result|cancel`: a job's life on chain. Presentation only.
+"""`assay job submit|status|watch|cancel`: a job's life on chain. Presentation only.
+
+`result`, `fetch` (jobfetch.py) and `list` (joblist.py) join them in `register`.
 
 Registered onto job.py's Typer app by `register(job_app)` so `assay job` stays one group.
 """
@@ -21,47 +23,34 @@ from assay.cli.context import (
     DevAccount,
     KeystoreFile,
     RpcUrl,
-    amount_parser,
     connect,
-    console,
     fail,
-    reporting,
     tx_hash,
 )
 from assay.cli.dispute import games_of_job
-from assay.cli.units import format_time, format_wei
-from assay.net.errors import UriError
-from assay.net.uri import make_uri, parse_uri
+from assay.cli.explain import ensure_funds, explained
+from assay.cli.jobcommon import TERMINAL, JobIdArg, StoreDir, job_document, status_name
+from assay.cli.jobfetch import fetch, result
+from assay.cli.joblist import list_jobs
+from assay.cli.output import JsonFlag, console, emit_json
+from assay.cli.units import format_time, format_wei, parse_wei
+from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.records import Job
 from assay.protocol.spec import SpecError, load_spec
-from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobId, JobStatus
+from assay.protocol.types import JobId, JobStatus
 from assay.repro.commitments import commitments
 from assay.store import DEFAULT_STORE, LocalStore
 
-TERMINAL = (JobStatus.FINALIZED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED)
-
-StoreDir = Annotated[
-    Path, typer.Option("--store", envvar="ASSAY_STORE", help="the local artifact store")
-]
-JobIdArg = Annotated[int, typer.Argument(help="the job id `assay job submit` printed")]
-
 # Seam for tests: `watch` waits between polls through this.
 _sleep = time.sleep
-
-
-def status_name(status: JobStatus) -> str:
-    """The Solidity name of a job status (Open, Claimed, …)."""
-    return SOLIDITY_ENUM_NAMES["JobStatus"][int(status)]
 
 
 def submit(
     path: Annotated[Path, typer.Argument(help="the job file (see `assay job init`)")],
     budget: Annotated[
         int,
-        typer.Option(
-            parser=amount_parser, metavar="AMOUNT", help="escrowed payment, e.g. 0.5ether"
-        ),
+        typer.Option(parser=parse_wei, metavar="AMOUNT", help="escrowed payment, e.g. 0.5ether"),
     ],
     peer: Annotated[
         list[str] | None,
@@ -81,9 +70,10 @@ def submit(
         spec = load_spec(path)
     except SpecError as exc:
         fail(f"invalid job file: {exc}", f"fix it, then check with `assay job validate {path}`")
-    with reporting():
+    with explained():
         uri = make_uri(LocalStore(store).put_bytes(canonical_bytes(spec)), peer or [])
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
+        ensure_funds(chain, budget)
         with console.status("computing the graph hash and h_0 (builds the model once)…"):
             c = commitments(spec)
         market = chain.protocol.market
@@ -130,6 +120,7 @@ def _deadlines(job: Job, now: int) -> list[tuple[str, str]]:
 
 def status(
     job_id: JobIdArg,
+    as_json: JsonFlag = False,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
@@ -137,15 +128,32 @@ def status(
 ) -> None:
     """Show a job: status, solver, deadlines, budget, verifiers and open games.
 
-    Example: assay job status 3
+    Example: assay job status 3 --json
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
         market = chain.protocol.market
         job = market.get_job(JobId(job_id))
         now = chain.now()
         assigned = market.assignments(job.job_id)
         games = [chain.protocol.game.get_game(g) for g in games_of_job(chain, job.job_id)]
+    verdicts = [
+        (a.verifier, "attested" if a.attested else "challenged" if a.challenged else "pending")
+        for a in assigned
+    ]
+    if as_json:
+        emit_json(
+            job_document(job, now)
+            | {
+                "verifiers": [{"address": v, "verdict": verdict} for v, verdict in verdicts],
+                "games": [
+                    {"game_id": int(g.game_id), "status": g.status.name.lower(),
+                     "challenger": g.challenger}
+                    for g in games
+                ],
+            }
+        )  # fmt: skip
+        return
     rows = [
         ("status", status_name(job.status)),
         ("submitter", job.submitter),
@@ -159,9 +167,8 @@ def status(
     console.print(f"[bold]job {job.job_id}[/]")
     for label, value in rows:
         console.print(f"{label + ':':18}{value}", soft_wrap=True, markup=False)
-    for a in assigned:
-        verdict = "attested" if a.attested else "challenged" if a.challenged else "pending"
-        console.print(f"{'verifier:':18}{a.verifier} {verdict}", soft_wrap=True, markup=False)
+    for verifier, verdict in verdicts:
+        console.print(f"{'verifier:':18}{verifier} {verdict}", soft_wrap=True, markup=False)
     console.print(f"{'open games:':18}{job.open_games}", markup=False)
     for g in games:
         console.print(
@@ -216,7 +223,7 @@ def watch(
     """
     seen: _Seen | None = None
     deadline = time.monotonic() + timeout
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
         while True:
             job, now = _look(chain, JobId(job_id))
@@ -236,54 +243,6 @@ def watch(
             _sleep(interval)
 
 
-def result(
-    job_id: JobIdArg,
-    store: StoreDir = DEFAULT_STORE,
-    rpc_url: RpcUrl = DEFAULT_RPC_URL,
-    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreFile = None,
-    dev_account: DevAccount = None,
-) -> None:
-    """Show a job's result: final state hash, trace root, artifact URI and local model file.
-
-    Example: assay job result 3
-    """
-    with reporting():
-        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
-        job = chain.protocol.market.get_job(JobId(job_id))
-    if not job.submitted_at:
-        fail(
-            f"job {job_id} has no result yet (it is {status_name(job.status)})",
-            f"follow it with `assay job watch {job_id}`",
-        )
-    verdicts = {
-        JobStatus.FINALIZED: "final: accepted and paid",
-        JobStatus.FAILED: "REJECTED: a challenger proved it wrong",
-        JobStatus.SUBMITTED: "submitted, still inside the challenge window",
-    }
-    rows = [
-        ("status", f"{status_name(job.status)} ({verdicts.get(job.status, '')})"),
-        ("solver", job.solver),
-        ("final state", job.final_state.to_hex()),
-        ("trace root", job.trace_root.to_hex()),
-        ("artifact URI", job.artifact_uri),
-        ("model file", _local_artifact(job.artifact_uri, store)),
-    ]
-    for label, value in rows:
-        console.print(f"{label + ':':14}{value}", soft_wrap=True, markup=False)
-
-
-def _local_artifact(uri: str, store: Path) -> str:
-    try:
-        content_hash, _ = parse_uri(uri)
-    except UriError:
-        return "(not an assay:// URI; fetch it from where the URI points)"
-    local = LocalStore(store)
-    if local.has(content_hash):
-        return str(local.path_of(content_hash))
-    return f"not in {store} yet (fetch it from the URI's peers)"
-
-
 def cancel(
     job_id: JobIdArg,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
@@ -295,7 +254,7 @@ def cancel(
 
     Example: assay job cancel 3
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
         stakes = chain.protocol.stakes
         before = stakes.credit_of(chain.address)
@@ -312,4 +271,6 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("watch")(watch)
     app.command("result")(result)
+    app.command("fetch")(fetch)
+    app.command("list")(list_jobs)
     app.command("cancel")(cancel)

@@ -14,7 +14,6 @@ from assay.agents.settings import DEFAULT_AGENTS_DIR
 from assay.agents.specsource import StoreSpecSource
 from assay.agents.work import train_trace
 from assay.cli.agent_options import StateDir
-from assay.cli.chainjob import StoreDir, status_name
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -29,6 +28,7 @@ from assay.cli.context import (
     fail,
     reporting,
 )
+from assay.cli.jobcommon import StoreDir, status_name
 from assay.cli.units import format_wei
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import JobId, JobStatus

@@ -36,7 +36,6 @@ from assay.cli.agent_options import (
     StateDir,
     UntilIdle,
 )
-from assay.cli.chainjob import StoreDir
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -52,6 +51,7 @@ from assay.cli.context import (
     reporting,
     stop_on_signals,
 )
+from assay.cli.jobcommon import StoreDir
 from assay.net.blobs import DEFAULT_BIND, BlobServer
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes

@@ -168,7 +168,7 @@ def test_watch_gives_up_at_the_timeout(
     assert f"job {job_id} is still Open after 0 s" in result.output
 
 
-def test_result_shows_hashes_and_the_local_model_file(
+def test_result_shows_hashes_and_says_when_the_artifact_is_no_manifest(
     net: Devnet, store: Path, submitted: tuple[JobId, str]
 ) -> None:
     job_id, _ = submitted
@@ -184,8 +184,11 @@ def test_result_shows_hashes_and_the_local_model_file(
     assert result.exit_code == 0, result.output
     assert field(result.output, "final state") == final.to_hex()
     assert field(result.output, "trace root") == "0x" + root.hex()
-    assert field(result.output, "artifact URI") == make_uri(model)
-    assert field(result.output, "model file") == str(LocalStore(store).path_of(model))
+    assert field(result.output, "artifact URI") == make_uri(model) + " (trace manifest)"
+    assert field(result.output, "weights") == (
+        f"unknown: artifact {model} is not a trace manifest (not JSON)"
+    )
+    assert field(result.output, "model file").startswith("not here yet")
     assert field(result.output, "status").startswith("Submitted")
 
 
@@ -193,7 +196,7 @@ def test_unknown_job_and_bad_spec_are_clear_errors(
     net: Devnet, store: Path, tmp_path: Path
 ) -> None:
     result = assay(net, store, "job", "status", "999")
-    assert result.exit_code == 1 and "job 999 does not exist" in result.output
+    assert result.exit_code == 1 and "no job 999 on this deployment" in result.output
     bad = tmp_path / "job.toml"
     bad.write_text(JOB_FILE.read_text().replace("batch_size = 64", "batch_size = 0"))
     result = assay(
