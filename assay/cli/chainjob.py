@@ -31,7 +31,7 @@ from assay.cli.dispute import games_of_job
 from assay.cli.explain import ensure_funds, explained
 from assay.cli.jobcommon import TERMINAL, JobIdArg, StoreDir, job_document, status_name
 from assay.cli.jobfetch import fetch, result
-from assay.cli.joblist import list_jobs
+from assay.cli.joblist import list_jobs, posted_by
 from assay.cli.output import JsonFlag, console, emit_json
 from assay.cli.units import format_time, format_wei, parse_wei
 from assay.net.uri import make_uri
@@ -77,12 +77,20 @@ def submit(
         with console.status("computing the graph hash and h_0 (builds the model once)…"):
             c = commitments(spec)
         market = chain.protocol.market
+        again = sorted(j for j, h in posted_by(chain, chain.address).items() if h == c.spec_hash)
         fn = market.contract.functions.postJob(
             c.spec_hash, uri, c.steps, c.graph_hash, c.ops_per_step, bytes(c.initial_state)
         )
         receipt = chain.sender.send(fn, value=budget, contract=market.NAME)
         job_id = JobId(int(market.events_in(receipt, "JobPosted")[0].args["jobId"]))
         job = market.get_job(job_id)
+    if again:
+        console.print(
+            f"[yellow]note:[/] you already posted this spec as job {', '.join(map(str, again))}; "
+            f"job {job_id} is a second job with its own escrow (`assay job cancel {job_id}` "
+            "refunds it while nobody has claimed it)",
+            soft_wrap=True,
+        )
     console.print(f"[bold green]job {job_id} posted[/] by {chain.address}")
     for label, value in (
         ("tx", tx_hash(receipt)),
@@ -208,10 +216,21 @@ def _changes(job: Job, before: _Seen | None, now: _Seen) -> list[str]:
     return lines
 
 
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"must be more than 0 seconds, got {value:g}")
+    return value
+
+
 def watch(
     job_id: JobIdArg,
-    timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 3600.0,
-    interval: Annotated[float, typer.Option(help="seconds between polls")] = 2.0,
+    timeout: Annotated[
+        float, typer.Option(min=0.0, metavar="SECONDS", help="give up after this many seconds")
+    ] = 3600.0,
+    interval: Annotated[
+        float,
+        typer.Option(callback=_positive, metavar="SECONDS", help="seconds between polls (> 0)"),
+    ] = 2.0,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,

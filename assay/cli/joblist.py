@@ -37,13 +37,13 @@ def _status_filter(text: str | None) -> str | None:
     raise typer.BadParameter(f"{text!r} is not a job status; use one of {', '.join(STATUS_NAMES)}")
 
 
-def _posted_by(chain: Chain, submitter: str) -> list[JobId]:
-    """Ids of the jobs `submitter` posted (from JobPosted events)."""
+def posted_by(chain: Chain, submitter: str) -> dict[JobId, bytes]:
+    """The jobs `submitter` posted, each with its spec hash (from JobPosted events)."""
     event = chain.protocol.market.contract.events.JobPosted
     logs = event.get_logs(
         from_block=chain.deployment.block_number, argument_filters={"submitter": submitter}
     )
-    return sorted({JobId(int(log["args"]["jobId"])) for log in logs})
+    return {JobId(int(log["args"]["jobId"])): bytes(log["args"]["specHash"]) for log in logs}
 
 
 def list_jobs(
@@ -80,7 +80,7 @@ def list_jobs(
         ids = (
             [JobId(i) for i in range(1, market.job_count() + 1)]
             if every
-            else _posted_by(chain, chain.address)
+            else sorted(posted_by(chain, chain.address))
         )
         jobs = [market.get_job(i) for i in reversed(ids)]
         now = chain.now()

@@ -149,7 +149,7 @@ def test_watch_prints_each_transition_until_terminal(
             net.actor("challenger").protocol.market.report_missed_deadline(job_id)
 
     monkeypatch.setattr(chainjob, "_sleep", drive)
-    result = assay(net, store, "job", "watch", str(job_id), "--interval", "0", "--timeout", "60")
+    result = assay(net, store, "job", "watch", str(job_id), "--interval", "0.01", "--timeout", "60")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any(line.endswith(f"job {job_id} is Open") for line in lines)
@@ -204,3 +204,34 @@ def test_unknown_job_and_bad_spec_are_clear_errors(
     )
     assert result.exit_code == 1
     assert "invalid job file" in result.output and "training.batch_size = 0" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [("--timeout", "-5", "--timeout"), ("--interval", "0", "must be more than 0 seconds")],
+)
+def test_watch_refuses_a_negative_timeout_and_a_zero_interval(
+    net: Devnet, store: Path, submitted: tuple[JobId, str], option: str, value: str, says: str
+) -> None:
+    job_id, _ = submitted
+    result = assay(net, store, "job", "watch", str(job_id), option, value)
+    assert result.exit_code == 2 and says in result.output
+
+
+def test_posting_the_same_spec_again_gives_a_notice(
+    net: Devnet, store: Path, submitted: tuple[JobId, str]
+) -> None:
+    job_id, first = submitted
+    assert "note:" not in first
+    result = assay(
+        net, store, "job", "submit", str(JOB_FILE), "--budget", "0.5ether",
+        "--dev-account", "submitter",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"you already posted this spec as job {job_id}" in result.output
+    assert f"job {job_id + 1} posted" in result.output
+    other = assay(
+        net, store, "job", "submit", str(JOB_FILE), "--budget", "0.5ether",
+        "--dev-account", "challenger",
+    )  # fmt: skip
+    assert other.exit_code == 0 and "note:" not in other.output  # someone else's is not yours
