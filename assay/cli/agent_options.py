@@ -92,7 +92,8 @@ MinCredit = Annotated[
         "--min-credit",
         parser=_credit_option,
         metavar="AMOUNT",
-        help="claim credit once it reaches this (0 = never claim)",
+        show_default="1 (wei)",
+        help="claim credit once it reaches this, e.g. 0.01ether (no unit: wei; 0 = never)",
     ),
 ]
 Confirmations = Annotated[
