@@ -47,14 +47,20 @@ _sleep = time.sleep
 
 
 def submit(
-    path: Annotated[Path, typer.Argument(help="the job file (see `assay job init`)")],
+    path: Annotated[
+        Path, typer.Argument(metavar="JOB_FILE", help="the job file (see `assay job init`)")
+    ],
     budget: Annotated[
         int,
         typer.Option(parser=parse_wei, metavar="AMOUNT", help="escrowed payment, e.g. 0.5ether"),
     ],
     peer: Annotated[
         list[str] | None,
-        typer.Option("--peer", help="tcp://host:port serving the spec (repeatable)"),
+        typer.Option(
+            "--peer",
+            metavar="tcp://HOST:PORT",
+            help="a blob server serving the spec and data file (repeatable)",
+        ),
     ] = None,
     store: StoreDir = DEFAULT_STORE,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,

@@ -55,7 +55,9 @@ metric = "accuracy"       # accuracy | loss | perplexity
 
 @job_app.command("init")
 def init(
-    path: Annotated[Path, typer.Argument(help="where to write the job file")] = Path("job.toml"),
+    path: Annotated[
+        Path, typer.Argument(metavar="JOB_FILE", help="where to write the job file")
+    ] = Path("job.toml"),
     force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
 ) -> None:
     """Write a commented starter job.toml (an MLP on scikit-learn's digits).
@@ -122,7 +124,9 @@ def is_artifact(spec: JobSpec) -> bool:
 
 @job_app.command("validate")
 def validate(
-    path: Annotated[Path, typer.Argument(help="the job file to check")] = Path("job.toml"),
+    path: Annotated[Path, typer.Argument(metavar="JOB_FILE", help="the job file to check")] = Path(
+        "job.toml"
+    ),
     artifacts: ArtifactsDir = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -14,7 +14,8 @@ from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobStatus
 TERMINAL = (JobStatus.FINALIZED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED)
 
 StoreDir = Annotated[
-    Path, typer.Option("--store", envvar="ASSAY_STORE", help="the local artifact store")
+    Path,
+    typer.Option("--store", envvar="ASSAY_STORE", metavar="DIR", help="the local artifact store"),
 ]
 JobIdArg = Annotated[
     int, typer.Argument(metavar="JOB_ID", help="the job id `assay job submit` printed")

@@ -50,7 +50,10 @@ VERDICTS = {
     JobStatus.SUBMITTED: "submitted, still inside the challenge window",
 }
 
-Timeout = Annotated[float, typer.Option("--timeout", min=0.1, help="seconds to wait for each peer")]
+Timeout = Annotated[
+    float,
+    typer.Option("--timeout", min=0.1, metavar="SECONDS", help="seconds to wait for each peer"),
+]
 
 
 class ResultUnavailableError(AssayError):
@@ -162,7 +165,8 @@ def _require_result(job: Job) -> None:
 def fetch(
     job_id: JobIdArg,
     out: Annotated[
-        Path, typer.Option("--out", help="directory to write model.safetensors into")
+        Path,
+        typer.Option("--out", metavar="DIR", help="directory to write model.safetensors into"),
     ] = Path("."),
     as_json: JsonFlag = False,
     timeout: Timeout = 10.0,

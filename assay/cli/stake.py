@@ -128,7 +128,8 @@ def _eth_arg(wei: int) -> str:
 @stake_app.command("status")
 def status(
     address: Annotated[
-        str | None, typer.Argument(help="whose stake (default: the acting account)")
+        str | None,
+        typer.Argument(metavar="ADDRESS", help="whose stake (default: the acting account)"),
     ] = None,
     as_json: JsonFlag = False,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
