@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assay.cli.output import console
 from assay.errors import AssayError
 from assay.protocol.spec import load_spec
 
 repro_app = typer.Typer(no_args_is_help=True, help="The reproducible training runtime.")
-console = Console()
 
 JobArg = Annotated[
     Path,

@@ -46,12 +46,12 @@ from assay.cli.context import (
     RpcUrl,
     amount_parser,
     connect,
-    console,
     fail,
     reporting,
     stop_on_signals,
 )
 from assay.cli.jobcommon import StoreDir
+from assay.cli.output import console
 from assay.net.blobs import DEFAULT_BIND, BlobServer
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
