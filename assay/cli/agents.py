@@ -152,7 +152,8 @@ def solver_run(settings: SolverSettings, chain: ChainOptions) -> None:
     """Claim open jobs whose spec resolves, train them, submit, defend the results in games.
 
     Jobs below --min-budget or --min-price, or needing more free stake than this account
-    has, are skipped; each skip is logged once at INFO with its reason (ASSAY_LOG_LEVEL=INFO shows it).
+    has, are skipped; each skip is logged once at INFO with its reason (ASSAY_LOG_LEVEL=INFO
+    shows it).
 
     Example: assay solver run --dev-account solver --interval 2 --min-budget 0.01ether
     """

@@ -7,8 +7,6 @@ Registered onto job.py's Typer app by `register(job_app)` so `assay job` stays o
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +15,6 @@ import typer
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
-    Chain,
     ChainOptions,
     DeploymentFile,
     DevAccount,
@@ -29,9 +26,10 @@ from assay.cli.context import (
 )
 from assay.cli.dispute import games_of_job
 from assay.cli.explain import ensure_funds, explained
-from assay.cli.jobcommon import TERMINAL, JobIdArg, StoreDir, job_document, status_name
+from assay.cli.jobcommon import JobIdArg, StoreDir, job_document, status_name
 from assay.cli.jobfetch import fetch, result
 from assay.cli.joblist import list_jobs, posted_by
+from assay.cli.jobwatch import watch
 from assay.cli.output import JsonFlag, console, emit_json
 from assay.cli.units import format_time, format_wei, parse_wei
 from assay.net.uri import make_uri
@@ -41,9 +39,6 @@ from assay.protocol.spec import SpecError, load_spec
 from assay.protocol.types import JobId, JobStatus
 from assay.repro.commitments import commitments
 from assay.store import DEFAULT_STORE, LocalStore
-
-# Seam for tests: `watch` waits between polls through this.
-_sleep = time.sleep
 
 
 def submit(
@@ -191,81 +186,6 @@ def status(
             soft_wrap=True,
             markup=False,
         )
-
-
-@dataclass(frozen=True)
-class _Seen:
-    status: JobStatus
-    attested: frozenset[str]
-    open_games: int
-
-
-def _look(chain: Chain, job_id: JobId) -> tuple[Job, _Seen]:
-    market = chain.protocol.market
-    job = market.get_job(job_id)
-    attested = frozenset(a.verifier for a in market.assignments(job_id) if a.attested)
-    return job, _Seen(job.status, attested, job.open_games)
-
-
-def _changes(job: Job, before: _Seen | None, now: _Seen) -> list[str]:
-    if before is None:
-        return [f"job {job.job_id} is {status_name(now.status)}"]
-    lines = []
-    if now.status != before.status:
-        line = f"job {job.job_id}: {status_name(before.status)} -> {status_name(now.status)}"
-        if now.status == JobStatus.CLAIMED:
-            line += f" by {job.solver}"
-        lines.append(line)
-    lines += [f"verifier {v} attested" for v in sorted(now.attested - before.attested)]
-    if now.open_games != before.open_games:
-        lines.append(f"open dispute games: {now.open_games}")
-    return lines
-
-
-def _positive(value: float) -> float:
-    if not value > 0:
-        raise typer.BadParameter(f"must be more than 0 seconds, got {value:g}")
-    return value
-
-
-def watch(
-    job_id: JobIdArg,
-    timeout: Annotated[
-        float, typer.Option(min=0.0, metavar="SECONDS", help="give up after this many seconds")
-    ] = 3600.0,
-    interval: Annotated[
-        float,
-        typer.Option(callback=_positive, metavar="SECONDS", help="seconds between polls (> 0)"),
-    ] = 2.0,
-    rpc_url: RpcUrl = DEFAULT_RPC_URL,
-    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreFile = None,
-    dev_account: DevAccount = None,
-) -> None:
-    """Follow a job until it is Finalized, Failed, Cancelled or Expired (exit 1 on --timeout).
-
-    Example: assay job watch 3 --timeout 600
-    """
-    seen: _Seen | None = None
-    deadline = time.monotonic() + timeout
-    with explained():
-        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
-        while True:
-            job, now = _look(chain, JobId(job_id))
-            chain_now = chain.now()
-            stamp = format_time(chain_now, chain_now).split(" (")[0]
-            for line in _changes(job, seen, now):
-                console.print(f"{stamp}  {line}", soft_wrap=True, markup=False)
-            seen = now
-            if now.status in TERMINAL:
-                console.print(f"done: see `assay job result {job_id}`")
-                return
-            if time.monotonic() >= deadline:
-                fail(
-                    f"job {job_id} is still {status_name(now.status)} after {timeout:g} s",
-                    "watch again with a longer --timeout",
-                )
-            _sleep(interval)
 
 
 def cancel(
