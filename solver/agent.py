@@ -16,6 +16,7 @@ from functools import partial
 
 from assay.agents.actions import Action, WorkState
 from assay.agents.base import BaseAgent
+from assay.agents.datafiles import data_dir, load_job_data
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, load_job
@@ -87,7 +88,7 @@ class SolverAgent(BaseAgent):
         committed = w.op_traces.get(step)
 
         def publish() -> str:
-            trace, state = step_trace(spec, directory, step)
+            trace, state = step_trace(spec, directory, step, data_dir(spec, store, directory))
             return publish_bundle(store, job_id, trace, state, op, committed)
 
         self.op_inputs[key] = self.runner.submit(f"op-inputs-{job_id}-{step}-{op}", publish)
@@ -135,7 +136,8 @@ class SolverAgent(BaseAgent):
             key = bytes(job.job.spec_hash)
             if key not in self._commitments:
                 try:
-                    self._commitments[key] = commitments(spec)
+                    data = load_job_data(spec, self._data_store(), self.config.workdir)
+                    self._commitments[key] = commitments(spec, data)
                 except Exception as err:  # a spec the runtime refuses is not claimable either
                     self._commitments[key] = f"the spec cannot be run: {err}"
             known = self._commitments[key]
@@ -149,6 +151,11 @@ class SolverAgent(BaseAgent):
                 )
             self.checked[jid] = not wrong
         return self.checked[jid]
+
+    def _data_store(self) -> LocalStore | None:
+        """Where a job's user data file is: the spec source's store (it fetched it there)."""
+        store = getattr(self.specs, "store", None)
+        return store if isinstance(store, LocalStore) else self.op_inputs_store
 
     def _local(self, job: JobView, stake_free: int) -> SolverLocal:
         w = self.work.get(job.job_id)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from assay.agents.datafiles import data_hash
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -26,16 +27,18 @@ from assay.cli.context import (
 )
 from assay.cli.dispute import games_of_job
 from assay.cli.explain import ensure_funds, explained
+from assay.cli.job import ArtifactsDir, is_artifact, load_data
 from assay.cli.jobcommon import JobIdArg, StoreDir, job_document, status_name
 from assay.cli.jobfetch import fetch, result
 from assay.cli.joblist import list_jobs, posted_by
 from assay.cli.jobwatch import watch
 from assay.cli.output import JsonFlag, console, emit_json
 from assay.cli.units import format_time, format_wei, parse_wei
+from assay.errors import AssayError
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.records import Job
-from assay.protocol.spec import SpecError, load_spec
+from assay.protocol.spec import JobSpec, SpecError, load_spec
 from assay.protocol.types import JobId, JobStatus
 from assay.repro.commitments import commitments
 from assay.store import DEFAULT_STORE, LocalStore
@@ -57,6 +60,7 @@ def submit(
             help="a blob server serving the spec and data file (repeatable)",
         ),
     ] = None,
+    artifacts: ArtifactsDir = None,
     store: StoreDir = DEFAULT_STORE,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
@@ -65,6 +69,9 @@ def submit(
 ) -> None:
     """Validate a job file, store its canonical spec and post it with a budget in escrow.
 
+    A spec whose data is a user file (artifact:0x<sha256>) needs --artifacts DIR: the file is
+    checked against its hash and put in the store beside the spec, for --peer to serve.
+
     Example: assay job submit job.toml --budget 0.5ether
     """
     try:
@@ -72,11 +79,13 @@ def submit(
     except SpecError as exc:
         fail(f"invalid job file: {exc}", f"fix it, then check with `assay job validate {path}`")
     with explained():
-        uri = make_uri(LocalStore(store).put_bytes(canonical_bytes(spec)), peer or [])
+        local = LocalStore(store)
+        data_file = _store_data_file(spec, artifacts, local)
+        uri = make_uri(local.put_bytes(canonical_bytes(spec)), peer or [])
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
         ensure_funds(chain, budget)
         with console.status("computing the graph hash and h_0 (builds the model once)…"):
-            c = commitments(spec)
+            c = commitments(spec, load_data(spec, artifacts))
         market = chain.protocol.market
         again = sorted(j for j, h in posted_by(chain, chain.address).items() if h == c.spec_hash)
         fn = market.contract.functions.postJob(
@@ -102,8 +111,15 @@ def submit(
         ("initial state", c.initial_state.to_hex()),
         ("steps", str(job.steps)),
         ("budget", f"{format_wei(budget)} sent, {format_wei(job.budget)} escrowed after tax"),
+        *([("data file", f"{data_file} (in {store}, bound by the spec)")] if data_file else []),
     ):
         console.print(f"{label + ':':15}{value}", soft_wrap=True, markup=False)
+    if data_file and not peer:
+        console.print(
+            "[yellow]note:[/] no --peer: solvers on other machines cannot fetch the spec and its "
+            f"data file; serve {store} and post with --peer tcp://HOST:PORT",
+            soft_wrap=True,
+        )
     console.print(f"follow it with `assay job watch {job_id}`")
 
 
@@ -125,6 +141,24 @@ def _deadlines(job: Job, now: int) -> list[tuple[str, str]]:
         if job.status in (JobStatus.FINALIZED, JobStatus.FAILED):
             rows.append(("reveals until", format_time(job.settled_at + p.revealWindow, now)))
     return rows
+
+
+def _store_data_file(spec: JobSpec, artifacts: Path | None, store: LocalStore) -> str | None:
+    """Put the spec's user data file (checked against its sha256) in the store; its hash."""
+    if not is_artifact(spec):
+        return None
+    load_data(spec, artifacts)  # finds the file and checks its sha256 (or says what to fix)
+    expected = data_hash(spec)
+    assert artifacts is not None and expected is not None
+    path = next(p for p in artifacts.iterdir() if p.name.lower().split(".")[0] in _stems(expected))
+    stored = store.put_file(path)
+    if stored != expected:  # load_data checked it; the store hashes again as it copies
+        raise AssayError(f"{path} changed while it was stored ({stored} is not {expected})")
+    return str(stored)
+
+
+def _stems(h: str) -> set[str]:
+    return {h.lower(), h.lower().removeprefix("0x")}
 
 
 def status(

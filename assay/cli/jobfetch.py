@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from assay.agents.datafiles import fetch_data, load_job_data
 from assay.agents.specsource import SpecUnavailableError, StoreSpecSource
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
@@ -229,7 +231,6 @@ def _check_and_evaluate(
 
     The spec comes from its URI's peers, else from the solver's (which fetched it to train)."""
     # deferred: loads torch (~2 s); keeps `assay --help` light
-    from assay.repro.data import load_dataset
     from assay.repro.state import load_checkpoint, state_hash
     from assay.repro.trainer import Trainer
 
@@ -245,6 +246,8 @@ def _check_and_evaluate(
     except SpecUnavailableError:
         content_hash, _ = parse_uri(job.spec_uri)
         spec = specs.resolve(bytes(job.spec_hash), make_uri(content_hash, solver_peers))
-    trainer = Trainer(spec, load_dataset(spec.data, int(spec.training.seed)))
-    trainer.resume(state)
-    return str(spec.evaluation.metric), float(trainer.evaluate())
+    fetch_data(spec, store, solver_peers, timeout)  # a no-op when the data came with the spec
+    with tempfile.TemporaryDirectory(prefix="assay-fetch-") as scratch:
+        trainer = Trainer(spec, load_job_data(spec, store, Path(scratch)))
+        trainer.resume(state)
+        return str(spec.evaluation.metric), float(trainer.evaluate())
