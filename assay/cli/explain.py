@@ -15,6 +15,7 @@ from typing import Any
 from assay.chain.errors import ChainError, RevertError
 from assay.cli.context import Chain, fail, reporting
 from assay.cli.units import format_wei
+from assay.protocol.types import Role
 
 FUND_HINT = (
     "send ETH to it from a funded account (on the devnet: `cast send ADDRESS --value 10ether "
@@ -38,7 +39,7 @@ _EXPLAINED: dict[str, _Explain] = {
         f"raise --budget to at least {format_wei(int(a['minimum']))}",
     ),
     "InsufficientFreeStake": lambda a: (
-        f"{a['account']} has {format_wei(int(a['free']))} of free {a['role']} stake but "
+        f"{a['account']} has {format_wei(int(a['free']))} of free {_role(a['role'])} stake but "
         f"{format_wei(int(a['needed']))} is needed",
         "stake more with `assay stake add AMOUNT --role ROLE` (`assay stake status` shows it)",
     ),
@@ -48,6 +49,11 @@ _EXPLAINED: dict[str, _Explain] = {
         "send exactly the bond the deployment asks for",
     ),
 }
+
+
+def _role(value: object) -> str:
+    """A role as typed on the command line (`verifier`), from the error's enum value."""
+    return Role(int(str(value))).name.lower()
 
 
 @contextmanager

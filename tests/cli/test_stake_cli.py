@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 from eth_account import Account
 from typer.testing import CliRunner, Result
 
 from assay.chain.devnet import ACTORS, Devnet
+from assay.chain.errors import RevertError
+from assay.cli.explain import explained
 from assay.cli.main import app
 from assay.cli.units import format_duration, format_wei
 from assay.protocol.types import Role
@@ -198,3 +201,38 @@ def test_unknown_dev_account_names_the_known_ones(net: Devnet) -> None:
     result = assay(net, "credits", "claim", "--dev-account", "mallory")
     assert result.exit_code == 1
     assert "unknown dev account 'mallory'" in result.output and "submitter" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "says"),
+    [
+        ("UnknownJob", {"jobId": 7}, "no job 7 on this deployment"),
+        ("BudgetTooSmall", {"budget": 10**15, "minimum": 2 * 10**16},
+         "a budget of 0.001 ETH is below this deployment's minimum of 0.02 ETH"),
+        ("InsufficientFreeStake", {"account": "0xabc", "role": int(Role.VERIFIER),
+                                   "free": 0, "needed": ETH // 2},
+         "0xabc has 0 ETH of free verifier stake but 0.5 ETH is needed"),
+    ],
+)  # fmt: skip
+def test_refusals_read_in_eth_and_name_what_is_missing(
+    name: str, args: dict[str, object], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """explained() rewrites these decoded reverts; any other passes to context.reporting()."""
+    with pytest.raises(typer.Exit), explained():
+        raise RevertError(f"JobMarket.{name}", name=name, contract="JobMarket", args=args)
+    err = capsys.readouterr().err
+    assert f"error: {says}" in err and "transaction was refused" not in err
+    with pytest.raises(typer.Exit), explained():
+        raise RevertError("JobMarket.TooLate", name="TooLate", contract="JobMarket", args={})
+    assert "error: the transaction was refused: JobMarket.TooLate" in capsys.readouterr().err
+
+
+def test_refusal_text_goes_to_stderr_in_eth(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit), explained():
+        raise RevertError(
+            "x", name="BudgetTooSmall", contract="JobMarket",
+            args={"budget": 1, "minimum": 10**18},
+        )  # fmt: skip
+    err = capsys.readouterr().err
+    assert "a budget of 1 wei is below this deployment's minimum of 1 ETH" in err
+    assert "raise --budget to at least 1 ETH" in err
