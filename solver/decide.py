@@ -1,7 +1,9 @@
 """The solver's pure decision: one job, its games, local work state and `now` -> actions.
 
 No I/O and no clock of its own: the same view and the same local state give the same actions,
-so a restarted agent decides exactly what the killed one would have. The table (docs/agents.md):
+so a restarted agent decides exactly what the killed one would have. "policy" below includes the
+price floor (`price_ok`: --min-budget, --min-price per estimated GFLOP), which the agent checks
+with the spec's estimate. The table (docs/agents.md):
 
 | job status | condition                                                  | action          |
 |------------|------------------------------------------------------------|-----------------|
