@@ -16,14 +16,26 @@ from functools import partial
 
 from assay.agents.actions import Action, WorkState
 from assay.agents.base import BaseAgent
+from assay.agents.datafiles import data_dir, load_job_data
 from assay.agents.runner import TaskHandle
 from assay.agents.specsource import note_job
 from assay.agents.views import GameView, JobView, load_job
 from assay.agents.work import JobWork, step_trace
+from assay.protocol.estimate import estimate
+from assay.protocol.spec import JobSpec
 from assay.protocol.types import GameId, GameStatus, JobId, JobStatus, Role
 from assay.repro.commitments import Commitments, commitments
 from assay.store import LocalStore
-from solver.decide import Policy, SolverLocal, accept_all, decide, same
+from solver.decide import (
+    Policy,
+    Pricing,
+    SolverLocal,
+    accept_all,
+    decide,
+    price_ok,
+    same,
+    stake_short,
+)
 
 # An honest result's sealed tag must be unpredictable: if anyone could compute it (say, as a hash
 # of the solver and the job), every tag that differs would mark a honeypot on sight.
@@ -44,12 +56,15 @@ class SolverAgent(BaseAgent):
         self,
         *args: object,
         policy: Policy = accept_all,
+        pricing: Pricing | None = None,
         publish: Publisher | None = None,
         op_inputs_store: LocalStore | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.policy = policy
+        self.pricing = pricing or Pricing()
+        self.declined: set[tuple[int, str]] = set()  # (job, kind) refusals already logged
         self.publish = publish
         self.published: dict[int, str] = {}
         self.op_inputs_store = op_inputs_store
@@ -73,7 +88,7 @@ class SolverAgent(BaseAgent):
         committed = w.op_traces.get(step)
 
         def publish() -> str:
-            trace, state = step_trace(spec, directory, step)
+            trace, state = step_trace(spec, directory, step, data_dir(spec, store, directory))
             return publish_bundle(store, job_id, trace, state, op, committed)
 
         self.op_inputs[key] = self.runner.submit(f"op-inputs-{job_id}-{step}-{op}", publish)
@@ -88,7 +103,26 @@ class SolverAgent(BaseAgent):
 
     def _accepts(self, job: JobView) -> bool:
         spec = self.specs.get(job.job.spec_hash)
-        return spec is not None and self._posted_as_specified(job, spec) and self.policy(job)
+        return (
+            spec is not None
+            and self._paid_enough(job, spec)
+            and self._posted_as_specified(job, spec)
+            and self.policy(job)
+        )
+
+    def _paid_enough(self, job: JobView, spec: JobSpec) -> bool:
+        """solver.decide.price_ok on the job's budget and its spec's estimated FLOPs."""
+        ok, why = price_ok(job.job.budget, estimate(spec).total_flops, self.pricing)
+        if not ok:
+            hint = "the submitter must pay more, or this solver lower --min-budget/--min-price"
+            self._decline(int(job.job_id), "price", why, hint)
+        return ok
+
+    def _decline(self, job_id: int, kind: str, reason: str, hint: str) -> None:
+        """Log at INFO, once per job and kind of refusal, why it is not claimed."""
+        if (job_id, kind) not in self.declined:
+            self.declined.add((job_id, kind))
+            self.log.info("solver.not_claiming", job=job_id, reason=reason, hint=hint)
 
     def _posted_as_specified(self, job: JobView, spec: object) -> bool:
         """Whether the job's on-chain steps, graph hash, op count N and h_0 are the spec's.
@@ -102,7 +136,8 @@ class SolverAgent(BaseAgent):
             key = bytes(job.job.spec_hash)
             if key not in self._commitments:
                 try:
-                    self._commitments[key] = commitments(spec)
+                    data = load_job_data(spec, self._data_store(), self.config.workdir)
+                    self._commitments[key] = commitments(spec, data)
                 except Exception as err:  # a spec the runtime refuses is not claimable either
                     self._commitments[key] = f"the spec cannot be run: {err}"
             known = self._commitments[key]
@@ -116,6 +151,11 @@ class SolverAgent(BaseAgent):
                 )
             self.checked[jid] = not wrong
         return self.checked[jid]
+
+    def _data_store(self) -> LocalStore | None:
+        """Where a job's user data file is: the spec source's store (it fetched it there)."""
+        store = getattr(self.specs, "store", None)
+        return store if isinstance(store, LocalStore) else self.op_inputs_store
 
     def _local(self, job: JobView, stake_free: int) -> SolverLocal:
         w = self.work.get(job.job_id)
@@ -143,6 +183,10 @@ class SolverAgent(BaseAgent):
         actions: list[Action] = []
         for jid, job in jobs.items():
             note_job(self.specs, job.job)
+            if job.status == JobStatus.OPEN and now <= job.claim_deadline:
+                short = stake_short(stake_free, job.job.params.solverStake)
+                if short is not None:
+                    self._decline(jid, "stake", short, "`assay stake status` shows the free stake")
             local = self._local(job, stake_free)
             actions.extend(
                 self.isolated("job", jid, partial(decide, job, games[jid], local, now, self.me))
@@ -151,6 +195,7 @@ class SolverAgent(BaseAgent):
                 self.forget_job(jid)
                 self.published.pop(jid, None)
                 self.checked.pop(jid, None)
+                self.declined = {d for d in self.declined if d[0] != jid}
                 for key in [k for k in self.op_inputs if k[0] == jid]:
                     del self.op_inputs[key]
                 self.monitor.forget(games={gv.game_id for gv in games[jid]})

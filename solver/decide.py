@@ -1,7 +1,9 @@
 """The solver's pure decision: one job, its games, local work state and `now` -> actions.
 
 No I/O and no clock of its own: the same view and the same local state give the same actions,
-so a restarted agent decides exactly what the killed one would have. The table (docs/agents.md):
+so a restarted agent decides exactly what the killed one would have. "policy" below includes the
+price floor (`price_ok`: --min-budget, --min-price per estimated GFLOP), which the agent checks
+with the spec's estimate. The table (docs/agents.md):
 
 | job status | condition                                                  | action          |
 |------------|------------------------------------------------------------|-----------------|
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from assay.agents import player
 from assay.agents.actions import (
@@ -46,6 +49,47 @@ from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import GameStatus, JobStatus, Party, StateHash, StepIndex
 
 Policy = Callable[[JobView], bool]
+
+DEFAULT_MIN_BUDGET = 10**15
+"""0.001 ETH: below it a job is not worth a claim (and a 1-wei job is never claimed)."""
+GFLOP = 10**9
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """The least a solver takes: a budget floor and a price per estimated GFLOP (wei)."""
+
+    min_budget: int = DEFAULT_MIN_BUDGET
+    min_wei_per_gflop: int = 0
+
+
+def eth(wei: int) -> str:
+    """`0.001 ETH`: an amount in a log line, exact."""
+    text = format(Decimal(wei).scaleb(-18), "f")
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + " ETH"
+
+
+def price_ok(budget: int, total_flops: int, pricing: Pricing) -> tuple[bool, str]:
+    """Whether a job's escrowed budget pays enough for its estimated FLOPs, and why not."""
+    if budget < pricing.min_budget:
+        return False, f"budget {eth(budget)} is below the minimum budget {eth(pricing.min_budget)}"
+    asked = -(-total_flops * pricing.min_wei_per_gflop // GFLOP)  # ceiling: never undercharge
+    if budget < asked:
+        return False, (
+            f"budget {eth(budget)} is below {eth(asked)}: the minimum price "
+            f"{eth(pricing.min_wei_per_gflop)}/GFLOP times {total_flops:.3g} estimated FLOPs"
+        )
+    return True, ""
+
+
+def stake_short(stake_free: int, needed: int) -> str | None:
+    """Why a solver with `stake_free` cannot claim a job that locks `needed`, or None."""
+    if stake_free >= needed:
+        return None
+    return (
+        f"free solver stake {eth(stake_free)} is below the {eth(needed)} a claim locks; "
+        f"stake {eth(needed - stake_free)} more with `assay stake add AMOUNT --role solver`"
+    )
 
 
 def accept_all(job: JobView) -> bool:
@@ -95,7 +139,7 @@ def decide(
     if status == JobStatus.OPEN:
         if (
             now <= job.claim_deadline
-            and local.stake_free >= job.job.params.solverStake
+            and stake_short(local.stake_free, job.job.params.solverStake) is None
             and local.policy(job)
         ):
             return [ClaimJob(job.job_id)]

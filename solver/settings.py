@@ -23,8 +23,10 @@ from assay.agents.preflight import (
 )
 from assay.agents.process import AgentProcess
 from assay.agents.settings import AgentSettings
+from assay.protocol.amounts import AmountError, parse_amount
 from solver.agent import SolverAgent
 from solver.cheats import cheat_hooks
+from solver.decide import DEFAULT_MIN_BUDGET, Pricing, eth
 
 
 class CheatPoint(NamedTuple):
@@ -59,6 +61,14 @@ class SolverSettings(AgentSettings):
     max_flops: int | None = Field(
         default=None, description="skip jobs estimated above this many FLOPs; default 1e18"
     )
+    min_budget: int = Field(
+        default=DEFAULT_MIN_BUDGET,
+        ge=0,
+        description="skip jobs whose budget is below this (wei; 0.001ether by default)",
+    )
+    min_price: int = Field(
+        default=0, ge=0, description="skip jobs paying less than this many wei per estimated GFLOP"
+    )
     cheat_from: Annotated[CheatPoint | None, NoDecode] = Field(
         default=None, description="DEVNET DEMO ONLY: commit a wrong trace from (step, operator)"
     )
@@ -72,6 +82,20 @@ class SolverSettings(AgentSettings):
     @classmethod
     def _flops(cls, value: Any) -> Any:
         return parse_flops(value) if isinstance(value, str) else value
+
+    @field_validator("min_budget", "min_price", mode="before")
+    @classmethod
+    def _amount(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return 0 if value.strip() == "0" else parse_amount(value)
+        except AmountError as exc:
+            raise ValueError(str(exc)) from None
+
+    def pricing(self) -> Pricing:
+        """The claim floor: --min-budget and --min-price."""
+        return Pricing(min_budget=self.min_budget, min_wei_per_gflop=self.min_price)
 
     @field_validator("cheat_from", mode="before")
     @classmethod
@@ -93,10 +117,14 @@ def build_solver(settings: SolverSettings, proc: AgentProcess) -> SolverAgent:
     limits = settings.limits()
     mem = "no limit" if limits.max_memory is None else format_bytes(limits.max_memory)
     flops = "no limit" if limits.max_flops is None else f"{limits.max_flops:.3g}"
-    proc.echo(f"solver limits: memory {mem}, flops {flops}")
+    pricing = settings.pricing()
+    proc.echo(
+        f"solver limits: memory {mem}, flops {flops}; claims jobs paying at least "
+        f"{eth(pricing.min_budget)} and {eth(pricing.min_wei_per_gflop)} per estimated GFLOP"
+    )
     return SolverAgent(
         proc.protocol, proc.specs, proc.config, runner=proc.runner,
         publish=ManifestPublisher(proc.store, [proc.endpoint]), op_inputs_store=proc.store,
         steps_hook=hooks[0], ops_hook=hooks[1], progress=proc.progress,
-        policy=preflight_policy(proc.specs, limits),
+        policy=preflight_policy(proc.specs, limits), pricing=pricing,
     )  # fmt: skip

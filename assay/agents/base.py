@@ -29,6 +29,7 @@ from assay.agents.actions import (
     describe,
 )
 from assay.agents.cursor import CursorFile
+from assay.agents.datafiles import copy_data
 from assay.agents.monitor import Monitor
 from assay.agents.progress import TrainingProgress
 from assay.agents.responder import Outcome, Responder
@@ -178,6 +179,9 @@ class BaseAgent:
         if self._task_store is None:
             root = self.config.task_store or self.config.workdir / "store"
             self._task_store = LocalStore(root)
+        source = getattr(self.specs, "store", None)  # StoreSpecSource: the data file is there
+        if isinstance(source, LocalStore) and source.root != self._task_store.root:
+            copy_data(spec, source, self._task_store)
         return tasks.task_args(self._task_store, spec, directory)
 
     def local_work_pending(self) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 import structlog
 
+from assay.agents.datafiles import DataFileError, fetch_data
 from assay.agents.work import SpecSource
 from assay.errors import AssayError
 from assay.net.blobs import BlobClient
@@ -142,6 +143,10 @@ class StoreSpecSource:
                 f"the spec behind {spec_uri} hashes to {_hex(actual)}, but the job committed to "
                 f"specHash {_hex(expected)}; refusing it"
             )
+        try:  # a user data file comes from the same peers; its hash is in the spec
+            fetch_data(spec, self.store, peers, self.fetch_timeout)
+        except (DataFileError, NetError, StoreError, OSError) as exc:
+            raise SpecUnavailableError(f"cannot fetch the data file of {spec_uri}: {exc}") from None
         return spec
 
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from assay.agents.datafiles import data_dir
 from assay.agents.work import Trace, step_op_trace, train_trace
 from assay.errors import AssayError
 from assay.protocol.bisection import op_positions
@@ -220,7 +221,9 @@ def _train_locked(
     if done is not None and _checkpoints_complete(spec, directory):
         log.info("task.cached", task=TRAIN, spec=spec_hash, workdir=str(directory), result=done)
         return done
-    hashes = train_trace(spec, directory, progress=progress)
+    hashes = train_trace(
+        spec, directory, progress=progress, artifact_dir=data_dir(spec, store, directory)
+    )
     result = _bind(store, name, {"kind": "train", "spec_hash": spec_hash, "steps": _hexes(hashes)})
     log.info("task.computed", task=TRAIN, spec=spec_hash, workdir=str(directory), result=result)
     return result
@@ -244,7 +247,7 @@ def _op_trace_locked(
     if done is not None:
         return done
     try:
-        leaves = step_op_trace(spec, directory, step)
+        leaves = step_op_trace(spec, directory, step, data_dir(spec, store, directory))
     except FileNotFoundError as exc:
         raise TaskInputError(f"{exc}: train the job first (assay.train, same workdir)") from None
     doc = {"kind": "op-trace", "spec_hash": spec_hash, "step": step, "leaves": _hexes(leaves)}

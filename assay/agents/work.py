@@ -51,16 +51,18 @@ def train_trace(
     spec: Any,
     checkpoint_dir: Path,
     progress: Callable[[int, int, float | None], None] | None = None,
+    artifact_dir: Path | None = None,
 ) -> Trace:
     """h_0..h_T of `spec`, with step_0 and every checkpoint.interval-th state saved.
 
-    `progress(step, total, loss)` is called after every step (assay.agents.progress).
+    `progress(step, total, loss)` is called after every step (assay.agents.progress);
+    `artifact_dir` holds a user data file (assay.agents.datafiles.data_dir).
     """
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
     from assay.repro.trainer import Trainer
 
-    data = load_dataset(spec.data, int(spec.training.seed))
+    data = load_dataset(spec.data, int(spec.training.seed), artifact_dir=artifact_dir)
     trainer = Trainer(spec, data, checkpoint_dir=checkpoint_dir)
     trainer.save(_checkpoint(checkpoint_dir, 0))
     if progress is None:
@@ -74,7 +76,9 @@ def train_trace(
     return tuple(hashes)
 
 
-def step_trace(spec: Any, checkpoint_dir: Path, step: int) -> tuple[StepTrace, TrainState]:
+def step_trace(
+    spec: Any, checkpoint_dir: Path, step: int, artifact_dir: Path | None = None
+) -> tuple[StepTrace, TrainState]:
     """Step `step`'s op trace with its values, and the state it starts from (h_{step-1}).
 
     Rebuilt from the nearest checkpoint at or before step - 1 (training forward from it).
@@ -91,7 +95,7 @@ def step_trace(spec: Any, checkpoint_dir: Path, step: int) -> tuple[StepTrace, T
     )
     if not saved:
         raise FileNotFoundError(f"no checkpoint at or before step {step - 1} in {checkpoint_dir}")
-    data = load_dataset(spec.data, int(spec.training.seed))
+    data = load_dataset(spec.data, int(spec.training.seed), artifact_dir=artifact_dir)
     trainer = Trainer(spec, data)
     trainer.resume(_checkpoint(checkpoint_dir, saved[-1]))
     while trainer.step < step - 1:
@@ -100,9 +104,11 @@ def step_trace(spec: Any, checkpoint_dir: Path, step: int) -> tuple[StepTrace, T
     return trace_step(spec, data, state, step), state
 
 
-def step_op_trace(spec: Any, checkpoint_dir: Path, step: int) -> Trace:
+def step_op_trace(
+    spec: Any, checkpoint_dir: Path, step: int, artifact_dir: Path | None = None
+) -> Trace:
     """r_0..r_N of `step` (1-based), from the nearest checkpoint at or before step - 1."""
-    return tuple(step_trace(spec, checkpoint_dir, step)[0].leaves())
+    return tuple(step_trace(spec, checkpoint_dir, step, artifact_dir)[0].leaves())
 
 
 # A hook a test uses to play a cheating solver: rewrite the step trace / one step's op trace.

@@ -19,7 +19,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from assay.agents.settings import AgentSettings
-from assay.cli.chainjob import StoreDir
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -30,6 +29,7 @@ from assay.cli.context import (
     RpcUrl,
     reporting,
 )
+from assay.cli.jobcommon import StoreDir
 from assay.protocol.amounts import AmountError, parse_credit
 
 S = TypeVar("S", bound=AgentSettings)
@@ -92,7 +92,8 @@ MinCredit = Annotated[
         "--min-credit",
         parser=_credit_option,
         metavar="AMOUNT",
-        help="claim credit once it reaches this (0 = never claim)",
+        show_default="1 (wei)",
+        help="claim credit once it reaches this, e.g. 0.01ether (no unit: wei; 0 = never)",
     ),
 ]
 Confirmations = Annotated[

@@ -20,6 +20,7 @@ from assay.agents.preflight import DEFAULT_MAX_FLOPS, parse_flops, parse_size
 from assay.cli.agent_options import agent_command, option
 from assay.cli.agent_run import run_agent
 from assay.cli.context import ChainOptions
+from assay.cli.units import parse_wei
 from referee.settings import RefereeSettings, build_referee
 from solver.settings import CheatPoint, SolverSettings, build_solver, parse_cheat
 from verifier.settings import VerifierSettings, build_verifier
@@ -66,6 +67,34 @@ MaxFlops = Annotated[
         metavar="FLOPS",
         help=f"skip jobs whose estimated total FLOPs exceed this (e.g. 1e13; "
         f"default {DEFAULT_MAX_FLOPS:.0e})",
+    ),
+]
+
+
+def _wei(text: str | int) -> int:
+    """An AMOUNT, or 0; typer also passes the (int) default through here."""
+    if isinstance(text, int):
+        return text
+    return 0 if text.strip() == "0" else parse_wei(text)
+
+
+MinBudget = Annotated[
+    int,
+    typer.Option(
+        "--min-budget",
+        parser=_wei,
+        metavar="AMOUNT",
+        show_default="0.001ether",
+        help="skip jobs whose escrowed budget is below this (e.g. 0.01ether; 0 = any)",
+    ),
+]
+MinPrice = Annotated[
+    int,
+    typer.Option(
+        "--min-price",
+        parser=_wei,
+        metavar="AMOUNT",
+        help="skip jobs paying less than this per estimated GFLOP (e.g. 100gwei; 0 = any)",
     ),
 ]
 CheatFrom = Annotated[
@@ -115,12 +144,18 @@ Lazy = Annotated[
     SolverSettings,
     option("max_memory", MaxMemory),
     option("max_flops", MaxFlops),
+    option("min_budget", MinBudget),
+    option("min_price", MinPrice),
     option("cheat_from", CheatFrom),
 )
 def solver_run(settings: SolverSettings, chain: ChainOptions) -> None:
     """Claim open jobs whose spec resolves, train them, submit, defend the results in games.
 
-    Example: assay solver run --dev-account solver --interval 2
+    Jobs below --min-budget or --min-price, or needing more free stake than this account
+    has, are skipped; each skip is logged once at INFO with its reason (ASSAY_LOG_LEVEL=INFO
+    shows it).
+
+    Example: assay solver run --dev-account solver --interval 2 --min-budget 0.01ether
     """
     raise typer.Exit(run_agent(settings, chain, build_solver))
 

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from assay.cli.context import console, fail
+from assay.cli.context import fail
+from assay.cli.output import console
 from assay.errors import AssayError
 
 DEFAULT_HOST = "127.0.0.1"

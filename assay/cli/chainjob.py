@@ -1,72 +1,66 @@
-"""`assay job submit|status|watch|result|cancel`: a job's life on chain. Presentation only.
+"""`assay job submit|status|watch|cancel`: a job's life on chain. Presentation only.
+
+`result`, `fetch` (jobfetch.py) and `list` (joblist.py) join them in `register`.
 
 Registered onto job.py's Typer app by `register(job_app)` so `assay job` stays one group.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from assay.agents.datafiles import data_hash
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
-    Chain,
     ChainOptions,
     DeploymentFile,
     DevAccount,
     KeystoreFile,
     RpcUrl,
-    amount_parser,
     connect,
-    console,
     fail,
-    reporting,
     tx_hash,
 )
 from assay.cli.dispute import games_of_job
-from assay.cli.units import format_time, format_wei
-from assay.net.errors import UriError
-from assay.net.uri import make_uri, parse_uri
+from assay.cli.explain import ensure_funds, explained
+from assay.cli.job import ArtifactsDir, is_artifact, load_data
+from assay.cli.jobcommon import JobIdArg, StoreDir, job_document, status_name
+from assay.cli.jobfetch import fetch, result
+from assay.cli.joblist import list_jobs, posted_by
+from assay.cli.jobwatch import watch
+from assay.cli.output import JsonFlag, console, emit_json
+from assay.cli.units import format_time, format_wei, parse_wei
+from assay.errors import AssayError
+from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.records import Job
-from assay.protocol.spec import SpecError, load_spec
-from assay.protocol.types import SOLIDITY_ENUM_NAMES, JobId, JobStatus
+from assay.protocol.spec import JobSpec, SpecError, load_spec
+from assay.protocol.types import JobId, JobStatus
 from assay.repro.commitments import commitments
 from assay.store import DEFAULT_STORE, LocalStore
 
-TERMINAL = (JobStatus.FINALIZED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED)
-
-StoreDir = Annotated[
-    Path, typer.Option("--store", envvar="ASSAY_STORE", help="the local artifact store")
-]
-JobIdArg = Annotated[int, typer.Argument(help="the job id `assay job submit` printed")]
-
-# Seam for tests: `watch` waits between polls through this.
-_sleep = time.sleep
-
-
-def status_name(status: JobStatus) -> str:
-    """The Solidity name of a job status (Open, Claimed, …)."""
-    return SOLIDITY_ENUM_NAMES["JobStatus"][int(status)]
-
 
 def submit(
-    path: Annotated[Path, typer.Argument(help="the job file (see `assay job init`)")],
+    path: Annotated[
+        Path, typer.Argument(metavar="JOB_FILE", help="the job file (see `assay job init`)")
+    ],
     budget: Annotated[
         int,
-        typer.Option(
-            parser=amount_parser, metavar="AMOUNT", help="escrowed payment, e.g. 0.5ether"
-        ),
+        typer.Option(parser=parse_wei, metavar="AMOUNT", help="escrowed payment, e.g. 0.5ether"),
     ],
     peer: Annotated[
         list[str] | None,
-        typer.Option("--peer", help="tcp://host:port serving the spec (repeatable)"),
+        typer.Option(
+            "--peer",
+            metavar="tcp://HOST:PORT",
+            help="a blob server serving the spec and data file (repeatable)",
+        ),
     ] = None,
+    artifacts: ArtifactsDir = None,
     store: StoreDir = DEFAULT_STORE,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
@@ -75,24 +69,38 @@ def submit(
 ) -> None:
     """Validate a job file, store its canonical spec and post it with a budget in escrow.
 
+    A spec whose data is a user file (artifact:0x<sha256>) needs --artifacts DIR: the file is
+    checked against its hash and put in the store beside the spec, for --peer to serve.
+
     Example: assay job submit job.toml --budget 0.5ether
     """
     try:
         spec = load_spec(path)
     except SpecError as exc:
         fail(f"invalid job file: {exc}", f"fix it, then check with `assay job validate {path}`")
-    with reporting():
-        uri = make_uri(LocalStore(store).put_bytes(canonical_bytes(spec)), peer or [])
+    with explained():
+        local = LocalStore(store)
+        data_file = _store_data_file(spec, artifacts, local)
+        uri = make_uri(local.put_bytes(canonical_bytes(spec)), peer or [])
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
+        ensure_funds(chain, budget)
         with console.status("computing the graph hash and h_0 (builds the model once)…"):
-            c = commitments(spec)
+            c = commitments(spec, load_data(spec, artifacts))
         market = chain.protocol.market
+        again = sorted(j for j, h in posted_by(chain, chain.address).items() if h == c.spec_hash)
         fn = market.contract.functions.postJob(
             c.spec_hash, uri, c.steps, c.graph_hash, c.ops_per_step, bytes(c.initial_state)
         )
         receipt = chain.sender.send(fn, value=budget, contract=market.NAME)
         job_id = JobId(int(market.events_in(receipt, "JobPosted")[0].args["jobId"]))
         job = market.get_job(job_id)
+    if again:
+        console.print(
+            f"[yellow]note:[/] you already posted this spec as job {', '.join(map(str, again))}; "
+            f"job {job_id} is a second job with its own escrow (`assay job cancel {job_id}` "
+            "refunds it while nobody has claimed it)",
+            soft_wrap=True,
+        )
     console.print(f"[bold green]job {job_id} posted[/] by {chain.address}")
     for label, value in (
         ("tx", tx_hash(receipt)),
@@ -103,8 +111,15 @@ def submit(
         ("initial state", c.initial_state.to_hex()),
         ("steps", str(job.steps)),
         ("budget", f"{format_wei(budget)} sent, {format_wei(job.budget)} escrowed after tax"),
+        *([("data file", f"{data_file} (in {store}, bound by the spec)")] if data_file else []),
     ):
         console.print(f"{label + ':':15}{value}", soft_wrap=True, markup=False)
+    if data_file and not peer:
+        console.print(
+            "[yellow]note:[/] no --peer: solvers on other machines cannot fetch the spec and its "
+            f"data file; serve {store} and post with --peer tcp://HOST:PORT",
+            soft_wrap=True,
+        )
     console.print(f"follow it with `assay job watch {job_id}`")
 
 
@@ -128,8 +143,27 @@ def _deadlines(job: Job, now: int) -> list[tuple[str, str]]:
     return rows
 
 
+def _store_data_file(spec: JobSpec, artifacts: Path | None, store: LocalStore) -> str | None:
+    """Put the spec's user data file (checked against its sha256) in the store; its hash."""
+    if not is_artifact(spec):
+        return None
+    load_data(spec, artifacts)  # finds the file and checks its sha256 (or says what to fix)
+    expected = data_hash(spec)
+    assert artifacts is not None and expected is not None
+    path = next(p for p in artifacts.iterdir() if p.name.lower().split(".")[0] in _stems(expected))
+    stored = store.put_file(path)
+    if stored != expected:  # load_data checked it; the store hashes again as it copies
+        raise AssayError(f"{path} changed while it was stored ({stored} is not {expected})")
+    return str(stored)
+
+
+def _stems(h: str) -> set[str]:
+    return {h.lower(), h.lower().removeprefix("0x")}
+
+
 def status(
     job_id: JobIdArg,
+    as_json: JsonFlag = False,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
@@ -137,15 +171,32 @@ def status(
 ) -> None:
     """Show a job: status, solver, deadlines, budget, verifiers and open games.
 
-    Example: assay job status 3
+    Example: assay job status 3 --json
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
         market = chain.protocol.market
         job = market.get_job(JobId(job_id))
         now = chain.now()
         assigned = market.assignments(job.job_id)
         games = [chain.protocol.game.get_game(g) for g in games_of_job(chain, job.job_id)]
+    verdicts = [
+        (a.verifier, "attested" if a.attested else "challenged" if a.challenged else "pending")
+        for a in assigned
+    ]
+    if as_json:
+        emit_json(
+            job_document(job, now)
+            | {
+                "verifiers": [{"address": v, "verdict": verdict} for v, verdict in verdicts],
+                "games": [
+                    {"game_id": int(g.game_id), "status": g.status.name.lower(),
+                     "challenger": g.challenger}
+                    for g in games
+                ],
+            }
+        )  # fmt: skip
+        return
     rows = [
         ("status", status_name(job.status)),
         ("submitter", job.submitter),
@@ -159,9 +210,8 @@ def status(
     console.print(f"[bold]job {job.job_id}[/]")
     for label, value in rows:
         console.print(f"{label + ':':18}{value}", soft_wrap=True, markup=False)
-    for a in assigned:
-        verdict = "attested" if a.attested else "challenged" if a.challenged else "pending"
-        console.print(f"{'verifier:':18}{a.verifier} {verdict}", soft_wrap=True, markup=False)
+    for verifier, verdict in verdicts:
+        console.print(f"{'verifier:':18}{verifier} {verdict}", soft_wrap=True, markup=False)
     console.print(f"{'open games:':18}{job.open_games}", markup=False)
     for g in games:
         console.print(
@@ -170,118 +220,6 @@ def status(
             soft_wrap=True,
             markup=False,
         )
-
-
-@dataclass(frozen=True)
-class _Seen:
-    status: JobStatus
-    attested: frozenset[str]
-    open_games: int
-
-
-def _look(chain: Chain, job_id: JobId) -> tuple[Job, _Seen]:
-    market = chain.protocol.market
-    job = market.get_job(job_id)
-    attested = frozenset(a.verifier for a in market.assignments(job_id) if a.attested)
-    return job, _Seen(job.status, attested, job.open_games)
-
-
-def _changes(job: Job, before: _Seen | None, now: _Seen) -> list[str]:
-    if before is None:
-        return [f"job {job.job_id} is {status_name(now.status)}"]
-    lines = []
-    if now.status != before.status:
-        line = f"job {job.job_id}: {status_name(before.status)} -> {status_name(now.status)}"
-        if now.status == JobStatus.CLAIMED:
-            line += f" by {job.solver}"
-        lines.append(line)
-    lines += [f"verifier {v} attested" for v in sorted(now.attested - before.attested)]
-    if now.open_games != before.open_games:
-        lines.append(f"open dispute games: {now.open_games}")
-    return lines
-
-
-def watch(
-    job_id: JobIdArg,
-    timeout: Annotated[float, typer.Option(help="give up after this many seconds")] = 3600.0,
-    interval: Annotated[float, typer.Option(help="seconds between polls")] = 2.0,
-    rpc_url: RpcUrl = DEFAULT_RPC_URL,
-    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreFile = None,
-    dev_account: DevAccount = None,
-) -> None:
-    """Follow a job until it is Finalized, Failed, Cancelled or Expired (exit 1 on --timeout).
-
-    Example: assay job watch 3 --timeout 600
-    """
-    seen: _Seen | None = None
-    deadline = time.monotonic() + timeout
-    with reporting():
-        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
-        while True:
-            job, now = _look(chain, JobId(job_id))
-            chain_now = chain.now()
-            stamp = format_time(chain_now, chain_now).split(" (")[0]
-            for line in _changes(job, seen, now):
-                console.print(f"{stamp}  {line}", soft_wrap=True, markup=False)
-            seen = now
-            if now.status in TERMINAL:
-                console.print(f"done: see `assay job result {job_id}`")
-                return
-            if time.monotonic() >= deadline:
-                fail(
-                    f"job {job_id} is still {status_name(now.status)} after {timeout:g} s",
-                    "watch again with a longer --timeout",
-                )
-            _sleep(interval)
-
-
-def result(
-    job_id: JobIdArg,
-    store: StoreDir = DEFAULT_STORE,
-    rpc_url: RpcUrl = DEFAULT_RPC_URL,
-    deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
-    keystore: KeystoreFile = None,
-    dev_account: DevAccount = None,
-) -> None:
-    """Show a job's result: final state hash, trace root, artifact URI and local model file.
-
-    Example: assay job result 3
-    """
-    with reporting():
-        chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
-        job = chain.protocol.market.get_job(JobId(job_id))
-    if not job.submitted_at:
-        fail(
-            f"job {job_id} has no result yet (it is {status_name(job.status)})",
-            f"follow it with `assay job watch {job_id}`",
-        )
-    verdicts = {
-        JobStatus.FINALIZED: "final: accepted and paid",
-        JobStatus.FAILED: "REJECTED: a challenger proved it wrong",
-        JobStatus.SUBMITTED: "submitted, still inside the challenge window",
-    }
-    rows = [
-        ("status", f"{status_name(job.status)} ({verdicts.get(job.status, '')})"),
-        ("solver", job.solver),
-        ("final state", job.final_state.to_hex()),
-        ("trace root", job.trace_root.to_hex()),
-        ("artifact URI", job.artifact_uri),
-        ("model file", _local_artifact(job.artifact_uri, store)),
-    ]
-    for label, value in rows:
-        console.print(f"{label + ':':14}{value}", soft_wrap=True, markup=False)
-
-
-def _local_artifact(uri: str, store: Path) -> str:
-    try:
-        content_hash, _ = parse_uri(uri)
-    except UriError:
-        return "(not an assay:// URI; fetch it from where the URI points)"
-    local = LocalStore(store)
-    if local.has(content_hash):
-        return str(local.path_of(content_hash))
-    return f"not in {store} yet (fetch it from the URI's peers)"
 
 
 def cancel(
@@ -295,7 +233,7 @@ def cancel(
 
     Example: assay job cancel 3
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
         stakes = chain.protocol.stakes
         before = stakes.credit_of(chain.address)
@@ -312,4 +250,6 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("watch")(watch)
     app.command("result")(result)
+    app.command("fetch")(fetch)
+    app.command("list")(list_jobs)
     app.command("cancel")(cancel)

@@ -14,7 +14,6 @@ from assay.agents.settings import DEFAULT_AGENTS_DIR
 from assay.agents.specsource import StoreSpecSource
 from assay.agents.work import train_trace
 from assay.cli.agent_options import StateDir
-from assay.cli.chainjob import StoreDir, status_name
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -25,10 +24,11 @@ from assay.cli.context import (
     KeystoreFile,
     RpcUrl,
     connect,
-    console,
     fail,
     reporting,
 )
+from assay.cli.jobcommon import StoreDir, status_name
+from assay.cli.output import console
 from assay.cli.units import format_wei
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import JobId, JobStatus
@@ -104,6 +104,6 @@ def challenge(
         # done and logs other reverts, where this command must show the decoded error and a hint.
         game = chain.protocol.game.challenge(job.job_id, job.final_state, bond)
     console.print(
-        f"game {int(game)} opened against job {job_id} with a bond of {bond} wei; "
+        f"game {int(game)} opened against job {job_id} with a bond of {format_wei(bond)}; "
         "play it with `assay verifier run --verify-all` as this account"
     )

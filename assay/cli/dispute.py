@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,10 +17,10 @@ from assay.cli.context import (
     KeystoreFile,
     RpcUrl,
     connect,
-    console,
     fail,
-    reporting,
 )
+from assay.cli.explain import explained
+from assay.cli.output import JsonFlag, amount, console, emit_json
 from assay.cli.units import format_duration, format_time, format_wei
 from assay.protocol.records import Game, Job
 from assay.protocol.types import GameId, GameStatus, JobId, Party
@@ -84,7 +84,10 @@ def _rounds_bound(chain: Chain, g: Game, job: Job) -> int:
 
 @dispute_app.command("show")
 def show(
-    game_id: Annotated[int, typer.Argument(help="the game id (see `assay dispute list`)")],
+    game_id: Annotated[
+        int, typer.Argument(metavar="GAME_ID", help="the game id (see `assay dispute list`)")
+    ],
+    as_json: JsonFlag = False,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
@@ -92,15 +95,21 @@ def show(
 ) -> None:
     """Show a dispute game: phase, interval and hashes, whose move, clocks, rounds, outcome.
 
-    Example: assay dispute show 1
+    Example: assay dispute show 1 --json
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
         game = chain.protocol.game
         if not 0 < game_id <= game.game_count():
-            fail(f"game {game_id} does not exist", "see `assay dispute list --job N`")
+            fail(
+                f"no dispute game {game_id} on this deployment",
+                "list a job's games with `assay dispute list --job ID`",
+            )
         g = game.get_game(GameId(game_id))
         job = chain.protocol.market.get_job(g.job_id)
+        if as_json:
+            emit_json(_game_document(chain, g, job))
+            return
         lines = [
             f"game {g.game_id} on job {g.job_id}: {PHASES.get(g.status, g.status.name)}",
             f"challenger:   {g.challenger}",
@@ -136,6 +145,46 @@ def show(
         console.print(line, soft_wrap=True, markup=False)
 
 
+def _game_document(chain: Chain, g: Game, job: Job) -> dict[str, Any]:
+    """`dispute show --json`: the game's fields (docs/cli.md, "JSON output")."""
+    clocks = chain.protocol.game.clocks(g.game_id) if g.status in MOVING else None
+    doc: dict[str, Any] = {
+        "game_id": int(g.game_id),
+        "job_id": int(g.job_id),
+        "phase": g.status.name.lower(),
+        "challenger": g.challenger,
+        "solver": g.solver,
+        **amount("bond", g.bond),
+        "lo": g.lo,
+        "hi": g.hi,
+        "step": int(g.step),
+        "lo_hash": g.lo_hash.to_hex(),
+        "hi_hash": g.hi_hash.to_hex(),
+        "op_root": None if g.op_root.is_zero else g.op_root.to_hex(),
+        "n_ops": g.n_ops,
+        "turn": g.turn.name.lower() if g.status in MOVING else None,
+        "solver_clock_s": clocks.solver if clocks else None,
+        "challenger_clock_s": clocks.challenger if clocks else None,
+        "rounds": g.rounds,
+        "max_rounds": _rounds_bound(chain, g, job),
+        "outcome": resolution_reason(chain, g.game_id) if g.status.is_resolved else None,
+        "adjudication": None,
+    }
+    if g.request_id:
+        req = chain.protocol.court.get_request(g.request_id)
+        doc["adjudication"] = {
+            "request_id": int(req.request_id),
+            "step": int(req.step),
+            "op_index": int(req.op_index),
+            "round": req.round,
+            "votes": req.votes,
+            "committee_size": req.committee_size,
+            "resolved": req.resolved,
+            "decision": req.decision.to_hex() if req.resolved else None,
+        }
+    return doc
+
+
 def _adjudication_lines(chain: Chain, g: Game) -> list[str]:
     court = chain.protocol.court
     req = court.get_request(g.request_id)
@@ -168,7 +217,10 @@ def _adjudication_lines(chain: Chain, g: Game) -> list[str]:
 
 @dispute_app.command("list")
 def list_games(
-    job: Annotated[int, typer.Option("--job", help="the job whose games to list")],
+    job: Annotated[
+        int, typer.Option("--job", metavar="JOB_ID", help="the job whose games to list")
+    ],
+    as_json: JsonFlag = False,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
@@ -178,10 +230,30 @@ def list_games(
 
     Example: assay dispute list --job 3
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account), signing=False)
         chain.protocol.market.get_job(JobId(job))  # UnknownJob if there is none
         games = [chain.protocol.game.get_game(i) for i in games_of_job(chain, JobId(job))]
+    if as_json:
+        emit_json(
+            {
+                "job_id": job,
+                "games": [
+                    {
+                        "game_id": int(g.game_id),
+                        "challenger": g.challenger,
+                        "phase": g.status.name.lower(),
+                        "lo": g.lo,
+                        "hi": g.hi,
+                        "step": int(g.step),
+                        "rounds": g.rounds,
+                        "turn": g.turn.name.lower() if g.status in MOVING else None,
+                    }
+                    for g in games
+                ],
+            }
+        )
+        return
     if not games:
         console.print(f"job {job} has no dispute games")
         return

@@ -29,11 +29,11 @@ from assay.cli.context import (
     RPC_ENV,
     DeploymentFile,
     RpcUrl,
-    console,
     fail,
     reporting,
     stop_on_signals,
 )
+from assay.cli.output import console
 from services.db import DATABASE_URL_ENV, database_url, make_engine, make_session_factory, upgrade
 from services.db.session import safe_url
 from services.indexer import Indexer, IndexerConfig, IndexerStatus, status

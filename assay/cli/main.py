@@ -80,13 +80,30 @@ def _root(
     log_level: Annotated[
         str, typer.Option(envvar="ASSAY_LOG_LEVEL", help="DEBUG, INFO, WARNING")
     ] = ("WARNING"),
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=lambda v: _print_version() if v else None,
+            help="print the installed version and exit",
+        ),
+    ] = False,
 ) -> None:
     configure_logging(log_level)
 
 
+def _print_version() -> None:
+    console.print(f"assay {package_version('assay')}")
+    raise typer.Exit()
+
+
 @app.command()
 def version() -> None:
-    """Print the installed version."""
+    """Print the installed version (also `assay --version`).
+
+    Example: assay version
+    """
     console.print(f"assay {package_version('assay')}")
 
 
@@ -101,7 +118,10 @@ def deploy(
         str, typer.Option(help="env var holding the deployer key")
     ] = "ASSAY_PRIVATE_KEY",
 ) -> None:
-    """Deploy the protocol to any chain; the key comes from the environment, never argv."""
+    """Deploy the protocol to any chain; the key comes from the environment, never argv.
+
+    Example: assay deploy --rpc-url https://rollup.example/rpc --out deployment.json
+    """
     argv = ["--rpc-url", rpc_url, "--out", str(out), "--key-env", key_env]
     if config is not None:
         argv += ["--config", str(config)]

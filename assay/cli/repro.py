@@ -7,23 +7,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assay.cli.output import console
 from assay.errors import AssayError
 from assay.protocol.spec import load_spec
 
 repro_app = typer.Typer(no_args_is_help=True, help="The reproducible training runtime.")
-console = Console()
 
-JobArg = Annotated[Path, typer.Argument(help="job spec (TOML)", exists=True, dir_okay=False)]
-OutOpt = Annotated[Path, typer.Option("--out", help="output directory")]
+JobArg = Annotated[
+    Path,
+    typer.Argument(metavar="JOB_FILE", help="job spec (TOML)", exists=True, dir_okay=False),
+]
+OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="output directory")]
 DeviceOpt = Annotated[str, typer.Option(help="cpu or cuda; hashes do not depend on it")]
 
 
 @repro_app.command("run")
 def run(job: JobArg, out: OutOpt, device: DeviceOpt = "cpu") -> None:
-    """Train the job; write hashes.txt (h_0..h_T), final.safetensors and metrics.json."""
+    """Train the job; write hashes.txt (h_0..h_T), final.safetensors and metrics.json.
+
+    Example: assay repro run job.toml --out runs/job
+    """
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
     from assay.repro.trainer import Trainer
@@ -61,7 +66,10 @@ def trace(
     step: Annotated[int, typer.Option(help="the step S to trace (1-based)", min=1)],
     out: OutOpt,
 ) -> None:
-    """Replay the job to step S-1, then record step S: ops.jsonl and op_root.txt."""
+    """Replay the job to step S-1, then record step S: ops.jsonl and op_root.txt.
+
+    Example: assay repro trace job.toml --step 3 --out runs/trace3
+    """
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
     from assay.repro.tracer import trace_step

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from eth_utils.address import is_address, to_checksum_address
@@ -12,19 +12,19 @@ from rich.table import Table
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
+    Chain,
     ChainOptions,
     DeploymentFile,
     DevAccount,
     KeystoreFile,
     RpcUrl,
-    amount_parser,
     connect,
-    console,
     fail,
-    reporting,
     tx_hash,
 )
-from assay.cli.units import format_time, format_wei
+from assay.cli.explain import ensure_funds, explained
+from assay.cli.output import JsonFlag, amount, console, emit_json
+from assay.cli.units import eth_text, format_time, format_wei, parse_wei
 from assay.protocol.types import Role
 
 stake_app = typer.Typer(no_args_is_help=True, help="Stake ETH for a role, unbond it, see it.")
@@ -47,11 +47,35 @@ class RoleName(StrEnum):
 
 RoleOption = Annotated[RoleName, typer.Option("--role", help="the role the stake backs")]
 
+AGENT_NEEDED = {
+    Role.VERIFIER: "verifier",
+    Role.REFEREE: "referee",
+    Role.WHISTLEBLOWER: "whistleblower",
+}
+
+
+def role_needs(chain: Chain, role: Role) -> tuple[int, str]:
+    """The free stake a role needs to work, and what it is needed for."""
+    stakes = chain.protocol.stakes
+    registry = stakes.min_registry_stake(role)
+    if role == Role.SOLVER:
+        return chain.protocol.market.params().solverStake, "to claim a job"
+    if role == Role.VERIFIER:
+        per_job = chain.protocol.market.params().verifierStake
+        return max(per_job, registry), "to be drawn as a verifier"
+    if role == Role.REFEREE:
+        per_seat = chain.protocol.court.params().refereeStake
+        return max(per_seat, registry), "to be drawn onto a referee committee"
+    return registry, "to report as a whistleblower"
+
 
 @stake_app.command("add")
 def add(
     amount: Annotated[
-        int, typer.Argument(parser=amount_parser, metavar="AMOUNT", help="2ether, 100gwei, wei")
+        int,
+        typer.Argument(
+            parser=parse_wei, metavar="AMOUNT", help="2ether, 0.5ether, 100gwei (no unit: wei)"
+        ),
     ],
     role: RoleOption,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
@@ -59,27 +83,55 @@ def add(
     keystore: KeystoreFile = None,
     dev_account: DevAccount = None,
 ) -> None:
-    """Deposit AMOUNT as stake for a role.
+    """Deposit AMOUNT as stake for a role; says if it is still too little for the role's work.
+
+    Verifiers, referees and whistleblowers must then run their agent (`assay verifier run`, …):
+    a drawn verifier that does not attest in time loses the job's fee and is reported.
 
     Example: assay stake add 2ether --role solver
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
+        ensure_funds(chain, amount)
         receipt = chain.protocol.stakes.deposit(role.role, amount)
         total = chain.protocol.stakes.stake_of(chain.address, role.role).amount
+        free = chain.protocol.stakes.free_stake(chain.address, role.role)
         registered = chain.protocol.stakes.is_registered(chain.address, role.role)
+        needed, purpose = role_needs(chain, role.role)
     console.print(f"staked {format_wei(amount)} as {role.value} from {chain.address}")
-    console.print(f"total {role.value} stake: {format_wei(total)}")
+    console.print(f"total {role.value} stake: {format_wei(total)} ({format_wei(free)} free)")
     if role.role in (Role.VERIFIER, Role.REFEREE):
         console.print(f"drawn for {role.value} work: {'yes' if registered else 'no'}")
+    if free < needed:
+        console.print(
+            f"[yellow]not enough yet:[/] a {role.value} needs {format_wei(needed)} of free stake "
+            f"{purpose}; add {format_wei(needed - free)} more "
+            f"(`assay stake add {_eth_arg(needed - free)} --role {role.value}`)",
+            soft_wrap=True,
+        )
+    agent = AGENT_NEEDED.get(role.role)
+    if agent is not None:
+        console.print(
+            f"[bold]next:[/] run `assay {agent} run` with this account now and keep it running; "
+            f"once drawn, a {role.value} without a running agent misses its deadlines "
+            "(attestations, votes) and loses fees or stake",
+            soft_wrap=True,
+        )
     console.print(f"tx: {tx_hash(receipt)}")
+
+
+def _eth_arg(wei: int) -> str:
+    """An AMOUNT argument for `wei` as a person would type it (exact)."""
+    return f"{eth_text(wei)}ether"
 
 
 @stake_app.command("status")
 def status(
     address: Annotated[
-        str | None, typer.Argument(help="whose stake (default: the acting account)")
+        str | None,
+        typer.Argument(metavar="ADDRESS", help="whose stake (default: the acting account)"),
     ] = None,
+    as_json: JsonFlag = False,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
     deployment: DeploymentFile = DEFAULT_DEPLOYMENT,
     keystore: KeystoreFile = None,
@@ -92,11 +144,14 @@ def status(
     if address is not None and not is_address(address):
         fail(f"{address!r} is not an address", "give a 0x-prefixed 40-hex-digit address")
     opts = ChainOptions(rpc_url, deployment, keystore, dev_account)
-    with reporting():
+    with explained():
         chain = connect(opts, signing=address is None)
         who = to_checksum_address(address) if address is not None else chain.address
         stakes = chain.protocol.stakes
         now = chain.now()
+        if as_json:
+            emit_json(_stake_document(chain, who, now))
+            return
         table = Table(title=f"stake of {who}")
         for column in ("role", "amount", "locked", "unbonding", "withdrawable at", "drawn"):
             table.add_column(column)
@@ -118,13 +173,33 @@ def status(
         console.print("claim it with `assay credits claim`")
 
 
+def _stake_document(chain: Chain, who: str, now: int) -> dict[str, Any]:
+    """`stake status --json` (docs/cli.md, "JSON output")."""
+    stakes = chain.protocol.stakes
+    roles = []
+    for name in RoleName:
+        s = stakes.stake_of(who, name.role)
+        roles.append(
+            {
+                "role": name.value,
+                **amount("amount", s.amount),
+                **amount("locked", s.locked),
+                **amount("unbonding", s.pending_withdrawal),
+                **amount("free", s.free),
+                "withdrawable_at": s.withdrawable_at if s.pending_withdrawal else None,
+                "registered": stakes.is_registered(who, name.role),
+            }
+        )
+    return {"address": who, "roles": roles, **amount("credit", stakes.credit_of(who)), "now": now}
+
+
 @stake_app.command("withdraw")
 def withdraw(
     role: RoleOption,
     amount: Annotated[
         int | None,
         typer.Option(
-            parser=amount_parser, metavar="AMOUNT", help="how much to unbond (default: all free)"
+            parser=parse_wei, metavar="AMOUNT", help="how much to unbond (default: all free)"
         ),
     ] = None,
     rpc_url: RpcUrl = DEFAULT_RPC_URL,
@@ -139,7 +214,7 @@ def withdraw(
 
     Example: assay stake withdraw --role verifier --amount 1ether
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
         stakes = chain.protocol.stakes
         s = stakes.stake_of(chain.address, role.role)
@@ -154,6 +229,15 @@ def withdraw(
                 f"{chain.address} has no free {role.value} stake to withdraw "
                 f"(staked {format_wei(s.amount)}, locked {format_wei(s.locked)})",
                 "locked stake is released when its job or game settles; see `assay stake status`",
+            )
+        if wanted > s.free:
+            fail(
+                f"you can withdraw at most {format_wei(s.free)} of your {role.value} stake, not "
+                f"{format_wei(wanted)}: {format_wei(s.amount)} staked, {format_wei(s.locked)} "
+                f"locked by live jobs or games, {format_wei(s.pending_withdrawal)} already "
+                "unbonding",
+                f"ask for at most {format_wei(s.free)} (or leave out --amount for all of it); "
+                "locked stake is released when its job or game settles",
             )
         if s.pending_withdrawal:
             console.print(
@@ -181,7 +265,7 @@ def claim(
 
     Example: assay credits claim --dev-account solver
     """
-    with reporting():
+    with explained():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))
         paid = chain.protocol.stakes.claim()
     console.print(f"claimed {format_wei(paid)} to {chain.address}")

@@ -6,7 +6,13 @@ Amounts as people type them (`0.5ether` in) are read by assay/protocol/amounts.p
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
+
+import typer
+
+from assay.protocol.amounts import AmountError, parse_amount
+
+UINT256_MAX = 2**256 - 1
 
 
 def format_wei(wei: int) -> str:
@@ -18,6 +24,28 @@ def format_wei(wei: int) -> str:
     if abs(wei) < 10**15:
         return f"{_decimal(wei, 10**9)} gwei"
     return f"{_decimal(wei, 10**18)} ETH"
+
+
+def eth_text(wei: int) -> str:
+    """The amount in ETH as an exact decimal string without unit: `0.49`, `3`, `0.000000001`."""
+    return _decimal(wei, 10**18) if wei else "0"
+
+
+def parse_wei(text: str) -> int:
+    """Typer parser for an AMOUNT (`0.5ether`, `100gwei`, wei): at most uint256, else a usage
+    error saying so (the chain cannot hold more)."""
+    try:
+        with localcontext() as exact:
+            exact.prec = 200  # the default 28 digits would round a 78-digit wei amount
+            wei = parse_amount(text)
+    except AmountError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if wei > UINT256_MAX:
+        raise typer.BadParameter(
+            f"{text!r} is more than the largest amount the chain can hold (2^256 - 1 wei, "
+            "about 1.16e59 ETH); give a smaller amount, e.g. 0.5ether"
+        )
+    return wei
 
 
 def _decimal(wei: int, scale: int) -> str:

@@ -36,7 +36,6 @@ from assay.cli.agent_options import (
     StateDir,
     UntilIdle,
 )
-from assay.cli.chainjob import StoreDir
 from assay.cli.context import (
     DEFAULT_DEPLOYMENT,
     DEFAULT_RPC_URL,
@@ -47,11 +46,12 @@ from assay.cli.context import (
     RpcUrl,
     amount_parser,
     connect,
-    console,
     fail,
     reporting,
     stop_on_signals,
 )
+from assay.cli.jobcommon import StoreDir
+from assay.cli.output import console
 from assay.net.blobs import DEFAULT_BIND, BlobServer
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes

@@ -108,7 +108,7 @@ def test_challenge_opens_a_bonded_game_against_a_wrong_result(
     assert f"job {job_id}: the replay DIFFERS" in result.output
     game_id = GameId(p.game.game_of(job_id, me))
     assert int(game_id) != 0, result.output
-    assert f"game {int(game_id)} opened against job {job_id} with a bond of {bond} wei" in (
+    assert f"game {int(game_id)} opened against job {job_id} with a bond of 0.1 ETH" in (
         result.output
     )
     g = p.game.get_game(game_id)

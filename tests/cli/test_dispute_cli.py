@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -86,6 +87,26 @@ def test_show_a_fresh_game_is_the_whole_step_interval(net: Devnet) -> None:
     assert f"step_bisection by {net.actor('challenger').address}" in status
 
 
+def test_show_and_list_as_json(net: Devnet) -> None:
+    job_id, game_id = disputed_game(net)
+    doc = json.loads(assay(net, "dispute", "show", str(game_id), "--json").output)
+    assert doc["game_id"] == game_id and doc["job_id"] == job_id
+    assert doc["phase"] == "step_bisection" and doc["turn"] == "solver"
+    assert doc["bond"] == str(10**17) and doc["bond_eth"] == "0.1"
+    assert (doc["lo"], doc["hi"]) == (0, STEPS)
+    assert doc["hi_hash"] == CHEAT.steps[-1].to_hex()
+    assert doc["solver_clock_s"] > 0 and doc["outcome"] is None and doc["adjudication"] is None
+    listing = json.loads(assay(net, "dispute", "list", "--job", str(job_id), "--json").output)
+    assert listing["job_id"] == job_id
+    assert [(g["game_id"], g["phase"]) for g in listing["games"]] == [(game_id, "step_bisection")]
+    status = json.loads(assay(net, "job", "status", str(job_id), "--json").output)
+    assert status["open_games"] == 1
+    assert status["games"] == [
+        {"game_id": game_id, "status": "step_bisection",
+         "challenger": net.actor("challenger").address}
+    ]  # fmt: skip
+
+
 def test_show_follows_the_game_to_adjudication_and_outcome(net: Devnet) -> None:
     _, game_id = disputed_game(net)
     g = play(net, game_id, CHEAT, honest_chooser(HONEST))
@@ -111,9 +132,9 @@ def test_show_follows_the_game_to_adjudication_and_outcome(net: Devnet) -> None:
 
 def test_unknown_game_and_job_are_clear_errors(net: Devnet) -> None:
     result = assay(net, "dispute", "show", "99")
-    assert result.exit_code == 1 and "game 99 does not exist" in result.output
+    assert result.exit_code == 1 and "no dispute game 99 on this deployment" in result.output
     result = assay(net, "dispute", "list", "--job", "99")
-    assert result.exit_code == 1 and "job 99 does not exist" in result.output
+    assert result.exit_code == 1 and "no job 99 on this deployment" in result.output
 
 
 def test_list_a_job_without_games(net: Devnet) -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from assay.chain.devnet import Devnet
-from assay.cli import chainjob
+from assay.cli import jobwatch
 from assay.cli.main import app
+from assay.net.telemetry import ProgressEvent, TelemetryPublisher, job_topic
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.canonical import canonical_bytes
 from assay.protocol.spec import load_spec
@@ -148,8 +152,8 @@ def test_watch_prints_each_transition_until_terminal(
             net.node.mine()
             net.actor("challenger").protocol.market.report_missed_deadline(job_id)
 
-    monkeypatch.setattr(chainjob, "_sleep", drive)
-    result = assay(net, store, "job", "watch", str(job_id), "--interval", "0", "--timeout", "60")
+    monkeypatch.setattr(jobwatch, "_sleep", drive)
+    result = assay(net, store, "job", "watch", str(job_id), "--interval", "0.01", "--timeout", "60")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any(line.endswith(f"job {job_id} is Open") for line in lines)
@@ -168,7 +172,7 @@ def test_watch_gives_up_at_the_timeout(
     assert f"job {job_id} is still Open after 0 s" in result.output
 
 
-def test_result_shows_hashes_and_the_local_model_file(
+def test_result_shows_hashes_and_says_when_the_artifact_is_no_manifest(
     net: Devnet, store: Path, submitted: tuple[JobId, str]
 ) -> None:
     job_id, _ = submitted
@@ -184,8 +188,11 @@ def test_result_shows_hashes_and_the_local_model_file(
     assert result.exit_code == 0, result.output
     assert field(result.output, "final state") == final.to_hex()
     assert field(result.output, "trace root") == "0x" + root.hex()
-    assert field(result.output, "artifact URI") == make_uri(model)
-    assert field(result.output, "model file") == str(LocalStore(store).path_of(model))
+    assert field(result.output, "artifact URI") == make_uri(model) + " (trace manifest)"
+    assert field(result.output, "weights") == (
+        f"unknown: artifact {model} is not a trace manifest (not JSON)"
+    )
+    assert field(result.output, "model file").startswith("not here yet")
     assert field(result.output, "status").startswith("Submitted")
 
 
@@ -193,7 +200,7 @@ def test_unknown_job_and_bad_spec_are_clear_errors(
     net: Devnet, store: Path, tmp_path: Path
 ) -> None:
     result = assay(net, store, "job", "status", "999")
-    assert result.exit_code == 1 and "job 999 does not exist" in result.output
+    assert result.exit_code == 1 and "no job 999 on this deployment" in result.output
     bad = tmp_path / "job.toml"
     bad.write_text(JOB_FILE.read_text().replace("batch_size = 64", "batch_size = 0"))
     result = assay(
@@ -201,3 +208,108 @@ def test_unknown_job_and_bad_spec_are_clear_errors(
     )
     assert result.exit_code == 1
     assert "invalid job file" in result.output and "training.batch_size = 0" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [("--timeout", "-5", "--timeout"), ("--interval", "0", "must be more than 0 seconds")],
+)
+def test_watch_refuses_a_negative_timeout_and_a_zero_interval(
+    net: Devnet, store: Path, submitted: tuple[JobId, str], option: str, value: str, says: str
+) -> None:
+    job_id, _ = submitted
+    result = assay(net, store, "job", "watch", str(job_id), option, value)
+    assert result.exit_code == 2 and says in result.output
+
+
+def test_posting_the_same_spec_again_gives_a_notice(
+    net: Devnet, store: Path, submitted: tuple[JobId, str]
+) -> None:
+    job_id, first = submitted
+    assert "note:" not in first
+    result = assay(
+        net, store, "job", "submit", str(JOB_FILE), "--budget", "0.5ether",
+        "--dev-account", "submitter",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"you already posted this spec as job {job_id}" in result.output
+    assert f"job {job_id + 1} posted" in result.output
+    other = assay(
+        net, store, "job", "submit", str(JOB_FILE), "--budget", "0.5ether",
+        "--dev-account", "challenger",
+    )  # fmt: skip
+    assert other.exit_code == 0 and "note:" not in other.output  # someone else's is not yours
+
+
+def test_watch_shows_the_solvers_telemetry_one_line_per_update_when_piped(
+    net: Devnet, store: Path, submitted: tuple[JobId, str]
+) -> None:
+    """A publisher (as a solver's) sends progress, then the job fails; every update is a line."""
+    job_id, _ = submitted
+    market = net.actor("solver").protocol.market
+    window = market.get_job(job_id).params.solveWindow
+    losses = [2.0, 1.5, 0.9]
+    errors: list[BaseException] = []
+
+    with TelemetryPublisher() as publisher:
+
+        def solver() -> None:
+            try:
+                publisher.wait_for_subscriber(job_topic(job_id), timeout=30)
+                market.claim_job(job_id)
+                for step, loss in enumerate(losses, start=1):
+                    publisher.publish_progress(ProgressEvent(job_id, step, loss, "0x00"))
+                net.node.increase_time(window + 1)
+                net.node.mine()
+                net.actor("challenger").protocol.market.report_missed_deadline(job_id)
+            except BaseException as exc:  # surfaced in the test's thread below
+                errors.append(exc)
+
+        thread = threading.Thread(target=solver)
+        thread.start()
+        result = assay(
+            net, store, "job", "watch", str(job_id), "--interval", "0.05", "--timeout", "60",
+            "--telemetry", publisher.endpoint,
+        )  # fmt: skip
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.endswith(f"job {job_id}: step 1/500 (0%) loss 2.0000") for line in lines)
+    assert any(line.endswith(f"job {job_id}: step 3/500 (0%) loss 0.9000") for line in lines)
+    # Polls see whichever states they catch: the claim may fall between two of them.
+    assert any(re.search(rf"job {job_id}: (Open|Claimed) -> Failed$", line) for line in lines)
+    assert "▁" not in result.output  # no sparkline when not a terminal
+
+
+def test_watch_refuses_a_telemetry_endpoint_that_is_not_tcp(
+    net: Devnet, store: Path, submitted: tuple[JobId, str]
+) -> None:
+    job_id, _ = submitted
+    result = assay(net, store, "job", "watch", str(job_id), "--telemetry", "localhost:7000")
+    assert result.exit_code == 2 and "an endpoint must be tcp://host:port" in result.output
+
+
+def test_the_live_line_has_progress_and_a_loss_sparkline() -> None:
+    assert jobwatch.sparkline([3.0, 2.0, 1.0, 0.0]) == "█▆▃▁"
+    assert jobwatch.sparkline([1.0, 1.0]) == "▁▁" and jobwatch.sparkline([]) == ""
+    assert len(jobwatch.sparkline([float(i) for i in range(100)], width=10)) == 10
+    progress = jobwatch.Progress(total=8)
+    for step, loss in ((1, 2.0), (2, 1.0), (2, 9.0), (4, 0.5)):  # a repeated step is ignored
+        progress.add(ProgressEvent(7, step, loss, "0x00"))
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=120, highlight=False)
+    terminal.print(progress.render(7, "Claimed"))
+    shown = terminal.file.getvalue()  # type: ignore[attr-defined]
+    assert "Claimed — job 7: step 4/8 (50%) loss 0.5000" in shown and "█▃▁" in shown
+
+
+def test_in_a_terminal_progress_is_a_live_line_under_the_transitions() -> None:
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=120, highlight=False)
+    with jobwatch._Display(terminal, 7, jobwatch.Progress(total=8), live=True) as display:
+        display.status = "Claimed"
+        display.say("12:00:00  job 7: Open -> Claimed by 0xabc")
+        display.update([ProgressEvent(7, 1, 2.0, "0x00"), ProgressEvent(7, 2, 1.0, "0x00")], "")
+    shown = terminal.file.getvalue()  # type: ignore[attr-defined]
+    assert "job 7: Open -> Claimed by 0xabc" in shown
+    assert "Claimed — job 7: step 2/8 (25%) loss 1.0000" in shown and "█▁" in shown
+    assert "12:00:00  job 7: step" not in shown  # no plain lines in a terminal

@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 from eth_account import Account
 from typer.testing import CliRunner, Result
 
 from assay.chain.devnet import ACTORS, Devnet
+from assay.chain.errors import RevertError
+from assay.cli.explain import explained
 from assay.cli.main import app
 from assay.cli.units import format_duration, format_wei
 from assay.protocol.types import Role
@@ -125,21 +128,55 @@ def test_withdraw_without_free_stake_is_a_clear_error(net: Devnet) -> None:
     assert "has no free referee stake" in result.output
 
 
-def test_withdraw_more_than_free_is_the_decoded_revert(net: Devnet) -> None:
-    result = assay(
-        net,
-        "stake",
-        "withdraw",
-        "--role",
-        "solver",
-        "--amount",
-        "5ether",
-        "--dev-account",
-        "solver",
-    )
+def test_withdraw_more_than_free_says_what_is_withdrawable(net: Devnet) -> None:
+    args = ("stake", "withdraw", "--role", "solver", "--dev-account", "solver")
+    result = assay(net, *args, "--amount", "5ether")
     assert result.exit_code == 1
-    assert "InsufficientFreeStake" in result.output
-    assert "what to do:" in result.output
+    assert "you can withdraw at most 3 ETH of your solver stake, not 5 ETH" in result.output
+    assert "what to do: ask for at most 3 ETH" in result.output
+    assert "deposit more" not in result.output and "stake add" not in result.output
+
+
+def test_stake_add_below_what_the_role_needs_says_so(net: Devnet) -> None:
+    me = net.actor("challenger").address  # holds no stake by default
+    result = assay(
+        net, "stake", "add", "0.25ether", "--role", "solver", key=key_of(net, "challenger")
+    )
+    assert result.exit_code == 0, result.output
+    assert f"staked 0.25 ETH as solver from {me}" in result.output
+    assert "not enough yet: a solver needs 1 ETH of free stake to claim a job" in result.output
+    assert "add 0.75 ETH more (`assay stake add 0.75ether --role solver`)" in result.output
+    assert "next:" not in result.output  # a solver's agent is its own choice
+
+    result = assay(
+        net, "stake", "add", "1ether", "--role", "verifier", key=key_of(net, "challenger")
+    )
+    assert result.exit_code == 0, result.output
+    assert "not enough yet" not in result.output
+    assert "next: run `assay verifier run` with this account now" in result.output
+    assert "misses its deadlines" in result.output
+
+
+def test_stake_add_beyond_the_balance_shows_the_balance(net: Devnet) -> None:
+    broke = Account.create().key.hex()
+    result = assay(net, "stake", "add", "1ether", "--role", "solver", key=broke)
+    assert result.exit_code == 1
+    assert "insufficient funds" in result.output and "holds 0 ETH but this sends 1 ETH" in (
+        result.output
+    )
+    assert "what to do: send ETH to it" in result.output
+
+
+def test_stake_status_json(net: Devnet) -> None:
+    solver = net.actor("solver").address
+    result = assay(net, "stake", "status", solver, "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["address"] == solver and doc["credit"] == "0" and doc["credit_eth"] == "0"
+    roles = {r["role"]: r for r in doc["roles"]}
+    assert set(roles) == {"solver", "verifier", "referee", "whistleblower"}
+    assert roles["solver"]["amount"] == str(3 * ETH) and roles["solver"]["amount_eth"] == "3"
+    assert roles["solver"]["free_eth"] == "3" and roles["solver"]["withdrawable_at"] is None
 
 
 def test_missing_key_is_a_clear_error(net: Devnet) -> None:
@@ -164,3 +201,38 @@ def test_unknown_dev_account_names_the_known_ones(net: Devnet) -> None:
     result = assay(net, "credits", "claim", "--dev-account", "mallory")
     assert result.exit_code == 1
     assert "unknown dev account 'mallory'" in result.output and "submitter" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "says"),
+    [
+        ("UnknownJob", {"jobId": 7}, "no job 7 on this deployment"),
+        ("BudgetTooSmall", {"budget": 10**15, "minimum": 2 * 10**16},
+         "a budget of 0.001 ETH is below this deployment's minimum of 0.02 ETH"),
+        ("InsufficientFreeStake", {"account": "0xabc", "role": int(Role.VERIFIER),
+                                   "free": 0, "needed": ETH // 2},
+         "0xabc has 0 ETH of free verifier stake but 0.5 ETH is needed"),
+    ],
+)  # fmt: skip
+def test_refusals_read_in_eth_and_name_what_is_missing(
+    name: str, args: dict[str, object], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """explained() rewrites these decoded reverts; any other passes to context.reporting()."""
+    with pytest.raises(typer.Exit), explained():
+        raise RevertError(f"JobMarket.{name}", name=name, contract="JobMarket", args=args)
+    err = capsys.readouterr().err
+    assert f"error: {says}" in err and "transaction was refused" not in err
+    with pytest.raises(typer.Exit), explained():
+        raise RevertError("JobMarket.TooLate", name="TooLate", contract="JobMarket", args={})
+    assert "error: the transaction was refused: JobMarket.TooLate" in capsys.readouterr().err
+
+
+def test_refusal_text_goes_to_stderr_in_eth(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit), explained():
+        raise RevertError(
+            "x", name="BudgetTooSmall", contract="JobMarket",
+            args={"budget": 1, "minimum": 10**18},
+        )  # fmt: skip
+    err = capsys.readouterr().err
+    assert "a budget of 1 wei is below this deployment's minimum of 1 ETH" in err
+    assert "raise --budget to at least 1 ETH" in err

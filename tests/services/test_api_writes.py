@@ -243,6 +243,15 @@ def test_a_hash_mismatch_is_a_400_problem_and_stores_nothing(api: Api) -> None:
     assert_problem(api.client.get(f"/v1/artifacts/{claimed}"), 404, "not-found")
 
 
+def test_an_empty_upload_is_a_422_problem_and_stores_nothing(api: Api) -> None:
+    before = _stored_files(api)
+    response = api.client.put(f"/v1/artifacts/{sha(b'')}", content=b"")
+    body = assert_problem(response, 422, "invalid-body")
+    assert "the body is empty" in body["detail"]
+    assert _stored_files(api) == before and _artifact_rows(api, sha(b"")) == 0
+    assert_problem(api.client.get(f"/v1/artifacts/{sha(b'')}"), 404, "not-found")
+
+
 def test_an_upload_over_the_limit_is_a_413_problem_and_stores_nothing(api: Api) -> None:
     before = _stored_files(api)
     data = b"x" * (UPLOAD_LIMIT + 1)

@@ -24,7 +24,7 @@ from assay.agents.actions import (
 from assay.agents.views import GameView, JobView
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import GameStatus, JobStatus, Party
-from solver.decide import SolverLocal, decide
+from solver.decide import DEFAULT_MIN_BUDGET, Pricing, SolverLocal, decide, price_ok, stake_short
 from tests.agents.fakes import CHEAT, ME, OPS, OTHER, PARAMS, SEATED, STEPS, T, game, job, request
 
 STAKE = PARAMS.solverStake
@@ -109,3 +109,31 @@ def test_submit_carries_the_trace_root_and_the_moves_follow_the_game_player() ->
     (move,) = decide(job(open_games=1), [game()], cheat, 1301, ME)
     assert isinstance(move, Open)
     assert (move.lo, move.hi, move.hashes) == (0, 8, (CHEAT[4],))
+
+
+# ------------------------------------------------------------------------- pricing and stake
+
+GIGA = 10**9
+
+
+def test_a_one_wei_job_is_below_the_default_minimum_budget() -> None:
+    ok, why = price_ok(1, 10**6, Pricing())
+    assert not ok and why == "budget 0.000000000000000001 ETH is below the minimum budget 0.001 ETH"
+    assert price_ok(DEFAULT_MIN_BUDGET, 10**6, Pricing()) == (True, "")
+
+
+def test_the_price_per_gflop_is_charged_on_the_estimate_rounded_up() -> None:
+    pricing = Pricing(min_budget=0, min_wei_per_gflop=100 * GIGA)  # 100 gwei per GFLOP
+    assert price_ok(250 * GIGA, int(2.5 * GIGA), pricing) == (True, "")
+    ok, why = price_ok(250 * GIGA - 1, int(2.5 * GIGA), pricing)
+    assert not ok and "the minimum price 0.0000001 ETH/GFLOP times 2.5e+09 estimated FLOPs" in why
+    # One FLOP still costs a whole wei: the ceiling never lets a job through for free.
+    assert not price_ok(0, 1, Pricing(min_budget=0, min_wei_per_gflop=1))[0]
+    assert price_ok(0, 10**30, Pricing(min_budget=0))[0]  # no price set: any size
+
+
+def test_stake_short_says_how_much_more() -> None:
+    assert stake_short(STAKE, STAKE) is None
+    why = stake_short(STAKE - 10**17, STAKE)
+    assert why is not None and "stake 0.1 ETH more" in why
+    assert "below the 1 ETH a claim locks" in why

@@ -7,13 +7,17 @@ import pytest
 
 from assay.agents.preflight import DEFAULT_MAX_FLOPS, default_limits
 from assay.agents.settings import AgentSettingsError
+from solver.decide import DEFAULT_MIN_BUDGET, Pricing, price_ok
 from solver.settings import CheatPoint, SolverSettings
+
+ETH = 10**18
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("ASSAY_SOLVER_MAX_MEMORY", "ASSAY_SOLVER_MAX_FLOPS", "ASSAY_SOLVER_CHEAT_FROM",
-                "ASSAY_SOLVER_INTERVAL", "ASSAY_TASK_RUNNER"):  # fmt: skip
+                "ASSAY_SOLVER_INTERVAL", "ASSAY_TASK_RUNNER", "ASSAY_SOLVER_MIN_BUDGET",
+                "ASSAY_SOLVER_MIN_PRICE"):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
 
 
@@ -47,6 +51,7 @@ def test_the_cheat_reads_step_colon_op(monkeypatch: pytest.MonkeyPatch) -> None:
         ("ASSAY_SOLVER_MAX_MEMORY", "lots", "--max-memory: 'lots' is not a size"),
         ("ASSAY_SOLVER_MAX_FLOPS", "-1", "--max-flops: '-1': the FLOP count must be positive"),
         ("ASSAY_SOLVER_CHEAT_FROM", "0:3", "--cheat-from: STEP and OP start at 1, got '0:3'"),
+        ("ASSAY_SOLVER_MIN_BUDGET", "cheap", "--min-budget: 'cheap' is not an amount"),
     ],
 )
 def test_a_bad_value_names_the_flag_and_the_variable(
@@ -56,3 +61,14 @@ def test_a_bad_value_names_the_flag_and_the_variable(
     with pytest.raises(AgentSettingsError) as refused:
         SolverSettings.load()
     assert says in str(refused.value) and f"(from ${var})" in str(refused.value)
+
+
+def test_the_claim_floor_reads_amounts_and_defaults_above_one_wei(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert SolverSettings.load().pricing() == Pricing(DEFAULT_MIN_BUDGET, 0)
+    assert not price_ok(1, 1, SolverSettings.load().pricing())[0]
+    monkeypatch.setenv("ASSAY_SOLVER_MIN_BUDGET", "0.25ether")
+    monkeypatch.setenv("ASSAY_SOLVER_MIN_PRICE", "100gwei")
+    assert SolverSettings.load().pricing() == Pricing(ETH // 4, 100 * 10**9)
+    assert SolverSettings.load(min_budget="0").pricing().min_budget == 0

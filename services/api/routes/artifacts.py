@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
@@ -9,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from assay.store import ContentHash
 from services.api.deps import ContextDep, SessionDep
+from services.api.errors import InvalidBodyError
 from services.api.problems import problems
 from services.api.ranges import parse_range
 from services.api.routes.params import READ_PROBLEMS, ContentHashPath
@@ -16,6 +18,9 @@ from services.api.schemas.artifacts import ArtifactOut
 from services.api.service import artifacts
 
 router = APIRouter(prefix="/v1/artifacts", tags=["artifacts"])
+
+EMPTY_SHA256 = ContentHash("0x" + hashlib.sha256(b"").hexdigest())
+"""The only hash an empty body can match: naming it is asking to store nothing."""
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 UPLOAD_BODY = {
@@ -41,7 +46,7 @@ DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_model=ArtifactOut,
     responses={
         200: {"model": ArtifactOut, "description": "Already stored; nothing changed."},
-        **problems("hash-mismatch", "payload-too-large", "invalid-request"),
+        **problems("hash-mismatch", "payload-too-large", "invalid-request", "invalid-body"),
     },
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
@@ -49,7 +54,11 @@ async def upload_artifact(
     content_hash: ContentHashPath, request: Request, response: Response, context: ContextDep
 ) -> ArtifactOut:
     """Store bytes under their sha256: 201 if new, 200 if already there. The hash in the URL
-    is checked: on a mismatch, or past the size limit, nothing is stored."""
+    is checked: on a mismatch, an empty body, or past the size limit, nothing is stored."""
+    if ContentHash(content_hash) == EMPTY_SHA256:
+        raise InvalidBodyError(
+            "the body is empty: an artifact has at least one byte; send the file's bytes"
+        )
     declared = request.headers.get("content-length", "")
     upload = await artifacts.put_artifact(
         context.store,
