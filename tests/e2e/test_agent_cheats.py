@@ -151,6 +151,12 @@ class CheatTrainer(Trainer):
             return 0.0
         return super().train_step(recorder)
 
+    def _update_in_place(
+        self, names: list[str], grads: list[torch.Tensor], lr: float, step: int
+    ) -> bool:
+        # The wrong gradient is applied in the op-by-op update, so that step must take it.
+        return step != self.grad_step and super()._update_in_place(names, grads, lr, step)
+
     def _update(self, name: str, g: torch.Tensor, lr: float, step: int) -> None:
         if step == self.grad_step and name == min(self.params):
             recorder, self.mode.recorder = self.mode.recorder, None
