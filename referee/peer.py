@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import structlog
 
+from assay.agents.datafiles import fetch_data, load_job_data
 from assay.agents.opinputs import (
     Agreed,
     OpInputsError,
@@ -58,6 +60,8 @@ class PeerRecompute:
     """A `Recompute` that fetches the operator's inputs from peers (see module docstring).
 
     `paths` counts how requests were answered ("op-inputs" or "replay"), for logs and tests.
+    A job's user data file is read from `store` (fetched from the job's peers if missing) and
+    laid out under `workdir` (default: a temporary directory).
     """
 
     def __init__(
@@ -69,8 +73,10 @@ class PeerRecompute:
         *,
         timeout: float = 5.0,
         publish_wait: float = 10.0,
+        workdir: Path | None = None,
     ) -> None:
         self.specs, self.store, self.games, self.fallback = specs, store, games, fallback
+        self.workdir = workdir
         self.timeout, self.publish_wait = timeout, publish_wait
         self._first_try: dict[int, float] = {}
         self.paths: dict[str, int] = {"op-inputs": 0, "replay": 0}
@@ -107,6 +113,7 @@ class PeerRecompute:
         if doc.get("job_id") != int(job.job_id):
             raise OpInputsError(f"bundle is for job {doc.get('job_id')}, not {int(job.job_id)}")
         tensors = load_tensors(client.fetch(str(doc.get("tensors"))))
+        fetch_data(spec, self.store, peers, self.timeout)  # a user data file: the solver has it
         expected = self._shapes(spec, job).record(request.step, request.op_index)
         agreed = Agreed(request.input, request.step, request.op_index)
         inputs = check_inputs(doc, tensors, expected, agreed)
@@ -130,11 +137,9 @@ class PeerRecompute:
 
     def _shapes(self, spec: Any, job: Job) -> ShapeTracer:
         """One ShapeTracer (dataset, model) per spec, kept for the process's life."""
-        from assay.repro.data import load_dataset
-
         key = bytes(job.spec_hash)
         if key not in self._shape_tracers:
-            data = load_dataset(spec.data, int(spec.training.seed))
+            data = load_job_data(spec, self.store, self.workdir)
             self._shape_tracers[key] = ShapeTracer(spec, data)
         return self._shape_tracers[key]
 

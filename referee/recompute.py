@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.agents import tasks
+from assay.agents.datafiles import copy_data
 from assay.agents.work import SpecSource
 from assay.protocol.records import Job, Request
 from assay.protocol.types import StateHash
@@ -37,6 +38,9 @@ class ReplayRecompute:
         if spec is None:
             raise LookupError(f"the referee does not know spec {job.spec_hash}")
         directory = self.workdir / f"referee_job_{int(job.job_id)}"
+        source = getattr(self.specs, "store", None)  # StoreSpecSource: the data file is there
+        if isinstance(source, LocalStore) and source.root != self.store.root:
+            copy_data(spec, source, self.store)
         args = tasks.task_args(self.store, spec, directory)
         return {
             **args,

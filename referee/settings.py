@@ -32,8 +32,11 @@ def referee_recompute(proc: AgentProcess) -> Recompute:
     # deferred: referee.peer pulls in torch (~5 s), which `assay --help` and the solver never need
     from referee.peer import PeerRecompute
 
-    fallback = replay_recompute(proc.specs, proc.state_dir / "referee")
-    return PeerRecompute(proc.specs, proc.store, proc.protocol.game.get_game, fallback)
+    workdir = proc.state_dir / "referee"
+    fallback = replay_recompute(proc.specs, workdir)
+    return PeerRecompute(
+        proc.specs, proc.store, proc.protocol.game.get_game, fallback, workdir=workdir
+    )
 
 
 def build_referee(settings: RefereeSettings, proc: AgentProcess) -> RefereeAgent:

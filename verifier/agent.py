@@ -195,8 +195,10 @@ class VerifierAgent(BaseAgent):
             self.sampled[int(action.job_id)] = SampleResult(False, reason)
             return None
         job = self.protocol.market.get_job(action.job_id)
+        workdir = self.config.workdir / f"job_{action.job_id}"  # a user data file goes here
         handle = self.runner.submit(
-            f"sample-{action.job_id}", lambda: sampled_replay(spec, job, store, policy)
+            f"sample-{action.job_id}",
+            lambda: sampled_replay(spec, job, store, policy, workdir=workdir),
         )
         self.samples[int(action.job_id)] = handle
         return handle

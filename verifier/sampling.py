@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assay.agents.datafiles import fetch_data, load_job_data
 from assay.errors import AssayError
 from assay.net.blobs import BlobClient
 from assay.net.uri import parse_uri
@@ -25,7 +26,6 @@ from assay.protocol.merkle import MerkleTree
 from assay.protocol.records import Job
 from assay.protocol.types import StateHash
 from assay.repro import rng
-from assay.repro.data import load_dataset
 from assay.repro.trainer import Trainer
 from assay.store import LocalStore
 
@@ -120,9 +120,19 @@ def replay_segment(spec: Any, data: Any, start: Path | None, a: int, b: int) -> 
 
 
 def sampled_replay(
-    spec: Any, job: Job, store: LocalStore, policy: ReplayPolicy, *, timeout: float = 3.0
+    spec: Any,
+    job: Job,
+    store: LocalStore,
+    policy: ReplayPolicy,
+    *,
+    timeout: float = 3.0,
+    workdir: Path | None = None,
 ) -> SampleResult:
-    """Check `policy.segments` sampled segments of the solver's trace against its manifest."""
+    """Check `policy.segments` sampled segments of the solver's trace against its manifest.
+
+    A user data file (`artifact:0x…`) is read from `store`, fetched from the solver's peers if
+    missing, and laid out under `workdir` (default: a temporary directory).
+    """
 
     try:
         h, peers = parse_uri(job.artifact_uri)
@@ -152,7 +162,11 @@ def sampled_replay(
         first = all_segments(total, list(checkpoints))[:1]
         segments, starts = first, {0: None}
         note = f" (checkpoints unavailable: {exc}; checked the first segment from h_0 only)"
-    data = load_dataset(spec.data, int(spec.training.seed))
+    try:  # the solver serves the data file it trained on; its hash is in the spec
+        fetch_data(spec, store, peers, timeout)
+        data = load_job_data(spec, store, workdir)
+    except (AssayError, OSError, ValueError) as exc:
+        return SampleResult(False, f"the job's data is unavailable: {exc}", tuple(segments))
     trained = 0
     for a, b in segments:
         try:

@@ -10,6 +10,7 @@ beside a job's checkpoints, the extension told by the file's first bytes.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -84,10 +85,14 @@ def data_dir(spec: Any, store: LocalStore, workdir: Path) -> Path | None:
     return directory
 
 
-def load_job_data(spec: Any, store: LocalStore | None, workdir: Path) -> Any:
-    """The spec's Dataset; a user data file is read from `store` (via `data_dir`)."""
+def load_job_data(spec: Any, store: LocalStore | None, workdir: Path | None) -> Any:
+    """The spec's Dataset; a user data file is read from `store` (via `data_dir`), laid out
+    under `workdir` (None: a temporary directory, gone once the data is in memory)."""
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
 
-    directory = data_dir(spec, store, workdir) if store is not None else None
+    if workdir is None and store is not None and data_hash(spec) is not None:
+        with tempfile.TemporaryDirectory(prefix="assay-data-") as scratch:
+            return load_job_data(spec, store, Path(scratch))
+    directory = data_dir(spec, store, workdir) if store is not None and workdir else None
     return load_dataset(spec.data, int(spec.training.seed), artifact_dir=directory)

@@ -55,6 +55,7 @@ from assay.cli.output import console
 from assay.net.blobs import DEFAULT_BIND, BlobServer
 from assay.net.uri import make_uri
 from assay.protocol.canonical import canonical_bytes
+from assay.protocol.datasets import parse_source
 from assay.protocol.spec import JobSpec, SpecError, load_spec
 from assay.store import DEFAULT_STORE, LocalStore
 
@@ -182,6 +183,13 @@ def run(
             spec = load_spec(path)
         except SpecError as exc:
             fail(f"invalid template {path}: {exc}", f"check it with `assay job validate {path}`")
+        if parse_source(str(spec.data.source)).family == "artifact":
+            # its honeypot solvers and commitments would need the data file: not supported yet
+            fail(
+                f"template {path} trains on a user data file ({spec.data.source}): "
+                "honeypots on user data files are not supported yet",
+                "use a template with a built-in data set (sklearn:…, synthetic:…)",
+            )
         templates.append(Template(path.stem, spec.model_dump(mode="json")))
     with reporting():
         chain = connect(ChainOptions(rpc_url, deployment, keystore, dev_account))

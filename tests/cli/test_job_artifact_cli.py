@@ -3,7 +3,9 @@
 The submitter posts it with `assay job submit --artifacts DIR --peer` (its store served by a
 BlobServer); a solver agent with its own, empty store (another machine) resolves the spec,
 fetches the data file from the spec's peer, trains and submits; a third party fetches the
-trained model with `assay job fetch` and gets the metric on the user's test split.
+trained model with `assay job fetch` and gets the metric on the user's test split; a verifier
+with `--replay sampled` and its own empty store checks it, fetching the data file from the
+solver's peer.
 """
 
 from __future__ import annotations
@@ -20,15 +22,18 @@ from assay.agents.datafiles import data_hash
 from assay.agents.manifest import ManifestPublisher
 from assay.agents.runner import InlineRunner
 from assay.agents.specsource import StoreSpecSource
-from assay.agents.work import train_trace
+from assay.agents.work import MappingSpecSource, train_trace
 from assay.chain.devnet import Devnet
 from assay.cli.main import app
 from assay.net.blobs import BlobServer
+from assay.protocol.canonical import spec_hash
 from assay.protocol.spec import load_spec
 from assay.protocol.types import JobId, JobStatus
 from assay.store import LocalStore
 from solver.agent import SolverAgent
 from tests.cli.test_job_cli import artifact_job
+from verifier.agent import VerifierAgent
+from verifier.sampling import ReplayPolicy
 
 pytestmark = pytest.mark.anvil
 
@@ -68,7 +73,8 @@ def test_a_solver_elsewhere_fetches_the_data_file_trains_and_the_model_comes_hom
     spec = load_spec(job_file)
     h = data_hash(spec)
     assert h is not None
-    stores = {name: LocalStore(tmp_path / name) for name in ("submitter", "solver", "fetcher")}
+    names = ("submitter", "solver", "fetcher", "verifier")
+    stores = {name: LocalStore(tmp_path / name) for name in names}
     with BlobServer(stores["submitter"]) as spec_peer, BlobServer(stores["solver"]) as solver_peer:
         result = assay(
             net, "job", "submit", str(job_file), "--budget", "0.5ether",
@@ -101,6 +107,24 @@ def test_a_solver_elsewhere_fetches_the_data_file_trains_and_the_model_comes_hom
 
         expected = train_trace(spec, tmp_path / "local", artifact_dir=data)
         assert market.get_job(job_id).final_state == expected[-1]
+
+        # The verifier's spec source fetches only the spec: its store starts without the data
+        # file, which the sampled check then fetches from the solver's peer (artifactURI).
+        verifier = VerifierAgent(
+            net.actor("verifier1").protocol, MappingSpecSource({spec_hash(spec): spec}),
+            AgentConfig(cursor_path=tmp_path / "verifier-agent" / "cursor.json",
+                        workdir=tmp_path / "verifier-agent" / "work",
+                        start_block=net.deployment.block_number, min_credit=0),
+            runner=InlineRunner(), verify_all=True, store=stores["verifier"],
+            policy=ReplayPolicy.sampled(segments=2, seed=7),
+        )  # fmt: skip
+        for _ in range(5):
+            if int(job_id) in verifier.sampled:
+                break
+            verifier.tick()
+        sampled = verifier.sampled[int(job_id)]
+        assert sampled.ok, sampled.reason
+        assert sampled.segments == ((0, 2), (2, 4)) and stores["verifier"].has(h)
 
         out = tmp_path / "model"
         result = assay(

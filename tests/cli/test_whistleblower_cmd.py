@@ -34,6 +34,7 @@ from assay.cli.main import app
 from assay.protocol.spec import load_spec
 from assay.protocol.types import JobId, JobStatus, Role
 from assay.store import LocalStore
+from tests.cli.test_job_cli import artifact_job
 from tests.e2e.test_protocol_journeys import (
     N_OPS,
     Honeypot,
@@ -283,3 +284,11 @@ def test_run_plants_a_honeypot_others_can_resolve_and_stops_on_sigint(
     assert p.market.job_count() == 1  # --max-honeypots 1
     secret = json.loads((state_dir / "state.json").read_text())["key"]
     assert secret and secret not in output  # the key never reaches the log
+
+
+def test_run_refuses_a_template_on_a_user_data_file(tmp_path: Path) -> None:
+    """Refused before any chain is reached, with what to use instead."""
+    template = artifact_job(tmp_path)
+    result = runner.invoke(app, ["whistleblower", "run", "--template", str(template)])
+    assert result.exit_code != 0 and "Traceback" not in result.output, result.output
+    assert "trains on a user data file" in result.output and "built-in data set" in result.output

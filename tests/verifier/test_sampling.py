@@ -11,13 +11,16 @@ import pytest
 from assay.agents.actions import Attest, Challenge, StartReplay, StartSampledReplay, WorkState
 from assay.agents.manifest import build_manifest, manifest_bytes
 from assay.agents.work import JobWork, train_trace
+from assay.net.blobs import BlobServer
 from assay.net.uri import make_uri, parse_uri
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.records import Job
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import JobId, StateHash
 from assay.store import LocalStore
+from assay.store.hashing import ContentHash
 from tests.agents.fakes import CHEAT, ME, OTHER, STEPS, job
+from tests.cli.test_job_cli import artifact_job
 from tests.verifier.test_decide import MINE
 from verifier.decide import VerifierLocal, decide
 from verifier.sampling import (
@@ -118,10 +121,12 @@ def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[JobSpec, JobWork, 
     return spec, work, tmp
 
 
-def publish(work: JobWork, store: LocalStore, steps: tuple[StateHash, ...]) -> Job:
+def publish(
+    work: JobWork, store: LocalStore, steps: tuple[StateHash, ...], peers: list[str] | None = None
+) -> Job:
     manifest = build_manifest(3, work, store)
     manifest["steps"] = ["0x" + bytes(s).hex() for s in steps]
-    uri = make_uri(store.put_bytes(manifest_bytes(manifest)), [])
+    uri = make_uri(store.put_bytes(manifest_bytes(manifest)), peers or [])
     return dataclasses.replace(
         job(solver=OTHER).job,
         job_id=JobId(3),
@@ -165,3 +170,47 @@ def test_sampled_check_without_checkpoints_checks_the_first_segment_only(
     result = sampled_replay(spec, chain, bare, ReplayPolicy.sampled(3, 5), timeout=0.2)
     assert result.ok, result.reason
     assert result.segments == ((0, 2),) and "first segment from h_0 only" in result.reason
+
+
+# ------------------------------------------------------------------ a job on a user data file
+@pytest.fixture(scope="module")
+def on_user_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[JobSpec, JobWork, Path]:
+    """A 4-step job on `artifact:0x<sha256>` (an .npz), trained; and the data file."""
+    tmp = tmp_path_factory.mktemp("user-data")
+    data = tmp / "data"
+    data.mkdir()
+    spec = load_spec(artifact_job(data))
+    work = JobWork(tmp / "work", spec=spec)
+    work.steps = train_trace(spec, work.directory, artifact_dir=data)
+    work.trace_root = MerkleTree(work.steps).root
+    return spec, work, next(data.glob("*.npz"))
+
+
+def test_sampled_check_of_a_job_on_a_user_data_file_fetches_it_from_the_solver(
+    on_user_data: tuple[JobSpec, JobWork, Path], tmp_path: Path
+) -> None:
+    spec, work, data_file = on_user_data
+    solver = LocalStore(tmp_path / "solver")  # the manifest, checkpoints and the data file
+    digest = solver.put_file(data_file)
+    assert digest == ContentHash("0x" + data_file.stem)
+    verifier = LocalStore(tmp_path / "verifier")
+    with BlobServer(solver) as server:
+        chain = publish(work, solver, work.steps, [server.endpoint])
+        result = sampled_replay(
+            spec, chain, verifier, ReplayPolicy.sampled(2, 5), workdir=tmp_path / "job_3"
+        )
+    assert result.ok, result.reason
+    assert result.segments == ((0, 2), (2, 4)) and result.trained_steps == 4
+    assert verifier.has(digest)
+    assert (tmp_path / "job_3" / "data" / data_file.name).read_bytes() == data_file.read_bytes()
+
+
+def test_sampled_check_without_the_user_data_file_falls_back_to_a_full_replay(
+    on_user_data: tuple[JobSpec, JobWork, Path], tmp_path: Path
+) -> None:
+    spec, work, data_file = on_user_data
+    store = LocalStore(tmp_path / "store")  # manifest and checkpoints, no data file, no peers
+    chain = publish(work, store, work.steps)
+    result = sampled_replay(spec, chain, store, ReplayPolicy.sampled(2, 5), timeout=0.2)
+    assert not result.ok
+    assert "data is unavailable" in result.reason and data_file.stem in result.reason
