@@ -10,6 +10,7 @@ is deterministic).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,11 +53,13 @@ def train_trace(
     checkpoint_dir: Path,
     progress: Callable[[int, int, float | None], None] | None = None,
     artifact_dir: Path | None = None,
+    metrics: bool = False,
 ) -> Trace:
     """h_0..h_T of `spec`, with step_0 and every checkpoint.interval-th state saved.
 
     `progress(step, total, loss)` is called after every step (assay.agents.progress);
-    `artifact_dir` holds a user data file (assay.agents.datafiles.data_dir).
+    `artifact_dir` holds a user data file (assay.agents.datafiles.data_dir); with `metrics`,
+    the losses and the test-split metric go to `checkpoint_dir`/metrics.json (`write_metrics`).
     """
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
@@ -65,15 +68,36 @@ def train_trace(
     data = load_dataset(spec.data, int(spec.training.seed), artifact_dir=artifact_dir)
     trainer = Trainer(spec, data, checkpoint_dir=checkpoint_dir)
     trainer.save(_checkpoint(checkpoint_dir, 0))
-    if progress is None:
-        return tuple(r.state_hash for r in trainer.run())
     total = int(spec.training.steps)
     hashes: list[StateHash] = []
+    losses: list[float] = []
     for r in trainer.run():
         hashes.append(r.state_hash)
         if r.loss is not None:
-            progress(r.step, total, r.loss)
+            losses.append(r.loss)
+            if progress is not None:
+                progress(r.step, total, r.loss)
+    if metrics:
+        # After the last state hash: evaluating reads the weights and changes none of them.
+        write_metrics(checkpoint_dir, spec, losses, trainer.evaluate(), hashes[-1])
     return tuple(hashes)
+
+
+METRICS_FILE = "metrics.json"
+"""The training metrics in a job's work directory, as `assay repro run` writes them."""
+
+
+def write_metrics(
+    directory: Path, spec: Any, losses: list[float], metric: float, final: StateHash
+) -> Path:
+    """`{"loss": [l_1..l_T], "metric": name, name: value, "final_state_hash": "0x…"}`."""
+    name = str(spec.evaluation.metric)
+    doc = {"loss": losses, "metric": name, name: metric, "final_state_hash": "0x" + final.hex()}
+    path = directory / METRICS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")))
+    tmp.replace(path)
+    return path
 
 
 def step_trace(
