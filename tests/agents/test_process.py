@@ -352,3 +352,7 @@ def test_no_telemetry_is_bound_when_the_runner_reports_no_progress(tmp_path: Pat
     ) as proc:
         assert proc.telemetry is None and proc.progress.telemetry is None
     assert "no training telemetry: the task runner does not report progress" in lines[-1]
+    # deferred: the Celery runner lives in services (tests may import any layer)
+    from services.workers.runner import CeleryRunner
+
+    assert CeleryRunner.reports_progress is False

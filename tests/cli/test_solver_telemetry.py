@@ -174,3 +174,11 @@ def test_watch_follows_a_real_solvers_training_and_its_manifest_names_the_metric
     assert isinstance(shown, TrainingMetrics), shown
     assert shown.losses == metrics["loss"] and shown.metric_name == "accuracy"
     assert shown.metric_value is not None and 0.0 <= shown.metric_value <= 1.0
+
+
+def test_a_telemetry_bind_that_is_not_an_endpoint_or_a_port_is_a_usage_error() -> None:
+    result = CliRunner().invoke(
+        app, ["solver", "run", "--telemetry-bind", "localhost:7412"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 2, result.output
+    assert "must be tcp://HOST:PORT, tcp://HOST:* or a port number" in result.output
