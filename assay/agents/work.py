@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import structlog
+
 from assay.agents.actions import WorkState
 from assay.agents.runner import TaskHandle
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import StateHash, StepIndex
+
+log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from assay.repro.state import TrainState
@@ -78,9 +82,18 @@ def train_trace(
             if progress is not None:
                 progress(r.step, total, r.loss)
     if metrics:
-        # After the last state hash: evaluating reads the weights and changes none of them.
-        write_metrics(checkpoint_dir, spec, losses, trainer.evaluate(), hashes[-1])
+        write_metrics(checkpoint_dir, spec, losses, _evaluate(trainer), hashes[-1])
     return tuple(hashes)
+
+
+def _evaluate(trainer: Any) -> float | None:
+    """The test-split metric, or None if evaluating fails: metrics never cost a job its result."""
+    try:
+        # After the last state hash: evaluating reads the weights and changes none of them.
+        return float(trainer.evaluate())
+    except Exception as exc:  # an auxiliary figure: the trace is already complete
+        log.warning("train.evaluate_failed", reason=f"{type(exc).__name__}: {exc}")
+        return None
 
 
 METRICS_FILE = "metrics.json"
@@ -88,11 +101,14 @@ METRICS_FILE = "metrics.json"
 
 
 def write_metrics(
-    directory: Path, spec: Any, losses: list[float], metric: float, final: StateHash
+    directory: Path, spec: Any, losses: list[float], metric: float | None, final: StateHash
 ) -> Path:
-    """`{"loss": [l_1..l_T], "metric": name, name: value, "final_state_hash": "0x…"}`."""
+    """`{"loss": [l_1..l_T], "metric": name, name: value, "final_state_hash": "0x…"}` (no
+    value when the metric could not be computed)."""
     name = str(spec.evaluation.metric)
-    doc = {"loss": losses, "metric": name, name: metric, "final_state_hash": "0x" + final.hex()}
+    doc: dict[str, Any] = {"loss": losses, "metric": name, "final_state_hash": "0x" + final.hex()}
+    if metric is not None:
+        doc[name] = metric
     path = directory / METRICS_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")))

@@ -107,6 +107,21 @@ def test_train_task_writes_the_metrics_the_explorer_draws_without_changing_the_t
     assert "metrics" not in build_manifest(3, job, store)
 
 
+def test_a_failing_evaluation_still_gives_the_trace_and_the_loss_curve(
+    spec: JobSpec, honest: Trace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.repro.trainer import Trainer  # deferred: torch, only where a test trains
+
+    def broken(self: Trainer) -> float:
+        raise RuntimeError("out of memory on the test split")
+
+    monkeypatch.setattr(Trainer, "evaluate", broken)  # fault injection: the rest is real
+    assert train_trace(spec, tmp_path, metrics=True) == honest
+    metrics = json.loads((tmp_path / METRICS_FILE).read_text())
+    assert len(metrics["loss"]) == STEPS and metrics["metric"] == "accuracy"
+    assert "accuracy" not in metrics
+
+
 def test_train_task_twice_computes_once(
     spec: JobSpec, store: LocalStore, tmp_path: Path, task_logs: list[MutableMapping[str, Any]]
 ) -> None:
