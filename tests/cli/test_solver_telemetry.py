@@ -9,13 +9,10 @@ No fixed sleeps: every wait polls a condition with a deadline.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,13 +26,13 @@ from assay.protocol.spec import load_spec
 from assay.protocol.types import JobId, JobStatus
 from assay.store import ContentHash, LocalStore
 from services.api.service.metrics import TrainingMetrics, job_metrics
+from tests.cli.agent_procs import AgentProcs
 
 pytestmark = pytest.mark.anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "digits-mlp.toml"
 STEPS = 30
-DEADLINE = 180.0
 PROGRESS = re.compile(r"job (\d+): step (\d+)/(\d+) \(\d+%\) loss (\d+\.\d{4})$")
 
 
@@ -54,63 +51,28 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Procs:
-    """Child processes logging to files; `wait` fails early, with every log, if one died."""
-
-    def __init__(self) -> None:
-        self.procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
-
-    def start(self, label: str, args: list[str], env: dict[str, str], log: Path) -> None:
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "assay.cli.main", *args],
-                cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        self.procs[label] = (proc, log)
-
-    def log(self, label: str) -> str:
-        return self.procs[label][1].read_text(errors="replace")
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- {label} (exit {p.poll()})\n{self.log(label)[-3000:]}"
-            for label, (p, _) in self.procs.items()
-        )
-
-    def wait(self, cond: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + DEADLINE
-        while not cond():
-            dead = [k for k, (p, _) in self.procs.items() if p.poll() is not None]
-            if dead:
-                pytest.fail(f"{dead[0]} exited while waiting for {what}:\n{self.logs()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}:\n{self.logs()}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        for proc, _ in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc, _ in self.procs.values():
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=30)
+def start_watch(procs: AgentProcs, job_id: JobId, endpoint: str) -> None:
+    """`assay job watch ID --telemetry ENDPOINT` as one more child of `procs` (logs/watch.log)."""
+    log = procs.work / "logs" / "watch.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "assay.cli.main", "job", "watch", str(job_id),
+                "--interval", "0.1", "--telemetry", endpoint,
+            ],
+            cwd=procs.work, env=procs.env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    procs.procs["watch"] = (proc, log)
 
 
 def test_watch_follows_a_real_solvers_training_and_its_manifest_names_the_metrics(
     devnet: Devnet, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
-    env.update(
-        ASSAY_RPC_URL=devnet.node.url, ASSAY_DEPLOYMENT=str(devnet.deployment_file),
-        ASSAY_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", COLUMNS="200",
-    )  # fmt: skip
+    procs = AgentProcs(devnet, tmp_path)
     market = devnet.actor("deployer").protocol.market
     submitter_store = LocalStore(tmp_path / "submitter-store")
     endpoint = f"tcp://127.0.0.1:{free_port()}"
-    procs = Procs()
     with BlobServer(submitter_store) as spec_peer:
         result = CliRunner().invoke(
             app,
@@ -119,7 +81,7 @@ def test_watch_follows_a_real_solvers_training_and_its_manifest_names_the_metric
                 "--peer", spec_peer.endpoint, "--store", str(submitter_store.root),
                 "--dev-account", "submitter",
             ],
-            env={**env, "ASSAY_PRIVATE_KEY": None, "ASSAY_STORE": None},
+            env={**procs.env, "ASSAY_PRIVATE_KEY": None, "ASSAY_STORE": None},
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         match = re.search(r"job (\d+) posted", result.output)
@@ -128,28 +90,15 @@ def test_watch_follows_a_real_solvers_training_and_its_manifest_names_the_metric
         try:
             # The watcher first: it connects to the endpoint before the solver binds it (zmq
             # reconnects), so its subscription is in place before the solver trains.
-            procs.start(
-                "watch",
-                ["job", "watch", str(job_id), "--interval", "0.1", "--telemetry", endpoint],
-                env, tmp_path / "watch.log",
-            )  # fmt: skip
+            start_watch(procs, job_id, endpoint)
             procs.wait(lambda: f"job {job_id} is Open" in procs.log("watch"), "the watch")
-            solver_store = tmp_path / "solver-store"
-            procs.start(
-                "solver",
-                [
-                    "solver", "run", "--dev-account", "solver",
-                    "--state-dir", str(tmp_path / "solver"), "--store", str(solver_store),
-                    "--interval", "0.2", "--min-credit", "0", "--telemetry-bind", endpoint,
-                ],
-                env, tmp_path / "solver.log",
-            )  # fmt: skip
+            procs.start("solver", "solver", "solver", "--telemetry-bind", endpoint)
             last = f"job {job_id}: step {STEPS}/{STEPS} (100%)"
             procs.wait(lambda: last in procs.log("watch"), "the last training step watched")
             procs.wait(lambda: market.job_status(job_id) == JobStatus.SUBMITTED, "Submitted")
             artifact_uri = market.get_job(job_id).artifact_uri
         finally:
-            procs.stop()
+            procs.terminate()
 
     solver_log, watch_log = procs.log("solver"), procs.log("watch")
     assert f"solver: training progress published on {endpoint}" in solver_log, solver_log
@@ -162,7 +111,7 @@ def test_watch_follows_a_real_solvers_training_and_its_manifest_names_the_metric
     assert STEPS in watched and len(watched) >= 2, watch_log  # one plain line per update
     assert "▁" not in watch_log  # piped: no sparkline
 
-    store = LocalStore(solver_store)
+    store = LocalStore(tmp_path / "stores" / "solver")
     manifest = json.loads(store.get_bytes(parse_uri(artifact_uri).content_hash))
     metrics = json.loads(store.get_bytes(ContentHash(manifest["metrics"])))
     assert len(metrics["loss"]) == STEPS and metrics["metric"] == "accuracy"
