@@ -47,6 +47,21 @@ def parse_cheat(text: str) -> CheatPoint:
     return CheatPoint(step, op)
 
 
+DEFAULT_TELEMETRY_BIND = "tcp://127.0.0.1:*"
+
+
+def parse_telemetry_bind(value: str | int) -> str:
+    """`7412` -> tcp://127.0.0.1:7412; tcp://HOST:PORT|* as given; ValueError otherwise."""
+    text = str(value).strip()
+    if text.isdigit():
+        text = f"tcp://127.0.0.1:{text}"
+    host, sep, port = text.removeprefix("tcp://").rpartition(":")
+    valid_port = port == "*" or (port.isdigit() and 0 < int(port) < 65536)
+    if not text.startswith("tcp://") or not sep or not host or not valid_port:
+        raise ValueError(f"must be tcp://HOST:PORT, tcp://HOST:* or a port number, got {text!r}")
+    return text
+
+
 class SolverSettings(AgentSettings):
     """`assay solver run`: the shared agent options, the preflight limits, the demo cheat."""
 
@@ -68,6 +83,10 @@ class SolverSettings(AgentSettings):
     )
     min_price: int = Field(
         default=0, ge=0, description="skip jobs paying less than this many wei per estimated GFLOP"
+    )
+    telemetry_bind: str = Field(
+        default=DEFAULT_TELEMETRY_BIND,
+        description="where training progress is published (tcp://HOST:PORT or PORT; * = any port)",
     )
     cheat_from: Annotated[CheatPoint | None, NoDecode] = Field(
         default=None, description="DEVNET DEMO ONLY: commit a wrong trace from (step, operator)"
@@ -92,6 +111,15 @@ class SolverSettings(AgentSettings):
             return 0 if value.strip() == "0" else parse_amount(value)
         except AmountError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("telemetry_bind", mode="before")
+    @classmethod
+    def _telemetry(cls, value: Any) -> Any:
+        return parse_telemetry_bind(value) if isinstance(value, str | int) else value
+
+    def telemetry_address(self) -> str:
+        """Where `assay job watch --telemetry` connects to follow this solver's training."""
+        return self.telemetry_bind
 
     def pricing(self) -> Pricing:
         """The claim floor: --min-budget and --min-price."""

@@ -4,11 +4,15 @@ The manifest is a small canonical JSON artifact in the solver's store:
 
     {"version": 1, "kind": "assay-trace-manifest", "job_id": 3, "spec_hash": "0x<keccak>",
      "steps": ["0x<h_0>", …, "0x<h_T>"], "trace_root": "0x…", "final_state": "0x…",
-     "checkpoints": {"0": "0x<sha256>", "2": "0x<sha256>", …}, "final_weights": "0x<sha256>"}
+     "checkpoints": {"0": "0x<sha256>", "2": "0x<sha256>", …}, "final_weights": "0x<sha256>",
+     "metrics": "0x<sha256>"}
 
 `checkpoints` maps a step to the content hash of its safetensors checkpoint (also put in the
 store, so peers can fetch them); `final_weights` is the checkpoint of step T (null when T is not
-a checkpoint step). The solver submits `make_uri(manifest_hash, [its BlobServer endpoint])`.
+a checkpoint step). `metrics`, when training wrote metrics.json (the losses per step and the
+test-split metric, the format `assay repro run` writes), is its content hash (also in the store);
+the explorer draws the loss curve from it. The solver submits
+`make_uri(manifest_hash, [its BlobServer endpoint])`.
 
 A verifier replays from the spec anyway; it fetches the manifest to cross-check the submitted
 trace root and to report the first step where the solver's hash list departs from its replay
@@ -25,7 +29,7 @@ from typing import Any
 
 import structlog
 
-from assay.agents.work import JobWork, Trace
+from assay.agents.work import METRICS_FILE, JobWork, Trace
 from assay.errors import AssayError
 from assay.net.blobs import BlobClient
 from assay.net.uri import make_uri, parse_uri
@@ -62,7 +66,7 @@ def build_manifest(job_id: int, work: JobWork, store: LocalStore) -> dict[str, A
         str(step): str(store.put_file(path)) for step, path in _checkpoints(work.directory).items()
     }
     last = str(len(steps) - 1)
-    return {
+    manifest = {
         "version": VERSION,
         "kind": KIND,
         "job_id": int(job_id),
@@ -73,6 +77,10 @@ def build_manifest(job_id: int, work: JobWork, store: LocalStore) -> dict[str, A
         "checkpoints": checkpoints,
         "final_weights": checkpoints.get(last),
     }
+    metrics = work.directory / METRICS_FILE
+    if metrics.is_file():
+        manifest["metrics"] = str(store.put_file(metrics))
+    return manifest
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:
@@ -96,6 +104,7 @@ class ManifestPublisher:
             job=int(job_id),
             manifest=str(h),
             checkpoints=len(manifest["checkpoints"]),
+            metrics=manifest.get("metrics"),
             uri=uri,
         )
         return uri

@@ -35,6 +35,8 @@ from assay.agents.specsource import StoreSpecSource
 from assay.chain.deploy import ProtocolContracts
 from assay.errors import AssayError, ConfigError
 from assay.net.blobs import BlobServer
+from assay.net.errors import NetError
+from assay.net.telemetry import TelemetryPublisher
 from assay.net.uri import validate_peer
 from assay.store import LocalStore
 
@@ -271,6 +273,12 @@ def advertised(server: BlobServer) -> str:
         raise AdvertiseError(f"${ADVERTISE_ENV}: {exc}") from None
 
 
+class TelemetryBindError(ConfigError):
+    """The solver cannot publish its training progress where --telemetry-bind says."""
+
+    hint = "pass --telemetry-bind with a free port (or tcp://127.0.0.1:* for any free one)"
+
+
 @dataclasses.dataclass
 class AgentProcess:
     """What one agent process holds: its bindings, store, blob server, specs, runner.
@@ -278,6 +286,7 @@ class AgentProcess:
     Attributes:
         endpoint: the blob endpoint peers are told to use (`advertised`).
         echo: prints one line for the user (the entry point's console).
+        telemetry: the endpoint training progress is published on (None: not published).
     """
 
     role: str
@@ -291,6 +300,26 @@ class AgentProcess:
     config: AgentConfig
     progress: TrainingProgress
     echo: Echo
+    telemetry: str | None = None
+
+
+def _telemetry(settings: AgentSettings, runner: TaskRunner) -> TelemetryPublisher | None:
+    """The publisher of training progress, if the role publishes it and the runner reports it.
+
+    Raises:
+        NetError: the address cannot be bound (the message says to pick a free port).
+    """
+    address = settings.telemetry_address()
+    if address is None:
+        return None
+    # Celery workers train in other processes: their progress never reaches this one.
+    if not getattr(runner, "reports_progress", True):
+        log.info("telemetry.off", agent=settings.role, reason="runner reports no progress")
+        return None
+    try:
+        return TelemetryPublisher(address)
+    except NetError as exc:
+        raise TelemetryBindError(str(exc)) from None
 
 
 @contextmanager
@@ -323,25 +352,38 @@ def agent_process(
         min_credit=settings.min_credit,
     )
     server = BlobServer(local, settings.bind)
+    telemetry: TelemetryPublisher | None = None
     try:
         endpoint = advertised(server)
+        telemetry = _telemetry(settings, runner)
+        progress = TrainingProgress(log_steps=log_progress, telemetry=telemetry)
         proc = AgentProcess(
             role, protocol, directory, local, server, endpoint, StoreSpecSource(local), runner,
-            config, TrainingProgress(log_steps=log_progress), echo,
+            config, progress, echo, telemetry.endpoint if telemetry is not None else None,
         )  # fmt: skip
         echo(
             f"{role} agent for {account}: state {directory}, store {settings.store}, "
             f"serving artifacts on {server.endpoint} (advertised as {endpoint})"
         )
+        if telemetry is not None:
+            echo(
+                f"{role}: training progress published on {telemetry.endpoint} "
+                f"(follow a job: assay job watch ID --telemetry {telemetry.endpoint})"
+            )
+        elif settings.telemetry_address() is not None:
+            echo(f"{role}: no training telemetry: the task runner does not report progress")
         log.info(
             "agent.started",
             agent=role,
             account=account,
             state_dir=str(directory),
             endpoint=server.endpoint,
+            telemetry=proc.telemetry,
         )
         yield proc
     finally:
+        if telemetry is not None:
+            telemetry.close()
         server.close()
         shutdown = getattr(runner, "shutdown", None)
         if shutdown is not None:

@@ -4,7 +4,9 @@
 `TrainingProgress` hands out such callbacks (`reporter(kind, job_id)`), keeps the latest figures
 of each running job under a lock, and optionally logs `train.progress` every 10%. It is also a
 rich renderable (one line per running job), which `assay solver|verifier run` shows in a Live
-display when stdout is a terminal. Nothing here ever blocks the training thread for long.
+display when stdout is a terminal. With a `TelemetryPublisher` every training step is also
+published as a `ProgressEvent` on `job/<id>` (what `assay job watch --telemetry` reads). Nothing
+here ever blocks the training thread for long: a zmq publish drops what no subscriber takes.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
+import zmq
 from rich.console import Group
 from rich.text import Text
+
+from assay.net.errors import NetError
+from assay.net.telemetry import ProgressEvent, TelemetryPublisher
 
 log = structlog.get_logger(__name__)
 
@@ -42,12 +48,17 @@ class JobProgress:
 
 
 class TrainingProgress:
-    """Thread-safe progress of the running jobs; logs `train.progress` every 10% if `log_steps`."""
+    """Thread-safe progress of the running jobs; logs `train.progress` every 10% if `log_steps`,
+    publishes each training step's loss on `telemetry` if given."""
 
-    def __init__(self, *, log_steps: bool = True) -> None:
+    def __init__(
+        self, *, log_steps: bool = True, telemetry: TelemetryPublisher | None = None
+    ) -> None:
         self.log_steps = log_steps
+        self.telemetry = telemetry
         self._lock = threading.Lock()
         self._jobs: dict[tuple[str, int], JobProgress] = {}
+        self._telemetry_failed = False
 
     def reporter(self, kind: str, job_id: int) -> ProgressFn:
         """The callback for one run (`kind` is "train" or "replay")."""
@@ -73,8 +84,21 @@ class TrainingProgress:
                 log.info(
                     "train.progress", kind=kind, job=int(job_id), step=step, total=total, loss=loss
                 )
+            if kind == "train" and loss is not None:
+                self._publish(ProgressEvent(int(job_id), step, loss, total=total))
 
         return report
+
+    def _publish(self, event: ProgressEvent) -> None:
+        """Send one event; a failing socket is logged once and never stops training."""
+        if self.telemetry is None:
+            return
+        try:
+            self.telemetry.publish_progress(event)
+        except (NetError, zmq.ZMQError) as exc:
+            if not self._telemetry_failed:
+                self._telemetry_failed = True
+                log.warning("telemetry.publish_failed", job=event.job_id, reason=str(exc))
 
     def finish(self, kind: str, job_id: int) -> None:
         """Drop a run (finished or failed) from the display."""

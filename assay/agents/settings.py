@@ -182,6 +182,10 @@ class AgentSettings(BaseSettings):
         """`state_dir`, else .assay/agents/<role>-<account>."""
         return self.state_dir or DEFAULT_AGENTS_DIR / f"{self.role}-{account.lower()}"
 
+    def telemetry_address(self) -> str | None:
+        """Where to publish training progress (tcp://HOST:PORT); None: this role publishes none."""
+        return None
+
     def devnet_only_set(self) -> list[str]:
         """The flags of the devnet-only options this run sets (each needs a dev account)."""
         return [self.flag(n) for n in self.devnet_only if getattr(self, n) not in (None, False)]

@@ -222,7 +222,11 @@ def _train_locked(
         log.info("task.cached", task=TRAIN, spec=spec_hash, workdir=str(directory), result=done)
         return done
     hashes = train_trace(
-        spec, directory, progress=progress, artifact_dir=data_dir(spec, store, directory)
+        spec,
+        directory,
+        progress=progress,
+        artifact_dir=data_dir(spec, store, directory),
+        metrics=True,
     )
     result = _bind(store, name, {"kind": "train", "spec_hash": spec_hash, "steps": _hexes(hashes)})
     log.info("task.computed", task=TRAIN, spec=spec_hash, workdir=str(directory), result=result)

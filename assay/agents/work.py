@@ -10,15 +10,20 @@ is deterministic).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import structlog
+
 from assay.agents.actions import WorkState
 from assay.agents.runner import TaskHandle
 from assay.protocol.merkle import MerkleTree
 from assay.protocol.types import StateHash, StepIndex
+
+log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from assay.repro.state import TrainState
@@ -52,11 +57,13 @@ def train_trace(
     checkpoint_dir: Path,
     progress: Callable[[int, int, float | None], None] | None = None,
     artifact_dir: Path | None = None,
+    metrics: bool = False,
 ) -> Trace:
     """h_0..h_T of `spec`, with step_0 and every checkpoint.interval-th state saved.
 
     `progress(step, total, loss)` is called after every step (assay.agents.progress);
-    `artifact_dir` holds a user data file (assay.agents.datafiles.data_dir).
+    `artifact_dir` holds a user data file (assay.agents.datafiles.data_dir); with `metrics`,
+    the losses and the test-split metric go to `checkpoint_dir`/metrics.json (`write_metrics`).
     """
     # deferred: loads torch (~2 s); keeps this path light
     from assay.repro.data import load_dataset
@@ -65,15 +72,48 @@ def train_trace(
     data = load_dataset(spec.data, int(spec.training.seed), artifact_dir=artifact_dir)
     trainer = Trainer(spec, data, checkpoint_dir=checkpoint_dir)
     trainer.save(_checkpoint(checkpoint_dir, 0))
-    if progress is None:
-        return tuple(r.state_hash for r in trainer.run())
     total = int(spec.training.steps)
     hashes: list[StateHash] = []
+    losses: list[float] = []
     for r in trainer.run():
         hashes.append(r.state_hash)
         if r.loss is not None:
-            progress(r.step, total, r.loss)
+            losses.append(r.loss)
+            if progress is not None:
+                progress(r.step, total, r.loss)
+    if metrics:
+        write_metrics(checkpoint_dir, spec, losses, _evaluate(trainer), hashes[-1])
     return tuple(hashes)
+
+
+def _evaluate(trainer: Any) -> float | None:
+    """The test-split metric, or None if evaluating fails: metrics never cost a job its result."""
+    try:
+        # After the last state hash: evaluating reads the weights and changes none of them.
+        return float(trainer.evaluate())
+    except Exception as exc:  # an auxiliary figure: the trace is already complete
+        log.warning("train.evaluate_failed", reason=f"{type(exc).__name__}: {exc}")
+        return None
+
+
+METRICS_FILE = "metrics.json"
+"""The training metrics in a job's work directory, as `assay repro run` writes them."""
+
+
+def write_metrics(
+    directory: Path, spec: Any, losses: list[float], metric: float | None, final: StateHash
+) -> Path:
+    """`{"loss": [l_1..l_T], "metric": name, name: value, "final_state_hash": "0x…"}` (no
+    value when the metric could not be computed)."""
+    name = str(spec.evaluation.metric)
+    doc: dict[str, Any] = {"loss": losses, "metric": name, "final_state_hash": "0x" + final.hex()}
+    if metric is not None:
+        doc[name] = metric
+    path = directory / METRICS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, sort_keys=True, separators=(",", ":")))
+    tmp.replace(path)
+    return path
 
 
 def step_trace(

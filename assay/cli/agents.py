@@ -22,7 +22,13 @@ from assay.cli.agent_run import run_agent
 from assay.cli.context import ChainOptions
 from assay.cli.units import parse_wei
 from referee.settings import RefereeSettings, build_referee
-from solver.settings import CheatPoint, SolverSettings, build_solver, parse_cheat
+from solver.settings import (
+    CheatPoint,
+    SolverSettings,
+    build_solver,
+    parse_cheat,
+    parse_telemetry_bind,
+)
 from verifier.settings import VerifierSettings, build_verifier
 
 solver_app = typer.Typer(no_args_is_help=True, help="Run a solver agent (claim, train, defend).")
@@ -97,6 +103,16 @@ MinPrice = Annotated[
         help="skip jobs paying less than this per estimated GFLOP (e.g. 100gwei; 0 = any)",
     ),
 ]
+TelemetryBind = Annotated[
+    str,
+    typer.Option(
+        "--telemetry-bind",
+        parser=_usage(parse_telemetry_bind),
+        metavar="tcp://HOST:PORT|PORT",
+        help="publish training progress here (default: a free port on 127.0.0.1, printed at "
+        "start); follow it with `assay job watch ID --telemetry tcp://HOST:PORT`",
+    ),
+]
 CheatFrom = Annotated[
     CheatPoint | None,
     typer.Option(
@@ -146,6 +162,7 @@ Lazy = Annotated[
     option("max_flops", MaxFlops),
     option("min_budget", MinBudget),
     option("min_price", MinPrice),
+    option("telemetry_bind", TelemetryBind),
     option("cheat_from", CheatFrom),
 )
 def solver_run(settings: SolverSettings, chain: ChainOptions) -> None:
@@ -153,7 +170,8 @@ def solver_run(settings: SolverSettings, chain: ChainOptions) -> None:
 
     Jobs below --min-budget or --min-price, or needing more free stake than this account
     has, are skipped; each skip is logged once at INFO with its reason (ASSAY_LOG_LEVEL=INFO
-    shows it).
+    shows it). Training progress (step, loss) is published on --telemetry-bind; the start
+    line prints the endpoint to pass to `assay job watch ID --telemetry`.
 
     Example: assay solver run --dev-account solver --interval 2 --min-budget 0.01ether
     """

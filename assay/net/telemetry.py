@@ -13,6 +13,7 @@ which every event published reaches that subscriber.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -62,12 +63,13 @@ class TelemetryEvent:
 
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
-    """A training-progress event on `job/<id>`."""
+    """A training-progress event on `job/<id>`: step `step` of `total` (0: unknown)."""
 
     job_id: int
     step: int
     loss: float
-    state_hash: str
+    state_hash: str = ""
+    total: int = 0
 
     @property
     def topic(self) -> str:
@@ -76,7 +78,10 @@ class ProgressEvent:
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON object sent on the wire."""
-        return {"step": self.step, "loss": self.loss, "state_hash": self.state_hash}
+        payload: dict[str, Any] = {"step": self.step, "loss": self.loss, "total": self.total}
+        if self.state_hash:
+            payload["state_hash"] = self.state_hash
+        return payload
 
     @classmethod
     def from_event(cls, event: TelemetryEvent) -> ProgressEvent:
@@ -84,13 +89,14 @@ class ProgressEvent:
         try:
             job_id = int(event.topic.removeprefix("job/"))
             d = event.data
-            return cls(job_id, int(d["step"]), float(d["loss"]), str(d["state_hash"]))
+            total, state_hash = int(d.get("total", 0)), str(d.get("state_hash", ""))
+            return cls(job_id, int(d["step"]), float(d["loss"]), state_hash, total)
         except (KeyError, TypeError, ValueError) as exc:
             raise NetError(f"not a progress event on {event.topic!r}: {exc}") from None
 
 
 class TelemetryPublisher:
-    """Publishes JSON events on an XPUB socket; use from one thread."""
+    """Publishes JSON events on an XPUB socket; safe to share between threads (one lock)."""
 
     def __init__(
         self,
@@ -111,6 +117,8 @@ class TelemetryPublisher:
         self._sock = sock
         self.endpoint: str = sock.getsockopt_string(zmq.LAST_ENDPOINT)
         self._subs: Counter[bytes] = Counter()
+        # A zmq socket is not thread-safe: training threads publish, so every use takes the lock.
+        self._lock = threading.RLock()
 
     def publish(self, topic: str, event: Mapping[str, Any]) -> None:
         """Send one JSON event on `topic` (dropped if nobody is subscribed)."""
@@ -118,8 +126,9 @@ class TelemetryPublisher:
         payload = json.dumps(dict(event), separators=(",", ":")).encode()
         if len(payload) > MAX_EVENT_BYTES:
             raise NetError(f"telemetry event is {len(payload)} bytes, over {MAX_EVENT_BYTES}")
-        self._drain_subscriptions(0)
-        self._sock.send_multipart([frame, payload])
+        with self._lock:
+            self._drain_subscriptions(0)
+            self._sock.send_multipart([frame, payload])
 
     def publish_progress(self, progress: ProgressEvent) -> None:
         """Publish a training-progress event on its job's topic."""
@@ -128,7 +137,8 @@ class TelemetryPublisher:
     def has_subscriber(self, topic: str) -> bool:
         """Whether a subscription matching `topic` has arrived."""
         frame = _topic_frame(topic)
-        return any(n > 0 and frame.startswith(prefix) for prefix, n in self._subs.items())
+        with self._lock:
+            return any(n > 0 and frame.startswith(prefix) for prefix, n in self._subs.items())
 
     def wait_for_subscriber(self, topic: str, timeout: float) -> None:
         """Block until a subscriber to `topic` is connected; raises TelemetryTimeoutError."""
@@ -141,10 +151,14 @@ class TelemetryPublisher:
                     f"no subscriber to {topic!r} on {self.endpoint} within {timeout}s; "
                     "check the watcher is connected to this endpoint"
                 )
-            self._drain_subscriptions(max(1, int(left * 1000)))
+            self._drain_subscriptions(max(1, min(50, int(left * 1000))))
 
     def _drain_subscriptions(self, wait_ms: int) -> None:
         # First wait up to wait_ms for one message, then take whatever else is queued.
+        with self._lock:
+            self._drain_locked(wait_ms)
+
+    def _drain_locked(self, wait_ms: int) -> None:
         while self._sock.poll(wait_ms, zmq.POLLIN):
             msg = self._sock.recv()
             wait_ms = 0
@@ -155,7 +169,8 @@ class TelemetryPublisher:
 
     def close(self) -> None:
         """Close the socket; idempotent."""
-        self._sock.close(linger=0)
+        with self._lock:
+            self._sock.close(linger=0)
 
     def __enter__(self) -> Self:
         return self

@@ -81,6 +81,9 @@ class CeleryRunner:
         local: where closures run (default a one-thread InProcessRunner).
     """
 
+    reports_progress = False
+    """Workers train in other processes: no progress callback reaches the agent."""
+
     def __init__(
         self,
         app: Celery | None = None,

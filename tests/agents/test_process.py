@@ -17,6 +17,7 @@ from assay.agents.actions import Attest, Challenge, ClaimCredit
 from assay.agents.base import BaseAgent, Step
 from assay.agents.process import (
     AdvertiseError,
+    TelemetryBindError,
     advertised,
     agent_process,
     backoff,
@@ -32,6 +33,12 @@ from assay.chain.deploy import ProtocolContracts
 from assay.chain.errors import TransactionError
 from assay.logs import configure as configure_logging
 from assay.net.blobs import BlobServer
+from assay.net.telemetry import (
+    ProgressEvent,
+    TelemetryPublisher,
+    TelemetrySubscriber,
+    job_topic,
+)
 from assay.protocol.types import JobId, StateHash
 from assay.store import LocalStore
 
@@ -231,6 +238,7 @@ def test_a_malformed_advertised_endpoint_is_refused_naming_the_variable(
 class FakeRunner:
     def __init__(self) -> None:
         self.shut = False
+        self.reports_progress = True
 
     def shutdown(self) -> None:
         self.shut = True
@@ -283,3 +291,68 @@ def test_agent_process_refuses_a_bad_advertised_endpoint_and_still_closes(
     ):
         pass
     assert runner.shut
+
+
+class TelemetrySettings(RoleSettings):
+    """A role that publishes its training progress (as the solver does)."""
+
+    telemetry: str = "tcp://127.0.0.1:*"
+
+    def telemetry_address(self) -> str:
+        return self.telemetry
+
+
+def test_agent_process_publishes_training_progress_on_a_printed_endpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSAY_ADVERTISE", raising=False)
+    settings = TelemetrySettings.load(state_dir=tmp_path / "state", store=tmp_path / "store")
+    lines: list[str] = []
+    with agent_process(
+        settings, _protocol(), start_block=0, runner=FakeRunner(), echo=lines.append
+    ) as proc:
+        assert proc.telemetry is not None and proc.telemetry.startswith("tcp://127.0.0.1:")
+        assert proc.progress.telemetry is not None
+        with TelemetrySubscriber([proc.telemetry], [job_topic(5)]) as sub:
+            proc.progress.telemetry.wait_for_subscriber(job_topic(5), timeout=30)
+            report = proc.progress.reporter("train", 5)
+            report(1, 3, 2.5)
+            report(2, 3, None)  # no loss: nothing to publish
+            proc.progress.reporter("replay", 5)(1, 3, 9.0)  # a verifier's replay: not published
+            report(3, 3, 1.25)
+            got = [ProgressEvent.from_event(sub.recv(timeout=30)) for _ in range(2)]
+    assert got == [ProgressEvent(5, 1, 2.5, total=3), ProgressEvent(5, 3, 1.25, total=3)]
+    assert lines[-1] == (
+        f"role: training progress published on {proc.telemetry} "
+        f"(follow a job: assay job watch ID --telemetry {proc.telemetry})"
+    )
+
+
+def test_a_telemetry_port_in_use_is_refused_with_the_flag_to_fix(tmp_path: Path) -> None:
+    with TelemetryPublisher() as taken:
+        settings = TelemetrySettings.load(
+            state_dir=tmp_path / "state", store=tmp_path / "store", telemetry=taken.endpoint
+        )
+        runner = FakeRunner()
+        with (
+            pytest.raises(TelemetryBindError, match="cannot bind telemetry") as refused,
+            agent_process(settings, _protocol(), start_block=0, runner=runner),
+        ):
+            pass
+    assert "--telemetry-bind" in (refused.value.hint or "") and runner.shut
+
+
+def test_no_telemetry_is_bound_when_the_runner_reports_no_progress(tmp_path: Path) -> None:
+    settings = TelemetrySettings.load(state_dir=tmp_path / "state", store=tmp_path / "store")
+    runner = FakeRunner()
+    runner.reports_progress = False  # as the Celery runner: workers train elsewhere
+    lines: list[str] = []
+    with agent_process(
+        settings, _protocol(), start_block=0, runner=runner, echo=lines.append
+    ) as proc:
+        assert proc.telemetry is None and proc.progress.telemetry is None
+    assert "no training telemetry: the task runner does not report progress" in lines[-1]
+    # deferred: the Celery runner lives in services (tests may import any layer)
+    from services.workers.runner import CeleryRunner
+
+    assert CeleryRunner.reports_progress is False

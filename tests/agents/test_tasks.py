@@ -3,6 +3,7 @@ results bound in the store, idempotent, clear errors. Celery runs them in tests/
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterator, MutableMapping
@@ -14,13 +15,15 @@ import structlog
 from structlog.testing import capture_logs
 
 from assay.agents import tasks
+from assay.agents.manifest import build_manifest, manifest_bytes
 from assay.agents.progress import TrainingProgress
 from assay.agents.runner import FinishOnDone, InlineRunner, InProcessRunner
-from assay.agents.work import Trace, step_op_trace, train_trace
+from assay.agents.work import METRICS_FILE, JobWork, Trace, step_op_trace, train_trace
+from assay.net.uri import make_uri
 from assay.protocol.bisection import NO_SUCH_OPERATOR
 from assay.protocol.spec import JobSpec, load_spec, spec_from_dict
 from assay.protocol.types import StateHash
-from assay.store import LocalStore
+from assay.store import ContentHash, LocalStore
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = 4
@@ -72,6 +75,51 @@ def test_train_task_gives_the_train_trace_and_binds_its_result(
     assert (tmp_path / "work" / "step_4.safetensors").is_file()
     bound = list((store.root / ".names" / "results" / "train").rglob("*"))
     assert [p.read_text() for p in bound if p.is_file()] == [tasks.run_task(tasks.TRAIN, kwargs)]
+
+
+def test_train_task_writes_the_metrics_the_explorer_draws_without_changing_the_trace(
+    spec: JobSpec, honest: Trace, store: LocalStore, tmp_path: Path
+) -> None:
+    # deferred: the explorer's reader lives in services (tests may import any layer)
+    from services.api.service.metrics import TrainingMetrics, job_metrics
+
+    work = tmp_path / "work"
+    seen: list[float | None] = []
+    trace = tasks.call_task(
+        tasks.TRAIN, args(store, spec, work), lambda step, total, loss: seen.append(loss)
+    )
+    assert trace == honest  # evaluating after training changes no state hash
+    metrics = json.loads((work / METRICS_FILE).read_text())
+    assert metrics["loss"] == seen and len(seen) == STEPS
+    assert metrics["metric"] == "accuracy" and 0.0 <= metrics["accuracy"] <= 1.0
+    assert metrics["final_state_hash"] == "0x" + honest[-1].hex()
+
+    job = JobWork(directory=work, spec=spec, steps=trace)
+    manifest = build_manifest(3, job, store)
+    assert store.get_bytes(ContentHash(manifest["metrics"])) == (work / METRICS_FILE).read_bytes()
+    uri = make_uri(store.put_bytes(manifest_bytes(manifest)), ["tcp://127.0.0.1:7000"])
+    shown = job_metrics(store, uri)
+    assert isinstance(shown, TrainingMetrics), shown
+    assert (shown.losses, shown.metric_name) == (seen, "accuracy")
+    assert shown.metric_value == metrics["accuracy"]
+
+    (work / METRICS_FILE).unlink()  # an older work dir: the manifest names no metrics
+    assert "metrics" not in build_manifest(3, job, store)
+
+
+def test_a_failing_evaluation_still_gives_the_trace_and_the_loss_curve(
+    spec: JobSpec, honest: Trace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.repro.trainer import Trainer  # deferred: torch, only where a test trains
+
+    def broken(self: Trainer) -> float:
+        raise RuntimeError("out of memory on the test split")
+
+    monkeypatch.setattr(Trainer, "evaluate", broken)  # fault injection: the rest is real
+    assert train_trace(spec, tmp_path, metrics=True) == honest
+    metrics = json.loads((tmp_path / METRICS_FILE).read_text())
+    assert len(metrics["loss"]) == STEPS and metrics["metric"] == "accuracy"
+    assert "accuracy" not in metrics
 
 
 def test_train_task_twice_computes_once(

@@ -34,7 +34,7 @@ def test_subscriber_receives_progress_published_after_it_connected(
             publisher.publish_progress(ProgressEvent(7, step, 2.5 - step, HASH))
         got = [ProgressEvent.from_event(sub.recv(timeout=5)) for _ in range(3)]
     assert got == [ProgressEvent(7, s, 2.5 - s, HASH) for s in range(3)]
-    assert got[0].to_payload() == {"step": 0, "loss": 2.5, "state_hash": HASH}
+    assert got[0].to_payload() == {"step": 0, "loss": 2.5, "total": 0, "state_hash": HASH}
 
 
 def test_exact_topic_does_not_match_a_longer_one(publisher: TelemetryPublisher) -> None:
@@ -111,3 +111,33 @@ def test_progress_from_a_foreign_event_is_rejected() -> None:
 
     with pytest.raises(NetError, match="not a progress event"):
         ProgressEvent.from_event(TelemetryEvent("job/1", {"step": 1}))
+
+
+def test_progress_carries_the_total_and_may_omit_the_state_hash() -> None:
+    from assay.net.telemetry import TelemetryEvent
+
+    event = ProgressEvent(4, 2, 0.5, total=10)
+    assert event.to_payload() == {"step": 2, "loss": 0.5, "total": 10}
+    assert ProgressEvent.from_event(TelemetryEvent("job/4", event.to_payload())) == event
+    old = ProgressEvent.from_event(TelemetryEvent("job/4", {"step": 2, "loss": 0.5}))
+    assert (old.total, old.state_hash) == (0, "")
+
+
+def test_a_publisher_shared_by_threads_delivers_every_event(publisher: TelemetryPublisher) -> None:
+    import threading
+
+    with TelemetrySubscriber([publisher.endpoint], ["job/"]) as sub:
+        publisher.wait_for_subscriber("job/1", timeout=30)
+
+        def publish(job: int) -> None:
+            for step in range(1, 51):
+                publisher.publish_progress(ProgressEvent(job, step, 1.0 / step, total=50))
+
+        threads = [threading.Thread(target=publish, args=(job,)) for job in range(1, 5)]
+        for thread in threads:
+            thread.start()
+        got = [ProgressEvent.from_event(sub.recv(timeout=30)) for _ in range(200)]
+        for thread in threads:
+            thread.join(timeout=30)
+    for job in range(1, 5):
+        assert [e.step for e in got if e.job_id == job] == list(range(1, 51))

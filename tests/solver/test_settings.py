@@ -17,7 +17,7 @@ ETH = 10**18
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("ASSAY_SOLVER_MAX_MEMORY", "ASSAY_SOLVER_MAX_FLOPS", "ASSAY_SOLVER_CHEAT_FROM",
                 "ASSAY_SOLVER_INTERVAL", "ASSAY_TASK_RUNNER", "ASSAY_SOLVER_MIN_BUDGET",
-                "ASSAY_SOLVER_MIN_PRICE"):  # fmt: skip
+                "ASSAY_SOLVER_MIN_PRICE", "ASSAY_SOLVER_TELEMETRY_BIND"):  # fmt: skip
         monkeypatch.delenv(var, raising=False)
 
 
@@ -52,6 +52,8 @@ def test_the_cheat_reads_step_colon_op(monkeypatch: pytest.MonkeyPatch) -> None:
         ("ASSAY_SOLVER_MAX_FLOPS", "-1", "--max-flops: '-1': the FLOP count must be positive"),
         ("ASSAY_SOLVER_CHEAT_FROM", "0:3", "--cheat-from: STEP and OP start at 1, got '0:3'"),
         ("ASSAY_SOLVER_MIN_BUDGET", "cheap", "--min-budget: 'cheap' is not an amount"),
+        ("ASSAY_SOLVER_TELEMETRY_BIND", "localhost:7", "--telemetry-bind must be tcp://HOST:PORT"),
+        ("ASSAY_SOLVER_TELEMETRY_BIND", "70000", "--telemetry-bind must be tcp://HOST:PORT"),
     ],
 )
 def test_a_bad_value_names_the_flag_and_the_variable(
@@ -72,3 +74,12 @@ def test_the_claim_floor_reads_amounts_and_defaults_above_one_wei(
     monkeypatch.setenv("ASSAY_SOLVER_MIN_PRICE", "100gwei")
     assert SolverSettings.load().pricing() == Pricing(ETH // 4, 100 * 10**9)
     assert SolverSettings.load(min_budget="0").pricing().min_budget == 0
+
+
+def test_telemetry_binds_a_free_local_port_by_default_and_reads_a_port_or_an_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert SolverSettings.load().telemetry_address() == "tcp://127.0.0.1:*"
+    assert SolverSettings.load(telemetry_bind="7412").telemetry_address() == "tcp://127.0.0.1:7412"
+    monkeypatch.setenv("ASSAY_SOLVER_TELEMETRY_BIND", "tcp://0.0.0.0:7412")
+    assert SolverSettings.load().telemetry_address() == "tcp://0.0.0.0:7412"

@@ -7,8 +7,9 @@ explorer reads it if the API's store holds it and it is one of:
   {"loss": [l_1, …, l_T], "metric": "<name>", "<name>": <value>, …};
 - a trace manifest (assay.agents.manifest) with a "metrics" key naming such a document's hash.
 
-Today's solver publishes a manifest without metrics, so most jobs have none: `job_metrics` then
-says why, and the explorer shows it instead of a curve.
+The solver's manifest names the metrics.json its training wrote; a job whose artifacts this store
+lacks (or an older manifest without "metrics") has none: `job_metrics` then says why, and the
+explorer shows it instead of a curve.
 """
 
 from __future__ import annotations
