@@ -42,7 +42,7 @@ from assay.cli.devnet_record import (
     read,
     record,
 )
-from assay.cli.units import format_duration
+from assay.cli.units import format_duration, format_wei
 from assay.errors import AssayError
 from assay.protocol.types import Role
 
@@ -93,9 +93,12 @@ def status(
     for name, address in report["deployment"].items():
         table.add_row(name, address)
     console.print(table)
-    staked = Table("actor", "address", "role", "stake (wei)", "free (wei)", title="staked actors")
+    staked = Table("actor", "address", "role", "stake", "free", title="staked actors")
     for row in report["staked"]:
-        staked.add_row(row["actor"], row["address"], row["role"], row["stake_wei"], row["free_wei"])
+        staked.add_row(
+            row["actor"], row["address"], row["role"],
+            format_wei(int(row["stake_wei"])), format_wei(int(row["free_wei"])),
+        )  # fmt: skip
     console.print(staked)
 
 

@@ -147,6 +147,13 @@ def test_status_json_has_the_documented_fields(devnet_up: RunningDevnet) -> None
     assert solver["role"] == "solver" and int(solver["stake_wei"]) == 3 * 10**18
 
 
+def test_status_table_shows_stakes_in_eth(devnet_up: RunningDevnet) -> None:
+    result = CliRunner().invoke(app, ["devnet", "status"], env=devnet_up.env())
+    assert result.exit_code == 0, result.output
+    assert "3 ETH" in result.output  # the solver's stake, not a column of wei
+    assert "3000000000000000000" not in result.output
+
+
 def test_a_second_devnet_up_on_the_same_state_dir_is_refused(devnet_up: RunningDevnet) -> None:
     result = CliRunner().invoke(
         app, ["devnet", "up", "--state-dir", str(devnet_up.state_dir)], env=devnet_up.env()
