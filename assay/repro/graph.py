@@ -10,6 +10,8 @@ so the hash cannot depend on data values.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -20,9 +22,19 @@ from assay.repro.kernels import OpContext, op_name
 from assay.repro.tracer import encode
 
 
+@dataclass(frozen=True)
+class Operator:
+    """One recorded operator of a step: its aten name and the model layer (or phase) that ran it."""
+
+    name: str
+    layer: str
+
+
 class _GraphRecorder:
-    def __init__(self) -> None:
+    def __init__(self, layer: Callable[[], str] = lambda: "") -> None:
         self.entries: list[Any] = []
+        self.operators: list[Operator] = []
+        self._layer = layer
         self._refs: dict[int, str] = {}
         self._alive: list[Tensor] = []
 
@@ -37,6 +49,7 @@ class _GraphRecorder:
         self, func: Any, ctx: OpContext, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any
     ) -> None:
         index = len(self.entries) + 1
+        self.operators.append(Operator(op_name(func), self._layer()))
         outs = list(out) if isinstance(out, list | tuple) else [out]
         meta = [[list(t.shape), str(t.dtype)] if isinstance(t, Tensor) else None for t in outs]
         self.entries.append([op_name(func), encode(list(args), self._ref, True),
@@ -60,6 +73,18 @@ def ops_per_step(spec: Any, dataset: Any = None) -> int:
 
 def step_graph(spec: Any, dataset: Any = None) -> tuple[bytes, int]:
     """(graphHash, N) of `spec` from one recorded step (see `graph_hash`, `ops_per_step`)."""
+    recorder = _record_step(spec, dataset)
+    text = json.dumps(recorder.entries, sort_keys=True, separators=(",", ":"))
+    return bytes(keccak(text.encode())), len(recorder.entries) + 1
+
+
+def step_operators(spec: Any, dataset: Any = None) -> list[Operator]:
+    """The operators of every step of `spec`, in record order: record j (leaf r_j, 1 <= j < N)
+    is `step_operators(spec)[j - 1]`; the graph is static, so this holds for every step."""
+    return _record_step(spec, dataset).operators
+
+
+def _record_step(spec: Any, dataset: Any) -> _GraphRecorder:
     # deferred: assay.repro.data takes ~0.6 s to import
     from assay.repro.data import Dataset, load_dataset
 
@@ -71,7 +96,6 @@ def step_graph(spec: Any, dataset: Any = None) -> tuple[bytes, int]:
     zeros = Dataset(zero(data.x_train), zero(data.y_train), zero(data.x_test), zero(data.y_test),
                     data.info)  # fmt: skip
     trainer = Trainer(spec, zeros)
-    recorder = _GraphRecorder()
+    recorder = _GraphRecorder(layer=lambda: trainer.mode.layer)
     trainer.train_step(recorder)
-    text = json.dumps(recorder.entries, sort_keys=True, separators=(",", ":"))
-    return bytes(keccak(text.encode())), len(recorder.entries) + 1
+    return recorder

@@ -245,6 +245,8 @@ def test_dispute_page_draws_the_bisection_round_by_round_with_clocks_and_court(
     assert dispute.text("disputed-step") == str(game.step) == "3"
     op = dispute.by_testid("adjudicated-op")
     assert (op.attrs["data-step"], op.attrs["data-op"]) == ("3", "2")
+    # The journeys' spec is `file://job.toml`, not a stored artifact: shown by index, with why.
+    assert "spec is not an assay:// artifact" in site.get(f"/explorer/disputes/{ids.game}").text
     svg = dispute.by_testid("bisection-svg")
     assert svg.tag == "svg" and "round 3: [1, 2] of 2 operators" in svg.text
     request = protocol.court.get_request(game.request_id)

@@ -178,7 +178,8 @@ def dispute_page(
     except NotFoundError:
         return _not_found(request, context, session, f"dispute game {number}")
     job = jobs.get_job(session, JobId(detail.job_id), deployment=detail.deployment_id)
-    return _render(request, context, session, "dispute.html", views.dispute_page(detail, job))
+    page = views.dispute_page(detail, job, context.store)
+    return _render(request, context, session, "dispute.html", page)
 
 
 @router.get("/accounts/{address}", response_class=HTMLResponse)

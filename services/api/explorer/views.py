@@ -15,6 +15,7 @@ from services.api.schemas.common import JobState, PartyName
 from services.api.schemas.disputes import Adjudication, DisputeDetail
 from services.api.schemas.jobs import JobDetail, TimelineEvent, TimelineKind
 from services.api.service.metrics import TrainingMetrics, job_metrics
+from services.api.service.operators import disputed_operator
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
@@ -136,11 +137,16 @@ class Vote:
     slashed: bool
 
 
-def dispute_page(game: DisputeDetail, job: JobDetail) -> dict[str, Any]:
+def dispute_page(game: DisputeDetail, job: JobDetail, store: LocalStore) -> dict[str, Any]:
     """The dispute page's values."""
     rows = charts.bisection_rounds(game.moves, game.steps)
     account_of = {PartyName.SOLVER: game.solver, PartyName.CHALLENGER: game.challenger}
     adjudicated = game.adjudications[-1] if game.adjudications else None
+    operator = (
+        disputed_operator(store, job.spec_uri, str(job.spec_hash), adjudicated.op_index)
+        if adjudicated is not None
+        else None
+    )
     return {
         "game": game,
         "job": job,
@@ -149,6 +155,7 @@ def dispute_page(game: DisputeDetail, job: JobDetail) -> dict[str, Any]:
         "account_of": account_of,
         "votes": {a.request_id: _votes(a) for a in game.adjudications},
         "adjudicated": adjudicated,
+        "operator": operator,
     }
 
 
