@@ -277,8 +277,11 @@ def test_watch_shows_the_solvers_telemetry_one_line_per_update_when_piped(
     lines = result.output.splitlines()
     assert any(line.endswith(f"job {job_id}: step 1/500 (0%) loss 2.0000") for line in lines)
     assert any(line.endswith(f"job {job_id}: step 3/500 (0%) loss 0.9000") for line in lines)
-    # Polls see whichever states they catch: the claim may fall between two of them.
-    assert any(re.search(rf"job {job_id}: (Open|Claimed) -> Failed$", line) for line in lines)
+    # Polls see whichever states they catch: the claim may fall between two of them, and on a
+    # loaded machine the whole story may end before the first poll (the watcher subscribes to
+    # the telemetry first), which then reads the job as already Failed.
+    ended = re.compile(rf"job {job_id}: (Open|Claimed) -> Failed$|job {job_id} is Failed$")
+    assert any(ended.search(line) for line in lines), result.output
     assert "▁" not in result.output  # no sparkline when not a terminal
 
 
