@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -10,6 +11,7 @@ from assay.protocol.canonical import canonical_bytes, spec_hash
 from assay.protocol.spec import JobSpec, load_spec
 from assay.repro.graph import ops_per_step
 from assay.store import LocalStore
+from services.api.explorer import views
 from services.api.service.operators import NoOperatorName, OperatorName, disputed_operator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "digits-mlp.toml"
@@ -60,3 +62,18 @@ def test_a_spec_outside_the_store_or_not_assay_gives_the_reason(tmp_path: Path) 
     assert isinstance(missing, NoOperatorName) and "not in this API's store" in missing.reason
     file_uri = disputed_operator(store, "file://job.toml", "0x" + "00" * 32, 2)
     assert isinstance(file_uri, NoOperatorName) and "assay://" in file_uri.reason
+
+
+def test_the_dispute_page_values_carry_the_named_operator(
+    published: tuple[LocalStore, str, str],
+) -> None:
+    """views.dispute_page asks for the last adjudication's operator with the job's spec."""
+    store, uri, h = published
+    adjudication = SimpleNamespace(op_index=2, step=3, rounds=[], request_id=1)
+    game = SimpleNamespace(moves=[], steps=4, solver="0xs", challenger="0xc",
+                           adjudications=[adjudication])  # fmt: skip
+    job = SimpleNamespace(spec_uri=uri, spec_hash=h)
+    values = views.dispute_page(game, job, store)  # type: ignore[arg-type]
+    assert values["operator"] == OperatorName(op_index=2, name="aten.addmm.default", layer="net.0")
+    game.adjudications = []
+    assert views.dispute_page(game, job, store)["operator"] is None  # type: ignore[arg-type]

@@ -49,7 +49,7 @@ def disputed_operator(
         return NoOperatorName(reason="the job's spec is not in this API's store")
     try:
         operators = _operators(store.get_bytes(content_hash), expected_spec_hash.lower())
-    except (AssayError, ValueError, OSError) as exc:
+    except (AssayError, ValueError, OSError, RuntimeError) as exc:  # RuntimeError: torch's own
         return NoOperatorName(reason=f"the job's operator graph could not be rebuilt: {exc}")
     if 1 <= op_index <= len(operators):
         name, layer = operators[op_index - 1]
